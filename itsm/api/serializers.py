@@ -1,0 +1,133 @@
+"""API serializers of the kernel. Input and output are kept apart: input serializers only
+validate; services write."""
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from ..models import ApiToken, Customer, Team
+
+User = get_user_model()
+
+
+class StrictInputSerializer(serializers.Serializer):
+    """Refuses unknown and read-only fields instead of silently ignoring them.
+
+    `version` is accepted on every input: it is the optimistic-concurrency precondition.
+    """
+
+    ALWAYS_ALLOWED = {"version"}
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            errors = {}
+            for key in data:
+                if key in self.ALWAYS_ALLOWED or key in writable:
+                    continue
+                errors[key] = ["This field is read-only." if key in self.fields else "Unknown field."]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
+class UserBriefSerializer(serializers.ModelSerializer):
+    display_name = serializers.CharField(source="__str__", read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "display_name"]
+
+
+class UserSerializer(serializers.ModelSerializer):
+    display_name = serializers.CharField(source="__str__", read_only=True)
+    roles = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "display_name", "first_name", "last_name", "email", "language",
+                  "time_zone", "roles"]
+
+    def get_roles(self, obj) -> list[str]:
+        return sorted(group.name for group in obj.groups.all())
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Customer
+        fields = ["id", "code", "name", "email", "is_active", "version", "created_at", "updated_at"]
+
+
+class CustomerInputSerializer(StrictInputSerializer):
+    code = serializers.SlugField(max_length=32)
+    name = serializers.CharField(max_length=200)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    is_active = serializers.BooleanField(required=False)
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    lead = UserBriefSerializer(read_only=True)
+    members = UserBriefSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Team
+        fields = ["id", "name", "email", "description", "lead", "members", "is_active", "version",
+                  "created_at", "updated_at"]
+
+
+class TeamInputSerializer(StrictInputSerializer):
+    name = serializers.CharField(max_length=100)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True)
+    lead = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False,
+                                              allow_null=True)
+    members = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), many=True,
+                                                 required=False)
+    is_active = serializers.BooleanField(required=False)
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "key_prefix", "read_only", "created_at", "expires_at", "last_used_at",
+                  "revoked_at"]
+
+
+class ApiTokenCreatedSerializer(ApiTokenSerializer):
+    token = serializers.CharField(read_only=True, help_text="The secret. Shown once, never again.")
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = ApiTokenSerializer.Meta.fields + ["token"]
+
+
+class ApiTokenInputSerializer(StrictInputSerializer):
+    name = serializers.CharField(max_length=100)
+    days = serializers.IntegerField(required=False, allow_null=True, default=90, min_value=1, max_value=3650)
+    read_only = serializers.BooleanField(required=False, default=False)
+
+
+class JournalEntrySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    is_public = serializers.BooleanField()
+    body = serializers.CharField()
+    data = serializers.JSONField()
+    author = UserBriefSerializer(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class CommentInputSerializer(StrictInputSerializer):
+    body = serializers.CharField(max_length=20000)
+    internal = serializers.BooleanField(default=False, help_text="A work note, hidden from requesters.")
+
+
+class TransitionInputSerializer(StrictInputSerializer):
+    transition = serializers.CharField(max_length=50)
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    data = serializers.DictField(required=False, default=dict, help_text="Fields the step asks for.")
+
+
+class TransitionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    target = serializers.CharField()
+    fields = serializers.ListField(child=serializers.CharField())

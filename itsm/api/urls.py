@@ -1,0 +1,15 @@
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+router = DefaultRouter()
+router.register("users", views.UserViewSet, basename="user")
+router.register("customers", views.CustomerViewSet, basename="customer")
+router.register("teams", views.TeamViewSet, basename="team")
+router.register("tokens", views.ApiTokenViewSet, basename="token")
+
+urlpatterns = [
+    path("me/", views.MeView.as_view(), name="me"),
+    path("", include(router.urls)),
+]

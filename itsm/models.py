@@ -1,0 +1,249 @@
+"""Kernel data: people and organisations, and the rows behind the shared mechanisms.
+
+The abstract `Record` base every process record inherits lives in `itsm.records`.
+"""
+
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .choices import JournalKind, OutboxStatus, Role
+
+TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class Versioned(models.Model):
+    """A version number that every saved change increments (optimistic concurrency)."""
+
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class User(AbstractUser):
+    """A person who signs in. Roles are groups (see `Role`); preferences live here."""
+
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="en")
+    time_zone = models.CharField(_("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, default="UTC")
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def role_names(self) -> set[str]:
+        """The user's role names, cached on the instance (one query per request)."""
+        if not hasattr(self, "_role_names"):
+            self._role_names = set(self.groups.values_list("name", flat=True))
+        return self._role_names
+
+    def has_role(self, *roles: str) -> bool:
+        if self.is_superuser and Role.ADMINISTRATOR in roles:
+            return True
+        return bool(self.role_names.intersection(roles))
+
+
+class Customer(Versioned):
+    """An organisation the services are provided to."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    email = models.EmailField(_("contact email"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(Versioned):
+    """An assignment group: the people who work records together, with a lead."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    email = models.EmailField(_("team email"), blank=True)
+    description = models.TextField(_("description"), blank=True)
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("lead"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="led_teams",
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("members"), blank=True, related_name="teams"
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[members])
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class NumberSequence(models.Model):
+    """The next human number of one prefix (INC, CHG, ...); rows are locked to allocate."""
+
+    prefix = models.CharField(max_length=8, primary_key=True)
+    next_value = models.PositiveBigIntegerField(default=1001)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}{self.next_value:07d}"
+
+
+class JournalEntry(models.Model):
+    """One line on a record's timeline: comment, work note, state change, system event."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    kind = models.CharField(_("kind"), max_length=20, choices=JournalKind.choices)
+    is_public = models.BooleanField(
+        _("visible to the customer"), default=False,
+        help_text=_("Comments are visible to requesters; work notes and system entries are not."),
+    )
+    body = models.TextField(_("text"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "created_at"], name="journal_timeline")]
+        verbose_name = _("journal entry")
+        verbose_name_plural = _("journal entries")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class DomainEvent(models.Model):
+    """A domain event, recorded in the transaction of the change that caused it."""
+
+    name = models.CharField(max_length=100)
+    content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["content_type", "object_id"], name="event_record"),
+            models.Index(fields=["name", "created_at"], name="event_name_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} #{self.pk}"
+
+
+class OutboxMessage(models.Model):
+    """Work that must leave the process (email, webhook), written with the change itself.
+
+    Delivered by `itsm.tasks.deliver_outbox_message`; `status` makes redelivery a no-op.
+    """
+
+    topic = models.CharField(max_length=100)
+    payload = models.JSONField(default=dict)
+    event = models.ForeignKey(DomainEvent, null=True, blank=True, on_delete=models.SET_NULL)
+    status = models.CharField(max_length=12, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], name="outbox_due",
+                condition=models.Q(status="pending"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic} #{self.pk} ({self.status})"
+
+
+class ApiToken(models.Model):
+    """An API token. Only a SHA-256 digest of the secret is stored; the secret is shown once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    key_prefix = models.CharField(max_length=12, db_index=True)
+    key_digest = models.CharField(max_length=64, unique=True)
+    read_only = models.BooleanField(_("read only"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        if self.revoked_at:
+            return False
+        return self.expires_at is None or self.expires_at > timezone.now()
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to a create that carried an `Idempotency-Key` header."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    path = models.CharField(max_length=255)
+    request_digest = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response_body = models.JSONField(null=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key", "path"], name="idempotency_key_unique")
+        ]
+
+
+class WorkerHeartbeat(models.Model):
+    """Written by a periodic task: proves that beat, broker and a worker all work."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    beat_at = models.DateTimeField()
+    hostname = models.CharField(max_length=200, blank=True)

@@ -1,0 +1,126 @@
+"""Outbox: messages written in the caller's transaction, delivered by Celery afterwards.
+
+Delivery is at most once per message: the worker locks the row, skips it if it is no longer
+pending, and marks it delivered in the same transaction as the send. A broker outage at
+write time loses nothing: the row stays pending and the periodic sweep publishes it again.
+"""
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from .choices import OutboxStatus
+from .models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+_deliverers: dict[str, Callable[[dict], None]] = {}
+
+# A message published by a sweep is not published again for this long, so a slow worker
+# is not flooded with copies (copies would be harmless, only wasteful).
+SWEEP_LEASE = timedelta(minutes=2)
+# A new message is left to its after-commit publish for this long before a sweep takes it.
+PUBLISH_GRACE = timedelta(seconds=30)
+
+
+def deliverer(topic: str):
+    """Register the function that delivers messages of `topic` (it receives the payload)."""
+
+    def register(func):
+        _deliverers[topic] = func
+        return func
+
+    return register
+
+
+def outbox_enqueue(topic: str, payload: dict, *, event=None) -> OutboxMessage:
+    """Write a message in the current transaction; publish it to the broker after commit."""
+    if topic not in _deliverers:
+        raise ValueError(f"no deliverer registered for outbox topic {topic!r}")
+    message = OutboxMessage.objects.create(
+        topic=topic, payload=payload, event=event, next_attempt_at=timezone.now() + PUBLISH_GRACE
+    )
+    transaction.on_commit(lambda: publish(message.pk))
+    return message
+
+
+def publish(message_id: int) -> bool:
+    """Hand a message to the broker. On failure it stays pending for the sweep."""
+    from .tasks import deliver_outbox_message
+
+    try:
+        deliver_outbox_message.delay(message_id)
+        return True
+    except Exception as exc:  # broker down: the sweep will publish it later
+        log.warning("outbox message %s not published (%s); the sweep will retry", message_id, exc)
+        return False
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min, ... capped at one hour."""
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
+def deliver(message_id: int) -> str:
+    """Deliver one message if it is still pending; return what happened."""
+    with transaction.atomic():
+        message = (
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(pk=message_id, status=OutboxStatus.PENDING)
+            .first()
+        )
+        if message is None:
+            return "skipped"
+        try:
+            with transaction.atomic():
+                _deliverers[message.topic](message.payload)
+        except Exception as exc:
+            _record_failure(message, exc)
+            return "failed"
+        message.status = OutboxStatus.DELIVERED
+        message.attempts += 1
+        message.delivered_at = timezone.now()
+        message.last_error = ""
+        message.save(update_fields=["status", "attempts", "delivered_at", "last_error"])
+    return "delivered"
+
+
+def _record_failure(message: OutboxMessage, exc: Exception) -> None:
+    message.attempts += 1
+    message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+    if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+        message.status = OutboxStatus.FAILED
+        log.error("outbox message %s failed for good: %s", message.pk, message.last_error)
+    else:
+        message.next_attempt_at = timezone.now() + backoff(message.attempts)
+        log.warning("outbox message %s failed (attempt %s): %s", message.pk, message.attempts, message.last_error)
+    message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+
+
+def sweep(batch_size: int = 500) -> int:
+    """Publish pending messages that are due (new ones whose publish failed, and retries)."""
+    now = timezone.now()
+    with transaction.atomic():
+        due = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        OutboxMessage.objects.filter(pk__in=due).update(next_attempt_at=now + SWEEP_LEASE)
+    published = sum(publish(pk) for pk in due)
+    return published
+
+
+@deliverer("email")
+def deliver_email(payload: dict) -> None:
+    """payload: {"to": [addresses], "subject": str, "body": str}"""
+    send_mail(
+        subject=payload["subject"], message=payload["body"],
+        from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=payload["to"], fail_silently=False,
+    )

@@ -1,0 +1,151 @@
+"""Kernel writes: customers, teams, user preferences and API tokens.
+
+Every function takes a keyword-only `actor`, runs in one transaction and checks its own
+permission, so views, API, commands and tasks share the same rules.
+"""
+
+import secrets
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .api.authentication import TOKEN_PREFIX, digest
+from .exceptions import NotPermitted
+from .models import ApiToken, Customer, Team, User
+from .permissions import ADMIN_ROLES, may
+from .records import check_version, save_with_history
+
+CUSTOMER_FIELDS = ("code", "name", "email", "is_active")
+TEAM_FIELDS = ("name", "email", "description", "lead", "is_active")
+
+
+def _require_admin(actor) -> None:
+    if not may(actor, ADMIN_ROLES):
+        raise NotPermitted()
+
+
+def _apply(obj, data: dict, allowed: tuple[str, ...]) -> None:
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ValidationError({name: _("Unknown field.") for name in sorted(unknown)})
+    for name, value in data.items():
+        setattr(obj, name, value)
+
+
+def _bump_and_save(obj, *, actor, reason: str) -> None:
+    obj.version += 1
+    obj.full_clean()
+    save_with_history(obj, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def customer_create(*, actor, data: dict) -> Customer:
+    """Create a customer. Side effects: history row."""
+    _require_admin(actor)
+    customer = Customer()
+    _apply(customer, data, CUSTOMER_FIELDS)
+    customer.full_clean()
+    save_with_history(customer, actor=actor, reason="created")
+    return customer
+
+
+@transaction.atomic
+def customer_update(*, actor, customer: Customer, data: dict, expected_version: int | None = None) -> Customer:
+    """Change a customer's fields. Side effects: history row. Raises StaleRecord."""
+    _require_admin(actor)
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    check_version(customer, expected_version)
+    _apply(customer, data, CUSTOMER_FIELDS)
+    _bump_and_save(customer, actor=actor, reason="updated")
+    return customer
+
+
+def _validate_team(team: Team, members) -> None:
+    if team.lead_id and members is not None and team.lead not in members:
+        raise ValidationError({"lead": _("The lead must be a member of the team.")})
+
+
+@transaction.atomic
+def team_create(*, actor, data: dict, members=None) -> Team:
+    """Create a team with its members (the lead is always a member). Side effects: history."""
+    _require_admin(actor)
+    team = Team()
+    _apply(team, data, TEAM_FIELDS)
+    members = _with_lead(team, members or [])
+    team.full_clean()
+    save_with_history(team, actor=actor, reason="created")
+    team.members.set(members)
+    return team
+
+
+@transaction.atomic
+def team_update(*, actor, team: Team, data: dict, members=None, expected_version: int | None = None) -> Team:
+    """Change a team's fields and, if given, its members. Side effects: history row."""
+    _require_admin(actor)
+    team = Team.objects.select_for_update().get(pk=team.pk)
+    check_version(team, expected_version)
+    _apply(team, data, TEAM_FIELDS)
+    if members is not None:
+        members = _with_lead(team, members)
+        team.members.set(members)
+    elif team.lead_id and not team.members.filter(pk=team.lead_id).exists():
+        team.members.add(team.lead)
+    _bump_and_save(team, actor=actor, reason="updated")
+    return team
+
+
+def _with_lead(team: Team, members) -> list:
+    members = list(members)
+    if team.lead_id and team.lead not in members:
+        members.append(team.lead)
+    return members
+
+
+@transaction.atomic
+def user_preferences_update(*, actor, user: User, language: str, time_zone: str) -> User:
+    """A user sets their own language and time zone. Side effects: history row."""
+    if actor.pk != user.pk:
+        raise NotPermitted()
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.language, user.time_zone = language, time_zone
+    user.full_clean(exclude=["password"])
+    save_with_history(user, actor=actor, reason="preferences")
+    return user
+
+
+@transaction.atomic
+def token_create(*, actor, user: User, name: str, days: int | None, read_only: bool) -> tuple[ApiToken, str]:
+    """Create an API token for `user`; return it with its secret, which is never stored.
+
+    People create their own tokens; administrators may create them for others (integrations).
+    `days=None` means no expiry, which only administrators may choose.
+    """
+    if actor.pk != user.pk and not may(actor, ADMIN_ROLES):
+        raise NotPermitted()
+    if not name.strip():
+        raise ValidationError({"name": _("Give the token a name that says what uses it.")})
+    if days is None and not may(actor, ADMIN_ROLES):
+        raise ValidationError({"days": _("Only administrators may create tokens that never expire.")})
+    if days is not None and not 1 <= days <= 3650:
+        raise ValidationError({"days": _("A token lasts between 1 and 3650 days.")})
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=name.strip(), key_prefix=secret[:12], key_digest=digest(secret), read_only=read_only,
+        expires_at=timezone.now() + timedelta(days=days) if days is not None else None,
+    )
+    return token, secret
+
+
+@transaction.atomic
+def token_revoke(*, actor, token: ApiToken) -> ApiToken:
+    """Revoke a token at once. Its owner or an administrator may do it."""
+    if actor.pk != token.user_id and not may(actor, ADMIN_ROLES):
+        raise NotPermitted()
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token

@@ -1,0 +1,62 @@
+"""Fixtures shared by every app's tests: users per role, API clients, tokens."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from itsm import services
+from itsm.choices import Role
+from tests.factories import UserFactory
+
+PASSWORD = "pass-for-tests-1"
+
+
+@pytest.fixture
+def make_user(db):
+    def make(*roles, **kwargs):
+        return UserFactory(roles=[str(r) for r in roles], **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def agent(make_user):
+    return make_user(Role.AGENT, username="agent")
+
+
+@pytest.fixture
+def team_lead(make_user):
+    return make_user(Role.TEAM_LEAD, username="lead")
+
+
+@pytest.fixture
+def auditor(make_user):
+    return make_user(Role.AUDITOR, username="auditor")
+
+
+@pytest.fixture
+def requester(make_user):
+    return make_user(Role.REQUESTER, username="requester")
+
+
+@pytest.fixture
+def admin_user(make_user):
+    return make_user(Role.ADMINISTRATOR, username="admin")
+
+
+@pytest.fixture
+def api():
+    """An API client; call `api.force_authenticate(user)` or use `token_client`."""
+    return APIClient()
+
+
+@pytest.fixture
+def token_client():
+    """`token_client(user, read_only=False)` → an APIClient that sends a real bearer token."""
+
+    def make(user, read_only=False):
+        _, secret = services.token_create(actor=user, user=user, name="tests", days=1, read_only=read_only)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+        return client
+
+    return make
