@@ -7,6 +7,9 @@ from itsm import services
 from itsm.choices import Role
 from tests.factories import UserFactory
 
+# Fixture modules owned by their topic: browser (Playwright) and real-worker (Celery).
+pytest_plugins = ["tests.fixtures_browser", "tests.fixtures_worker"]
+
 PASSWORD = "pass-for-tests-1"
 
 

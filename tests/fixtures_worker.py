@@ -1,0 +1,1 @@
+"""Fixtures that start a real Celery worker process."""
