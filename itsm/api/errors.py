@@ -3,7 +3,8 @@
     {"error": {"status": 400, "code": "invalid", "message": "...", "fields": {"name": ["..."]}}}
 """
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -63,6 +64,9 @@ def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         fields = {k: [str(v)] if isinstance(v, str) else [str(x) for x in v] for k, v in exc.fields.items()}
         return error_response(exc.status_code, exc.code, exc.message, fields)
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return error_response(400, "body_too_large", f"Request body too large: at most {limit} bytes are accepted.")
     if isinstance(exc, DjangoValidationError):
         fields = _flatten(exc.message_dict) if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         return error_response(400, "invalid", "Invalid input.", fields)

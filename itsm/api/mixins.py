@@ -13,47 +13,46 @@ from .errors import Conflict, PreconditionFailed, PreconditionRequired
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
-class IdempotentCreateMixin:
-    """A create that carries `Idempotency-Key` is answered once; a retry with the same key
-    and body replays the first answer; the same key with another body is refused (409)."""
+def respond_idempotently(request, produce):
+    """Answer a create once per `Idempotency-Key`: a retry with the same key and body
+    replays the first answer; the same key with another body is refused (409).
 
-    def create(self, request, *args, **kwargs):
-        key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
-        if not key:
-            return super().create(request, *args, **kwargs)
-        if len(key) > 255:
-            raise Conflict("Idempotency-Key is longer than 255 characters.")
-        body_digest = hashlib.sha256(
-            json.dumps(request.data, sort_keys=True, default=str).encode()
-        ).hexdigest()
-        previous = self._replay(request, key, body_digest)
-        if previous is not None:
-            return previous
-        try:
-            with transaction.atomic():
-                response = super().create(request, *args, **kwargs)
-                if status.is_success(response.status_code):
-                    IdempotencyKey.objects.create(
-                        user=request.user, key=key, path=request.path, request_digest=body_digest,
-                        status_code=response.status_code, response_body=response.data,
-                    )
-        except IntegrityError:
-            # A concurrent request with the same key committed first: answer as it did.
-            previous = self._replay(request, key, body_digest)
-            if previous is None:
-                raise
-            return previous
-        return response
+    `produce()` performs the create and returns its Response; without the header it is
+    simply called. Only successful answers are kept, so a failed create can be retried.
+    """
+    key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+    if not key:
+        return produce()
+    if len(key) > 255:
+        raise Conflict("Idempotency-Key is longer than 255 characters.")
+    body_digest = hashlib.sha256(json.dumps(request.data, sort_keys=True, default=str).encode()).hexdigest()
+    previous = _replay(request, key, body_digest)
+    if previous is not None:
+        return previous
+    try:
+        with transaction.atomic():
+            response = produce()
+            if status.is_success(response.status_code):
+                IdempotencyKey.objects.create(
+                    user=request.user, key=key, path=request.path, request_digest=body_digest,
+                    status_code=response.status_code, response_body=response.data,
+                )
+    except IntegrityError:
+        # A concurrent request with the same key committed first: answer as it did.
+        previous = _replay(request, key, body_digest)
+        if previous is None:
+            raise
+        return previous
+    return response
 
-    @staticmethod
-    def _replay(request, key, body_digest):
-        stored = IdempotencyKey.objects.filter(user=request.user, key=key, path=request.path).first()
-        if stored is None:
-            return None
-        if stored.request_digest != body_digest:
-            raise Conflict("This Idempotency-Key was used with a different request body.")
-        return Response(stored.response_body, status=stored.status_code,
-                        headers={"Idempotent-Replayed": "true"})
+
+def _replay(request, key, body_digest):
+    stored = IdempotencyKey.objects.filter(user=request.user, key=key, path=request.path).first()
+    if stored is None:
+        return None
+    if stored.request_digest != body_digest:
+        raise Conflict("This Idempotency-Key was used with a different request body.")
+    return Response(stored.response_body, status=stored.status_code, headers={"Idempotent-Replayed": "true"})
 
 
 def etag_for(obj) -> str:

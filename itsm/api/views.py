@@ -91,6 +91,7 @@ class ApiTokenViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(request=s.ApiTokenInputSerializer, responses={201: s.ApiTokenCreatedSerializer})
     def create(self, request):
+        # Deliberately not idempotent: a replayed answer would require storing the secret.
         serializer = s.ApiTokenInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         token, secret = services.token_create(actor=request.user, user=request.user, **serializer.validated_data)

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from ..journal import journal_for, record_comment
 from ..workflow import transition_apply
-from .mixins import ConcurrencyMixin, IdempotentCreateMixin
+from .mixins import ConcurrencyMixin, respond_idempotently
 from .serializers import (
     CommentInputSerializer,
     JournalEntrySerializer,
@@ -17,7 +17,7 @@ from .serializers import (
 )
 
 
-class ServiceModelViewSet(IdempotentCreateMixin, ConcurrencyMixin, mixins.ListModelMixin,
+class ServiceModelViewSet(ConcurrencyMixin, mixins.ListModelMixin,
                           mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """List, retrieve, create and update, with writes delegated to services.
 
@@ -39,6 +39,9 @@ class ServiceModelViewSet(IdempotentCreateMixin, ConcurrencyMixin, mixins.ListMo
                         status=status_code, headers=headers)
 
     def create(self, request, *args, **kwargs):
+        return respond_idempotently(request, lambda: self._create(request))
+
+    def _create(self, request):
         serializer = self.input_serializer_class(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         obj = self.perform_service_create(serializer.validated_data)

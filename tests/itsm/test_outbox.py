@@ -1,0 +1,82 @@
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.core import mail
+from django.db import transaction
+from django.utils import timezone
+from kombu.exceptions import OperationalError
+
+from itsm import outbox
+from itsm.choices import OutboxStatus
+from itsm.models import OutboxMessage
+
+pytestmark = pytest.mark.django_db
+
+EMAIL = {"to": ["caller@example.com"], "subject": "Your ticket", "body": "It is resolved."}
+
+
+def enqueue(payload=EMAIL):
+    with transaction.atomic():
+        return outbox.outbox_enqueue("email", payload)
+
+
+def test_a_message_is_published_after_commit_and_delivered_once(django_capture_on_commit_callbacks):
+    with mock.patch("itsm.tasks.deliver_outbox_message.delay") as delay:
+        with django_capture_on_commit_callbacks(execute=True):
+            message = enqueue()
+    delay.assert_called_once_with(message.pk)
+
+    assert outbox.deliver(message.pk) == "delivered"
+    assert outbox.deliver(message.pk) == "skipped"  # a redelivery of the same task
+
+    assert len(mail.outbox) == 1 and mail.outbox[0].subject == "Your ticket"
+    message.refresh_from_db()
+    assert message.status == OutboxStatus.DELIVERED and message.attempts == 1
+
+
+def test_a_broker_outage_at_write_time_loses_nothing(django_capture_on_commit_callbacks):
+    with mock.patch("itsm.tasks.deliver_outbox_message.delay", side_effect=OperationalError("broker down")):
+        with django_capture_on_commit_callbacks(execute=True):
+            message = enqueue()
+    message.refresh_from_db()
+    assert message.status == OutboxStatus.PENDING
+
+    OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    with mock.patch("itsm.tasks.deliver_outbox_message.delay") as delay:
+        assert outbox.sweep() == 1
+    delay.assert_called_once_with(message.pk)
+
+
+def test_the_sweep_leaves_messages_that_are_not_due_and_leases_the_ones_it_publishes():
+    message = enqueue()  # within its publish grace period
+    with mock.patch("itsm.tasks.deliver_outbox_message.delay") as delay:
+        assert outbox.sweep() == 0
+        OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
+        assert outbox.sweep() == 1
+        assert outbox.sweep() == 0  # leased: not published again at once
+    assert delay.call_count == 1
+
+
+def test_a_failing_delivery_is_retried_with_backoff_then_given_up(settings):
+    settings.OUTBOX_MAX_ATTEMPTS = 2
+    message = enqueue()
+    with mock.patch("itsm.outbox.send_mail", side_effect=ConnectionRefusedError("smtp down")):
+        assert outbox.deliver(message.pk) == "failed"
+        message.refresh_from_db()
+        assert message.status == OutboxStatus.PENDING and message.attempts == 1
+        assert message.next_attempt_at > timezone.now() + timedelta(seconds=20)
+        assert "smtp down" in message.last_error
+        assert outbox.deliver(message.pk) == "failed"
+    message.refresh_from_db()
+    assert message.status == OutboxStatus.FAILED and message.attempts == 2
+    assert mail.outbox == []
+
+
+def test_backoff_grows_and_is_capped():
+    assert [outbox.backoff(n).total_seconds() for n in (1, 2, 3, 20)] == [30, 60, 120, 3600]
+
+
+def test_an_unknown_topic_is_refused_at_write_time():
+    with pytest.raises(ValueError, match="no deliverer"):
+        outbox.outbox_enqueue("carrier-pigeon", {})
