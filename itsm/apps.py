@@ -11,3 +11,6 @@ class ItsmConfig(AppConfig):
             outbox,  # noqa: F401  registers the built-in "email" deliverer
             signals,  # noqa: F401
         )
+        from .api import (
+            schema,  # noqa: F401  OpenAPI description of token authentication
+        )

@@ -22,4 +22,6 @@ def user_list(user):
 
 
 def token_list_for(user):
+    if user is None:
+        return ApiToken.objects.none()
     return ApiToken.objects.filter(user=user).order_by("-created_at")

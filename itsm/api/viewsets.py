@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from ..journal import journal_for, record_comment
 from ..workflow import transition_apply
 from .mixins import ConcurrencyMixin, respond_idempotently
+from .schema import IDEMPOTENCY_PARAMETER, IF_MATCH_PARAMETER
 from .serializers import (
     CommentInputSerializer,
     JournalEntrySerializer,
@@ -30,7 +31,7 @@ class ServiceModelViewSet(ConcurrencyMixin, mixins.ListModelMixin,
     http_method_names = ["get", "post", "patch", "put", "head", "options"]
 
     def get_serializer_class(self):
-        if self.request is not None and self.request.method in ("POST", "PUT", "PATCH"):
+        if getattr(self, "action", None) in ("create", "update", "partial_update"):
             return self.input_serializer_class
         return self.serializer_class
 
@@ -38,6 +39,7 @@ class ServiceModelViewSet(ConcurrencyMixin, mixins.ListModelMixin,
         return Response(self.serializer_class(obj, context=self.get_serializer_context()).data,
                         status=status_code, headers=headers)
 
+    @extend_schema(parameters=[IDEMPOTENCY_PARAMETER])
     def create(self, request, *args, **kwargs):
         return respond_idempotently(request, lambda: self._create(request))
 
@@ -48,6 +50,7 @@ class ServiceModelViewSet(ConcurrencyMixin, mixins.ListModelMixin,
         self._etag_object = obj
         return self.output(obj, status.HTTP_201_CREATED)
 
+    @extend_schema(parameters=[IF_MATCH_PARAMETER])
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
         obj = self.get_object()
@@ -60,6 +63,7 @@ class ServiceModelViewSet(ConcurrencyMixin, mixins.ListModelMixin,
         self._etag_object = obj
         return self.output(obj)
 
+    @extend_schema(parameters=[IF_MATCH_PARAMETER])
     def partial_update(self, request, *args, **kwargs):
         kwargs["partial"] = True
         return self.update(request, *args, **kwargs)
@@ -81,7 +85,7 @@ class WorkflowActionsMixin:
             {"name": t.name, "label": str(t.label), "target": t.target, "fields": list(t.fields)} for t in steps
         ])
 
-    @extend_schema(request=TransitionInputSerializer, responses=None)
+    @extend_schema(request=TransitionInputSerializer, parameters=[IF_MATCH_PARAMETER])
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
         record = self.get_object()
