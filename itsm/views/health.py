@@ -28,8 +28,7 @@ def check_broker() -> dict:
     try:
         with celery_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
-            return {"ok": True, "transport": conn.transport_cls if isinstance(conn.transport_cls, str)
-                    else conn.transport.driver_type}
+            return {"ok": True, "transport": conn.transport.driver_type}
     except Exception as exc:
         return {"ok": False, "error": type(exc).__name__}
 
