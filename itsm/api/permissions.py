@@ -27,3 +27,10 @@ class RolePermission(permissions.BasePermission):
             self.message = "Auditors have read-only access."
             return False
         return user.has_role(*getattr(view, "write_roles", ()))
+
+
+class SignedInReadOnly(permissions.BasePermission):
+    """For documentation endpoints: any signed-in user may read; nobody may write."""
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.is_authenticated and request.method in permissions.SAFE_METHODS)

@@ -1,0 +1,176 @@
+"""Every URL of the product against a role × action table.
+
+A view or endpoint without an entry in MATRIX fails `test_every_url_has_an_entry`: adding a
+URL means deciding who may use it. For each entry and role, a safe request (GET) and an
+unsafe one (POST, and PATCH on detail endpoints) are sent; a denied role must get 401/403
+(or the sign-in redirect in the browser), an allowed one must get past the permission check
+(any other status: 200, 400 for empty input, 405 for a method the view lacks, ...).
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.test import APIClient
+
+from itsm import services
+from itsm.choices import Role
+from tests.factories import CustomerFactory, TeamFactory, UserFactory
+from tests.kernel_app.factories import make_ticket
+
+ROLES = ("anonymous", "requester", "agent", "team_lead", "auditor", "administrator", "read_only_token")
+EVERYONE = frozenset(ROLES)
+SIGNED_IN = EVERYONE - {"anonymous"}
+STAFF = frozenset({"agent", "team_lead", "auditor", "administrator", "read_only_token"})
+WORKERS = frozenset({"agent", "team_lead", "administrator"})
+ADMINS = frozenset({"administrator"})
+NOBODY = frozenset()
+# Browser pages use sessions only: a bearer token there is as good as no credentials.
+BROWSER_ROLES = EVERYONE - {"read_only_token"}
+PEOPLE = BROWSER_ROLES - {"anonymous"}
+WRITING_PEOPLE = PEOPLE - {"auditor"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    read: frozenset
+    write: frozenset
+    target: str | None = None  # the object whose pk fills the URL
+    browser: bool = False
+
+
+MATRIX = {
+    # kernel API
+    "api:itsm:api-root": Entry(read=STAFF, write=NOBODY),
+    "api:itsm:me": Entry(read=SIGNED_IN, write=NOBODY),
+    "api:itsm:user-list": Entry(read=STAFF, write=NOBODY),
+    "api:itsm:user-detail": Entry(read=STAFF, write=NOBODY, target="user"),
+    "api:itsm:customer-list": Entry(read=STAFF, write=ADMINS),
+    "api:itsm:customer-detail": Entry(read=STAFF, write=ADMINS, target="customer"),
+    "api:itsm:team-list": Entry(read=STAFF, write=ADMINS),
+    "api:itsm:team-detail": Entry(read=STAFF, write=ADMINS, target="team"),
+    "api:itsm:token-list": Entry(read=SIGNED_IN, write=SIGNED_IN - {"auditor", "read_only_token"}),
+    "api:itsm:token-revoke": Entry(read=SIGNED_IN, write=SIGNED_IN - {"auditor", "read_only_token"},
+                                   target="token"),
+    "api-schema": Entry(read=SIGNED_IN, write=NOBODY),
+    "api-docs": Entry(read=SIGNED_IN, write=NOBODY),
+    # test-only record API (proves the record mechanisms)
+    "kernel_app:api-root": Entry(read=STAFF, write=NOBODY),
+    "kernel_app:ticket-list": Entry(read=STAFF, write=WORKERS),
+    "kernel_app:ticket-detail": Entry(read=STAFF, write=WORKERS, target="ticket"),
+    "kernel_app:ticket-transitions": Entry(read=STAFF, write=WORKERS, target="ticket"),
+    "kernel_app:ticket-transition": Entry(read=STAFF, write=WORKERS, target="ticket"),
+    "kernel_app:ticket-journal": Entry(read=STAFF, write=WORKERS, target="ticket"),
+    "kernel_app:ticket-comments": Entry(read=STAFF, write=WORKERS, target="ticket"),
+    # operations
+    "health": Entry(read=EVERYONE, write=NOBODY, browser=True),
+}
+# The Django admin guards itself (staff only); tests/itsm/test_admin_site.py covers it.
+EXCLUDED_NAMESPACES = ("admin",)
+
+
+def url_names():
+    """Qualified names of every URL pattern, without DRF's format-suffix duplicates."""
+    found = {}
+
+    def walk(patterns, namespace):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace)
+            elif isinstance(pattern, URLPattern):
+                if "format" in pattern.pattern.regex.groupindex:
+                    continue
+                found[f"{namespace}{pattern.name}"] = pattern
+
+    walk(get_resolver().url_patterns, "")
+    return found
+
+
+def test_every_url_has_an_entry():
+    names = {n for n in url_names() if not n.startswith(tuple(f"{ns}:" for ns in EXCLUDED_NAMESPACES))}
+
+    assert "None" not in "".join(names), "every URL pattern needs a name"
+    missing = sorted(names - set(MATRIX))
+    stale = sorted(set(MATRIX) - names)
+    assert not missing, f"add these URLs to MATRIX: {missing}"
+    assert not stale, f"these MATRIX entries name no URL: {stale}"
+
+
+@pytest.fixture
+def people(db):
+    users = {
+        "requester": UserFactory(username="m-requester", roles=[Role.REQUESTER]),
+        "agent": UserFactory(username="m-agent", roles=[Role.AGENT]),
+        "team_lead": UserFactory(username="m-lead", roles=[Role.TEAM_LEAD]),
+        "auditor": UserFactory(username="m-auditor", roles=[Role.AUDITOR]),
+        "administrator": UserFactory(username="m-admin", roles=[Role.ADMINISTRATOR]),
+    }
+    return users
+
+
+@pytest.fixture
+def targets(people):
+    agent = people["agent"]
+    return {
+        "user": agent,
+        "customer": CustomerFactory(),
+        "team": TeamFactory(members=[agent]),
+        "ticket": make_ticket(agent),
+        # Each role revokes its own token; anonymous callers try the agent's.
+        "agent_token": services.token_create(actor=agent, user=agent, name="agent's", days=1, read_only=False)[0],
+    }
+
+
+def client_for(role, people):
+    client = APIClient()
+    if role == "anonymous":
+        return client, None
+    user = people["agent"] if role == "read_only_token" else people[role]
+    token, secret = services.token_create(actor=user, user=user, name=f"matrix-{role}", days=1,
+                                          read_only=role == "read_only_token")
+    if role == "read_only_token":
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    else:
+        client.force_login(user)
+    return client, token
+
+
+def denied(response, role, entry):
+    if role in ("anonymous",) or (role == "read_only_token" and entry.browser):
+        if response.status_code == 302:
+            return "/login" in response["Location"] or "/accounts/" in response["Location"]
+        return response.status_code in (401, 403)
+    return response.status_code == 403
+
+
+def url_of(name, entry, targets, own_token):
+    if entry.target is None:
+        return reverse(name)
+    target = (own_token or targets["agent_token"]) if entry.target == "token" else targets[entry.target]
+    return reverse(name, kwargs={"pk": target.pk})
+
+
+CASES = [(name, role) for name in MATRIX for role in (BROWSER_ROLES if MATRIX[name].browser else ROLES)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "role"), CASES, ids=[f"{n}-{r}" for n, r in CASES])
+def test_role_access(name, role, people, targets):
+    entry = MATRIX[name]
+    client, own_token = client_for(role, people)
+    url = url_of(name, entry, targets, own_token)
+
+    requests = [("GET", entry.read), ("POST", entry.write)]
+    if entry.target and not entry.browser:
+        requests.append(("PATCH", entry.write))
+    for method, allowed in requests:
+        response = getattr(client, method.lower())(url, {}, format="json") if method != "GET" else client.get(url)
+        if role in allowed:
+            assert not denied(response, role, entry) and response.status_code not in (401, 403), (
+                f"{role} should be allowed {method} {url}, got {response.status_code}")
+        else:
+            # A browser view without unsafe methods answers 405 to everyone; DRF checks
+            # permissions first, so on the API a refused role always gets 401/403.
+            refused_by_method = entry.browser and response.status_code == 405
+            assert denied(response, role, entry) or refused_by_method, (
+                f"{role} should be refused {method} {url}, got {response.status_code}")
