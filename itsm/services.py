@@ -149,3 +149,14 @@ def token_revoke(*, actor, token: ApiToken) -> ApiToken:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
     return token
+
+
+SYSTEM_USERNAME = "system"
+
+
+def system_actor() -> User:
+    """The actor of changes made by scheduled tasks and commands without a person behind them.
+
+    It cannot sign in (inactive, unusable password) and tokens of inactive users are refused.
+    """
+    return User.objects.get(username=SYSTEM_USERNAME)

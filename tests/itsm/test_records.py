@@ -42,3 +42,15 @@ def test_a_stale_update_is_refused_and_writes_nothing(agent):
     ticket = Ticket.objects.get(pk=ticket.pk)
     assert (ticket.title, ticket.version) == ("First edit", 2)
     assert ticket.history.count() == 2
+
+
+def test_changes_made_by_tasks_are_attributed_to_the_system_account(agent):
+    from itsm.services import system_actor
+
+    ticket = make_ticket(agent)
+
+    services.ticket_update(actor=system_actor(), ticket=ticket, data={"title": "auto"}, expected_version=1)
+
+    change = ticket.history.first()
+    assert change.history_user.username == "system" and change.history_change_reason == "updated"
+    assert not change.history_user.is_active
