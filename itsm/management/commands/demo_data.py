@@ -1,0 +1,110 @@
+"""`manage.py demo_data`: demo users (one per role), teams and customers, for trying the product.
+
+Safe to run again: it creates what is missing and leaves what exists alone (a renamed or
+edited demo object is not reset). It refuses to run with DEBUG off unless --force, because
+accounts with a published password do not belong in production.
+"""
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.db.models import Q
+
+from itsm import services
+from itsm.choices import Role
+from itsm.models import Customer, Team, User
+from itsm.records import save_with_history
+
+# Published in README.md and printed by the command: never use it outside a demo.
+DEMO_PASSWORD = "itsm-demo-2025"
+
+# username, first name, last name, role
+USERS = [
+    ("admin", "Ada", "Admin", Role.ADMINISTRATOR),
+    ("agent", "Alex", "Agent", Role.AGENT),
+    ("lead", "Lee", "Lead", Role.TEAM_LEAD),
+    ("changemgr", "Charlie", "Change", Role.CHANGE_MANAGER),
+    ("cab", "Casey", "Board", Role.CAB_MEMBER),
+    ("auditor", "Audrey", "Auditor", Role.AUDITOR),
+    ("requester", "Robin", "Requester", Role.REQUESTER),
+    ("netlead", "Nina", "Network", Role.TEAM_LEAD),
+    ("netagent", "Noah", "Network", Role.AGENT),
+    ("applead", "Priya", "Application", Role.TEAM_LEAD),
+    ("appagent", "Sam", "Application", Role.AGENT),
+]
+
+# name, email, lead, other members
+TEAMS = [
+    ("Service Desk", "servicedesk@example.com", "lead", ["agent"]),
+    ("Network Operations", "netops@example.com", "netlead", ["netagent", "agent"]),
+    ("Application Support", "appsupport@example.com", "applead", ["appagent"]),
+]
+
+CUSTOMERS = [
+    {"code": "acme", "name": "Acme Manufacturing", "email": "it@acme.example.com"},
+    {"code": "globex", "name": "Globex Retail", "email": "helpdesk@globex.example.com"},
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo users (one per role), teams and customers. Idempotent. Not for production."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Run even with DEBUG off (creates accounts with a published password).",
+        )
+
+    def handle(self, *args, force=False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "DEBUG is off: refusing to create demo accounts with a published password "
+                "(use --force on a throwaway installation)."
+            )
+        with transaction.atomic():
+            created = self._users() + self._teams() + self._customers()
+        self.stdout.write(f"Demo data: {created} object(s) created, the rest already existed.")
+        self.stdout.write(f"Demo logins (password {DEMO_PASSWORD!r}):")
+        for username, first, last, role in USERS:
+            self.stdout.write(f"  {username:<10} {Role(role).label}")
+
+    def _users(self) -> int:
+        system = services.system_actor()
+        created = 0
+        for username, first, last, role in USERS:
+            if User.objects.filter(username=username).exists():
+                continue
+            user = User(username=username, first_name=first, last_name=last, email=f"{username}@example.com")
+            if role == Role.ADMINISTRATOR:
+                user.is_staff = user.is_superuser = True  # the Django admin site needs both
+            user.set_password(DEMO_PASSWORD)
+            save_with_history(user, actor=system, reason="demo data")
+            user.groups.add(Group.objects.get(name=role))
+            created += 1
+        return created
+
+    def _teams(self) -> int:
+        system = services.system_actor()
+        created = 0
+        for name, email, lead, members in TEAMS:
+            if Team.objects.filter(name=name).exists():
+                continue
+            services.team_create(
+                actor=system,
+                data={"name": name, "email": email, "lead": User.objects.get(username=lead)},
+                members=list(User.objects.filter(username__in=members)),
+            )
+            created += 1
+        return created
+
+    def _customers(self) -> int:
+        system = services.system_actor()
+        created = 0
+        for data in CUSTOMERS:
+            if Customer.objects.filter(Q(code=data["code"]) | Q(name=data["name"])).exists():
+                continue
+            services.customer_create(actor=system, data=dict(data))
+            created += 1
+        return created
