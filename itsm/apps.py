@@ -14,3 +14,16 @@ class ItsmConfig(AppConfig):
         from .api import (
             schema,  # noqa: F401  OpenAPI description of token authentication
         )
+
+        register_menu()
+
+
+def register_menu():
+    """The kernel's entries: first and last of the main menu; process apps fill the middle."""
+    from .navigation import MenuItem, register
+    from .permissions import ADMIN_ROLES, STAFF_ROLES
+
+    register(MenuItem(_("Home"), "home", icon="home", order=0))
+    register(MenuItem(_("Teams"), "team_list", icon="users-group", order=900, roles=STAFF_ROLES))
+    register(MenuItem(_("Customers"), "customer_list", icon="building", order=910, roles=STAFF_ROLES))
+    register(MenuItem(_("Administration"), "admin:index", icon="settings", order=1000, roles=ADMIN_ROLES))

@@ -29,6 +29,7 @@ NOBODY = frozenset()
 BROWSER_ROLES = EVERYONE - {"read_only_token"}
 PEOPLE = BROWSER_ROLES - {"anonymous"}
 WRITING_PEOPLE = PEOPLE - {"auditor"}
+STAFF_PEOPLE = STAFF & PEOPLE
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,24 @@ MATRIX = {
     "kernel_app:ticket-comments": Entry(read=STAFF, write=WORKERS, target="ticket"),
     # operations
     "health": Entry(read=EVERYONE, write=NOBODY, browser=True),
+    # kernel browser pages (a view without the method answers 405, counted as refused)
+    "login": Entry(read=BROWSER_ROLES, write=BROWSER_ROLES, browser=True),
+    "logout": Entry(read=NOBODY, write=PEOPLE, browser=True),
+    "password_change": Entry(read=PEOPLE, write=PEOPLE, browser=True),
+    "password_change_done": Entry(read=PEOPLE, write=NOBODY, browser=True),
+    "preferences": Entry(read=PEOPLE, write=PEOPLE, browser=True),
+    "language_switch": Entry(read=NOBODY, write=BROWSER_ROLES, browser=True),
+    "tokens": Entry(read=PEOPLE, write=WRITING_PEOPLE, browser=True),
+    "token_revoke": Entry(read=NOBODY, write=WRITING_PEOPLE, target="token", browser=True),
+    "home": Entry(read=PEOPLE, write=NOBODY, browser=True),
+    "team_list": Entry(read=STAFF_PEOPLE, write=NOBODY, browser=True),
+    "team_detail": Entry(read=STAFF_PEOPLE, write=NOBODY, target="team", browser=True),
+    "team_create": Entry(read=ADMINS, write=ADMINS, browser=True),
+    "team_update": Entry(read=ADMINS, write=ADMINS, target="team", browser=True),
+    "customer_list": Entry(read=STAFF_PEOPLE, write=NOBODY, browser=True),
+    "customer_detail": Entry(read=STAFF_PEOPLE, write=NOBODY, target="customer", browser=True),
+    "customer_create": Entry(read=ADMINS, write=ADMINS, browser=True),
+    "customer_update": Entry(read=ADMINS, write=ADMINS, target="customer", browser=True),
 }
 # The Django admin guards itself (staff only); tests/itsm/test_admin_site.py covers it.
 EXCLUDED_NAMESPACES = ("admin",)

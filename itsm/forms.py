@@ -1,0 +1,153 @@
+"""Browser forms of the kernel, and the styling every app's forms share."""
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.utils.translation import gettext_lazy as _
+
+from . import selectors
+from .models import TIME_ZONE_CHOICES, Customer, Team
+
+# Widgets that are not text boxes, and their Bootstrap class; everything else is a form-control.
+WIDGET_CLASSES = ((forms.CheckboxInput, "form-check-input"), (forms.Select, "form-select"))
+
+
+def style_widgets(form: forms.BaseForm) -> None:
+    """Give every visible widget its Tabler class (also for django-filter's forms)."""
+    for field in form.fields.values():
+        widget = field.widget
+        if widget.is_hidden or "class" in widget.attrs:
+            continue
+        css = next((c for kind, c in WIDGET_CLASSES if isinstance(widget, kind)), "form-control")
+        widget.attrs["class"] = css
+
+
+class StyledForm(forms.Form):
+    """A form laid out by templates/itsm/forms/form.html: labels, hints and errors per field."""
+
+    template_name = "itsm/forms/form.html"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_widgets(self)
+
+
+class StyledModelForm(forms.ModelForm):
+    template_name = "itsm/forms/form.html"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_widgets(self)
+
+
+class VersionedModelForm(StyledModelForm):
+    """Editing carries the version that was read, so a concurrent change is refused, not lost."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["version"].required = True
+            self.fields["version"].initial = self.instance.version
+        else:
+            del self.fields["version"]
+
+    def service_data(self) -> dict:
+        """The model fields as a service takes them (`version` travels separately)."""
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+
+class SignInForm(AuthenticationForm):
+    template_name = "itsm/forms/form.html"
+    # One message for a wrong password, an unknown or an inactive account: reveals nothing.
+    error_messages = {
+        "invalid_login": _("The username or password is not correct."),
+        "inactive": _("The username or password is not correct."),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_widgets(self)
+
+
+class StyledPasswordChangeForm(PasswordChangeForm):
+    template_name = "itsm/forms/form.html"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_widgets(self)
+
+
+class PreferencesForm(StyledForm):
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"), choices=TIME_ZONE_CHOICES,
+        help_text=_("Dates and times are shown in this time zone."),
+        widget=forms.Select(attrs={"data-tom-select": "single"}),
+    )
+
+
+class TokenCreateForm(StyledForm):
+    name = forms.CharField(
+        label=_("Name"), max_length=100,
+        help_text=_("Say what uses the token, for example “monitoring” or “CI pipeline”."),
+    )
+    days = forms.IntegerField(
+        label=_("Valid for (days)"), min_value=1, max_value=3650, initial=settings.API_TOKEN_DEFAULT_DAYS,
+    )
+    read_only = forms.BooleanField(
+        label=_("Read only"), required=False,
+        help_text=_("A read-only token can read data but never change it."),
+    )
+
+
+class PersonChoiceMixin:
+    """Choices of people: active accounts, shown by name and username."""
+
+    def label_from_instance(self, obj):
+        full_name = obj.get_full_name()
+        return f"{full_name} ({obj.username})" if full_name else obj.username
+
+
+class PersonChoiceField(PersonChoiceMixin, forms.ModelChoiceField):
+    pass
+
+
+class PeopleChoiceField(PersonChoiceMixin, forms.ModelMultipleChoiceField):
+    pass
+
+
+class TeamForm(VersionedModelForm):
+    lead = PersonChoiceField(
+        label=_("Lead"), queryset=None, required=False,
+        help_text=_("The lead is always a member of the team."),
+        widget=forms.Select(attrs={"data-tom-select": "single"}),
+    )
+    members = PeopleChoiceField(
+        label=_("Members"), queryset=None, required=False,
+        widget=forms.SelectMultiple(attrs={"data-tom-select": "multiple"}),
+    )
+
+    class Meta:
+        model = Team
+        fields = ["name", "email", "description", "lead", "members", "is_active"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        people = selectors.user_list(user).order_by("first_name", "last_name", "username")
+        self.fields["lead"].queryset = people
+        self.fields["members"].queryset = people
+
+    def service_data(self) -> dict:
+        data = super().service_data()
+        data.pop("members")
+        return data
+
+
+class CustomerForm(VersionedModelForm):
+    class Meta:
+        model = Customer
+        fields = ["code", "name", "email", "is_active"]
+        help_texts = {"code": _("A short unique key, used in URLs and integrations.")}

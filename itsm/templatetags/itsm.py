@@ -1,0 +1,53 @@
+"""Template helpers of the shell: icons, sortable column headers, roles, the active menu item."""
+
+from django import template
+from django.templatetags.static import static
+from django.urls import get_script_prefix
+from django.utils.html import format_html
+
+from ..choices import Role
+
+register = template.Library()
+
+SPRITE = "vendor/tabler-icons/sprite.svg"
+
+
+@register.simple_tag
+def icon(name: str, css: str = ""):
+    """An icon from the vendored sprite (scripts/vendor.mjs lists the ones available)."""
+    return format_html(
+        '<svg class="{}" aria-hidden="true" focusable="false"><use href="{}#{}"></use></svg>',
+        f"icon {css}".strip(), static(SPRITE), name,
+    )
+
+
+@register.inclusion_tag("itsm/includes/sort_header.html", takes_context=True)
+def sort_header(context, field: str, label: str):
+    """A column header that sorts by `field`; a second click reverses the order."""
+    current = context.get("current_sort", "")
+    ascending = current == field
+    descending = current == f"-{field}"
+    query = context["request"].GET.copy()
+    query["sort"] = f"-{field}" if ascending else field
+    for key in ("page", "export"):
+        query.pop(key, None)
+    return {
+        "label": label,
+        "url": f"?{query.urlencode()}",
+        "aria_sort": "ascending" if ascending else "descending" if descending else "none",
+        "sorted": ascending or descending,
+        "ascending": ascending,
+    }
+
+
+@register.filter
+def role_labels(user) -> list[str]:
+    """The person's roles, translated, in the order of `Role`."""
+    return [role.label for role in Role if role in user.role_names]
+
+
+@register.filter
+def is_current(item, path: str) -> bool:
+    """Whether a menu item is the section of `path` (the home page only for itself)."""
+    url = item.url
+    return path == url if url == get_script_prefix() else path.startswith(url)

@@ -1,0 +1,50 @@
+// Behaviour of the shell. Loaded after htmx and Tom Select; no inline scripts exist (CSP).
+"use strict";
+
+(function () {
+  // Searchable selects: <select data-tom-select="single|multiple">.
+  function enhanceSelects(root) {
+    root.querySelectorAll("select[data-tom-select]").forEach(function (select) {
+      if (select.tomselect) return;
+      var multiple = select.dataset.tomSelect === "multiple";
+      new TomSelect(select, {
+        plugins: multiple ? ["remove_button"] : [],
+        allowEmptyOption: !multiple,
+        maxOptions: null,
+      });
+    });
+  }
+
+  // Forms that destroy something ask first: <form data-confirm="Revoke …?">.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+    }
+  });
+
+  // Copy buttons: <button data-copy="id-of-input" data-copied-text="Copied">.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button) return;
+    var input = document.getElementById(button.dataset.copy);
+    input.select();
+    navigator.clipboard.writeText(input.value).then(function () {
+      button.textContent = button.dataset.copiedText;
+    });
+  });
+
+  // "/" jumps to the search box of a list page, as in many web applications.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+    var target = event.target;
+    if (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName)) return;
+    var search = document.querySelector("[data-search-shortcut]");
+    if (search) {
+      event.preventDefault();
+      search.focus();
+    }
+  });
+
+  htmx.onLoad(enhanceSelects);
+})();
