@@ -1,0 +1,134 @@
+"""Who may open and post to the kernel's pages (the full URL x role table is test_permission_matrix)."""
+
+import pytest
+from django.urls import reverse
+
+from itsm.models import Customer, Team
+from tests.factories import CustomerFactory, TeamFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("name", ["home", "team_list", "customer_list", "preferences", "tokens", "password_change"])
+def test_anonymous_people_are_sent_to_sign_in_and_back(client, name):
+    url = reverse(name)
+
+    response = client.get(url)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next={url}"
+
+
+@pytest.mark.parametrize("name", ["home", "preferences", "tokens", "password_change"])
+def test_requesters_use_their_own_pages(client, requester, name):
+    client.force_login(requester)
+
+    assert client.get(reverse(name)).status_code == 200
+
+
+@pytest.mark.parametrize("name", ["team_list", "customer_list", "team_create", "customer_create"])
+def test_requesters_may_not_see_teams_or_customers(client, requester, name):
+    client.force_login(requester)
+
+    response = client.get(reverse(name))
+
+    assert response.status_code == 403
+    assert "Access denied" in response.content.decode()
+
+
+def test_agents_read_teams_but_may_not_create_them(client, agent):
+    client.force_login(agent)
+
+    assert client.get(reverse("team_list")).status_code == 200
+    assert client.get(reverse("team_create")).status_code == 403
+    assert client.post(reverse("team_create"), {"name": "Mine"}).status_code == 403
+    assert not Team.objects.exists()
+
+
+def test_auditors_read_everything_and_see_no_edit_buttons(client, auditor):
+    team, customer = TeamFactory(), CustomerFactory()
+    client.force_login(auditor)
+
+    pages = [reverse("team_list"), reverse("team_detail", args=[team.pk]),
+             reverse("customer_list"), reverse("customer_detail", args=[customer.pk])]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200
+        assert not response.context["can_write"]
+        html = response.content.decode()
+        assert reverse("team_create") not in html and reverse("team_update", args=[team.pk]) not in html
+        assert reverse("customer_update", args=[customer.pk]) not in html
+
+
+@pytest.mark.parametrize("auditor_is_also_administrator", [False, True])
+def test_auditors_posts_are_refused_and_write_nothing(client, make_user, auditor_is_also_administrator):
+    roles = ["auditor", "administrator"] if auditor_is_also_administrator else ["auditor"]
+    client.force_login(make_user(*roles))
+    customer = CustomerFactory(name="Before")
+
+    created = client.post(reverse("customer_create"), {"code": "new", "name": "New", "is_active": "on"})
+    edited = client.post(reverse("customer_update", args=[customer.pk]),
+                         {"code": customer.code, "name": "After", "version": 1})
+    token = client.post(reverse("tokens"), {"name": "evidence", "days": 1})
+
+    assert (created.status_code, edited.status_code, token.status_code) == (403, 403, 403)
+    assert list(Customer.objects.values_list("name", flat=True)) == ["Before"]
+    assert not Customer.objects.filter(code="new").exists()
+
+
+def test_auditors_keep_their_own_preferences(client, auditor):
+    client.force_login(auditor)
+
+    response = client.post(reverse("preferences"), {"language": "zh-hans", "time_zone": "Asia/Shanghai"})
+
+    assert response.status_code == 302
+    auditor.refresh_from_db()
+    assert auditor.language == "zh-hans"
+
+
+def test_administrators_create_and_edit_teams(client, admin_user, agent):
+    client.force_login(admin_user)
+
+    created = client.post(reverse("team_create"), {"name": "Network", "lead": agent.pk, "members": [admin_user.pk],
+                                                   "is_active": "on"})
+    team = Team.objects.get()
+    edited = client.post(reverse("team_update", args=[team.pk]), {
+        "name": "Network operations", "lead": agent.pk, "members": [agent.pk], "is_active": "on", "version": team.version,
+    })
+
+    assert created["Location"] == reverse("team_detail", args=[team.pk])
+    assert edited["Location"] == reverse("team_detail", args=[team.pk])
+    team.refresh_from_db()
+    assert team.name == "Network operations"
+    assert list(team.members.all()) == [agent]
+    assert team.version == 2
+
+
+@pytest.mark.parametrize("url", ["/accounts/language/?language=zh-hans", "/accounts/logout/"])
+def test_no_get_changes_anything(client, agent, url):
+    client.force_login(agent)
+
+    response = client.get(url)
+
+    assert response.status_code == 405
+    agent.refresh_from_db()
+    assert agent.language == "en"
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_a_get_to_a_form_page_with_data_in_the_query_creates_nothing(client, admin_user):
+    client.force_login(admin_user)
+
+    client.get(reverse("customer_create"), {"code": "sneaky", "name": "Sneaky"})
+
+    assert not Customer.objects.exists()
+
+
+def test_the_menu_shows_each_role_only_what_it_may_open(client, requester, agent, admin_user):
+    def menu(user):
+        client.force_login(user)
+        return [item.url_name for item in client.get(reverse("home")).context["main_menu"]]
+
+    assert menu(requester) == ["home"]
+    assert menu(agent) == ["home", "team_list", "customer_list"]
+    assert menu(admin_user) == ["home", "team_list", "customer_list", "admin:index"]
