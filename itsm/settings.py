@@ -37,6 +37,9 @@ if not SECRET_KEY:
         raise RuntimeError("SECRET_KEY must be set when DJANGO_DEBUG is off.")
     # Development only: a key that is not secret and never used in production.
     SECRET_KEY = "django-insecure-development-key-not-for-production"
+# Rotation: put the old key here while the new one takes over, so sessions and signed links
+# made with it stay valid; remove it once they have expired (docs/operations.md).
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -209,6 +212,11 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        # Asking browsers to preload HSTS binds the whole registrable domain and every
+        # subdomain for months; only the domain's owner can decide that, so it is opt-in and
+        # `check --deploy` does not nag about it.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
