@@ -64,8 +64,8 @@ class Customer(Versioned):
     name = models.CharField(_("name"), max_length=200, unique=True)
     email = models.EmailField(_("contact email"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     history = HistoricalRecords()
 
@@ -92,8 +92,8 @@ class Team(Versioned):
         settings.AUTH_USER_MODEL, verbose_name=_("members"), blank=True, related_name="teams"
     )
     is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     history = HistoricalRecords(m2m_fields=[members])
 
@@ -130,9 +130,10 @@ class JournalEntry(models.Model):
     body = models.TextField(_("text"), blank=True)
     data = models.JSONField(default=dict, blank=True)
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
     )
-    created_at = models.DateTimeField(default=timezone.now, db_index=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=False)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -147,17 +148,22 @@ class JournalEntry(models.Model):
 class DomainEvent(models.Model):
     """A domain event, recorded in the transaction of the change that caused it."""
 
-    name = models.CharField(max_length=100)
-    content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
-    object_id = models.PositiveBigIntegerField(null=True, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    name = models.CharField(_("name"), max_length=100)
+    content_type = models.ForeignKey(
+        ContentType, verbose_name=_("record type"), null=True, blank=True, on_delete=models.SET_NULL
     )
-    payload = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    object_id = models.PositiveBigIntegerField(_("record id"), null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    payload = models.JSONField(_("payload"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         ordering = ["id"]
+        verbose_name = _("domain event")
+        verbose_name_plural = _("domain events")
         indexes = [
             models.Index(fields=["content_type", "object_id"], name="event_record"),
             models.Index(fields=["name", "created_at"], name="event_name_time"),
@@ -173,18 +179,24 @@ class OutboxMessage(models.Model):
     Delivered by `itsm.tasks.deliver_outbox_message`; `status` makes redelivery a no-op.
     """
 
-    topic = models.CharField(max_length=100)
-    payload = models.JSONField(default=dict)
-    event = models.ForeignKey(DomainEvent, null=True, blank=True, on_delete=models.SET_NULL)
-    status = models.CharField(max_length=12, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    delivered_at = models.DateTimeField(null=True, blank=True)
+    topic = models.CharField(_("topic"), max_length=100)
+    payload = models.JSONField(_("payload"), default=dict)
+    event = models.ForeignKey(
+        DomainEvent, verbose_name=_("event"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
         indexes = [
             models.Index(
                 fields=["next_attempt_at"], name="outbox_due",
@@ -199,15 +211,17 @@ class OutboxMessage(models.Model):
 class ApiToken(models.Model):
     """An API token. Only a SHA-256 digest of the secret is stored; the secret is shown once."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(_("name"), max_length=100)
-    key_prefix = models.CharField(max_length=12, db_index=True)
-    key_digest = models.CharField(max_length=64, unique=True)
+    key_prefix = models.CharField(_("key prefix"), max_length=12, db_index=True)
+    key_digest = models.CharField(_("key digest"), max_length=64, unique=True)
     read_only = models.BooleanField(_("read only"), default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
