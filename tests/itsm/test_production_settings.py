@@ -25,14 +25,20 @@ def manage(*args, tmp_path, **env) -> subprocess.CompletedProcess:
     environ = {key: value for key, value in os.environ.items() if key != "ITSM_TEST_SQLITE_FILE"}
     environ.update(PRODUCTION_ENV, ITSM_VAR_DIR=str(tmp_path / "var"), **env)
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, env=environ,
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "manage.py", *args],
+        check=False,
+        cwd=settings.BASE_DIR,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
 def test_check_deploy_reports_no_issues(tmp_path):
-    result = manage("check", "--deploy", "--fail-level", "WARNING", tmp_path=tmp_path,
-                    SECRET_KEY=secrets.token_urlsafe(50))
+    result = manage(
+        "check", "--deploy", "--fail-level", "WARNING", tmp_path=tmp_path, SECRET_KEY=secrets.token_urlsafe(50)
+    )
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
@@ -49,8 +55,13 @@ def test_production_mode_refuses_to_start_without_a_secret_key(tmp_path):
 def test_collectstatic_writes_a_manifest_with_hashed_names(tmp_path):
     static_root = tmp_path / "static"
 
-    result = manage("collectstatic", "--no-input", tmp_path=tmp_path,
-                    SECRET_KEY=secrets.token_urlsafe(50), STATIC_ROOT=str(static_root))
+    result = manage(
+        "collectstatic",
+        "--no-input",
+        tmp_path=tmp_path,
+        SECRET_KEY=secrets.token_urlsafe(50),
+        STATIC_ROOT=str(static_root),
+    )
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert (static_root / "staticfiles.json").is_file()
@@ -69,7 +80,6 @@ def test_env_example_documents_every_variable_that_settings_read():
     names = _settings_env_vars()
     assert {"SECRET_KEY", "DJANGO_DEBUG", "ALLOWED_HOSTS", "EMAIL_BACKEND"} <= names  # the pattern works
     example = (settings.BASE_DIR / ".env.example").read_text()
-    documented = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]*)=", example, re.M))
+    documented = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]*)=", example, re.MULTILINE))
 
     assert sorted(names - documented) == [], "add these to .env.example (and docs/operations.md)"
-
