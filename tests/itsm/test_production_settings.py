@@ -22,7 +22,9 @@ PRODUCTION_ENV = {
 
 
 def manage(*args, tmp_path, **env) -> subprocess.CompletedProcess:
-    environ = {key: value for key, value in os.environ.items() if key != "ITSM_TEST_SQLITE_FILE"}
+    # Only what an operator would set: the test process's own variables (pytest-django's,
+    # Playwright's DJANGO_ALLOW_ASYNC_UNSAFE, CI's DATABASE_URL...) must not leak in.
+    environ = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
     environ.update(PRODUCTION_ENV, ITSM_VAR_DIR=str(tmp_path / "var"), **env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
