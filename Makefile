@@ -11,7 +11,8 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 RUNTIME_STAMP := $(VENV)/.stamp-requirements
 DEV_STAMP := $(VENV)/.stamp-requirements-dev
-CHROMIUM ?= /usr/bin/chromium
+# Where tests/fixtures_browser.py looks for the browser.
+CHROMIUM := /usr/bin/chromium
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
@@ -52,7 +53,7 @@ chromium:
 		apt-get update && apt-get install -y chromium; \
 	else \
 		echo "error: the browser tests need Debian chromium at $(CHROMIUM)." >&2; \
-		echo "       Install it with: sudo apt-get install chromium  (or set CHROMIUM=/path/to/chromium)" >&2; \
+		echo "       Install it as root: apt-get update && apt-get install -y chromium" >&2; \
 		exit 1; \
 	fi
 
