@@ -22,12 +22,20 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def chromium():
+def chromium(django_db_setup):
     if not CHROMIUM.exists():
         pytest.fail(f"Browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium).")
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    serialized = {conn.alias: conn._test_serialized_contents for conn in connections.all()
+                  if hasattr(conn, "_test_serialized_contents")}
     with sync_playwright() as playwright:
+        # With Playwright's event loop in this thread, Django hands out database connections per
+        # async context: new objects, without the data the test database setup serialized for
+        # `serialized_rollback`. Give it to them, or the rollback would restore nothing.
+        for alias, contents in serialized.items():
+            connections[alias]._test_serialized_contents = contents
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
