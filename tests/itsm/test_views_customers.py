@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from itsm import services
+from itsm.exceptions import NotPermitted
 from itsm.models import Customer
 from tests.factories import CustomerFactory
 from tests.itsm.test_views_teams import csv_rows
@@ -122,3 +123,20 @@ def test_editing_with_the_current_version_saves_and_says_so(admin_client):
     assert "Customer “Acme Corp” saved." in response.content.decode()
     customer.refresh_from_db()
     assert (customer.name, customer.version) == ("Acme Corp", 2)
+
+
+def test_a_service_that_refuses_the_actor_makes_a_403(admin_client, monkeypatch):
+    def refuse(**kwargs):
+        raise NotPermitted()
+
+    monkeypatch.setattr(services, "customer_create", refuse)
+
+    response = admin_client.post(reverse("customer_create"), {"code": "acme", "name": "Acme"})
+
+    assert response.status_code == 403
+
+
+def test_people_without_the_role_learn_nothing_about_which_records_exist(client, agent):
+    client.force_login(agent)
+
+    assert client.get(reverse("customer_update", args=[999])).status_code == 403
