@@ -93,7 +93,8 @@ def test_administrators_create_and_edit_teams(client, admin_user, agent):
                                                    "is_active": "on"})
     team = Team.objects.get()
     edited = client.post(reverse("team_update", args=[team.pk]), {
-        "name": "Network operations", "lead": agent.pk, "members": [agent.pk], "is_active": "on", "version": team.version,
+        "name": "Network operations", "lead": agent.pk, "members": [agent.pk], "is_active": "on",
+        "version": team.version,
     })
 
     assert created["Location"] == reverse("team_detail", args=[team.pk])

@@ -10,6 +10,7 @@ from tests.conftest import PASSWORD
 pytestmark = pytest.mark.django_db
 
 LOGIN = reverse("login")
+NEW_PASSWORD = "a-much-better-secret-42"
 GENERIC_ERROR = "The username or password is not correct."
 
 
@@ -150,12 +151,12 @@ def test_changing_the_password_keeps_the_person_signed_in(client, agent):
     client.force_login(agent)
 
     response = client.post(reverse("password_change"), {
-        "old_password": PASSWORD, "new_password1": "a-much-better-secret-42", "new_password2": "a-much-better-secret-42",
+        "old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD,
     })
 
     assert response["Location"] == reverse("password_change_done")
     agent.refresh_from_db()
-    assert agent.check_password("a-much-better-secret-42")
+    assert agent.check_password(NEW_PASSWORD)
     assert client.get(reverse("password_change_done")).status_code == 200
 
 
@@ -163,7 +164,7 @@ def test_auditors_may_change_their_own_password(client, auditor):
     client.force_login(auditor)
 
     response = client.post(reverse("password_change"), {
-        "old_password": PASSWORD, "new_password1": "a-much-better-secret-42", "new_password2": "a-much-better-secret-42",
+        "old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD,
     })
 
     assert response.status_code == 302
@@ -173,7 +174,7 @@ def test_a_wrong_old_password_is_a_form_error(client, agent):
     client.force_login(agent)
 
     response = client.post(reverse("password_change"), {
-        "old_password": "wrong", "new_password1": "a-much-better-secret-42", "new_password2": "a-much-better-secret-42",
+        "old_password": "wrong", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD,
     })
 
     assert response.status_code == 200
