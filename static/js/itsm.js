@@ -2,15 +2,25 @@
 "use strict";
 
 (function () {
-  // Searchable selects: <select data-tom-select="single|multiple">.
+  // Searchable selects: <select data-tom-select="single|multiple">. Their texts come
+  // translated from attributes on <body>.
   function enhanceSelects(root) {
+    var texts = document.body.dataset;
     root.querySelectorAll("select[data-tom-select]").forEach(function (select) {
       if (select.tomselect) return;
       var multiple = select.dataset.tomSelect === "multiple";
       new TomSelect(select, {
-        plugins: multiple ? ["remove_button"] : [],
+        plugins: multiple ? { remove_button: { title: texts.removeLabel } } : [],
         allowEmptyOption: !multiple,
         maxOptions: null,
+        render: {
+          no_results: function () {
+            var message = document.createElement("div");
+            message.className = "no-results";
+            message.textContent = texts.noResults;
+            return message;
+          },
+        },
       });
     });
   }
