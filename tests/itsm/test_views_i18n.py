@@ -1,5 +1,6 @@
 """English and Simplified Chinese: a complete catalogue, compiled, and used on the pages."""
 
+import ast
 import gettext
 import re
 from pathlib import Path
@@ -7,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation.template import templatize
 
 from itsm import services
 from tests.factories import CustomerFactory, TeamFactory
@@ -44,6 +46,43 @@ def read_po(path: Path) -> list[dict]:
     return entries
 
 
+GETTEXT_FUNCTIONS = {"_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy", "pgettext", "pgettext_lazy",
+                     "npgettext", "npgettext_lazy"}
+TEMPLATE_CALL = re.compile(r"\b(n?p?gettext)\(((?:u?'(?:[^'\\]|\\.)*'(?:,\s*)?)+)")
+LITERAL = re.compile(r"u?'(?:[^'\\]|\\.)*'")
+
+
+def message_key(function: str, strings: list[str]) -> tuple[str, str]:
+    """(context, msgid) of a gettext call."""
+    return (strings[0], strings[1]) if function.lstrip("n").startswith("pgettext") else ("", strings[0])
+
+
+def python_messages(path: Path):
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) in GETTEXT_FUNCTIONS:
+            strings = [arg.value for arg in node.args if isinstance(arg, ast.Constant) and isinstance(arg.value, str)]
+            if strings:
+                yield message_key(node.func.id, strings)
+
+
+def template_messages(path: Path):
+    for function, arguments in TEMPLATE_CALL.findall(templatize(path.read_text(encoding="utf-8"))):
+        yield message_key(function, [ast.literal_eval(literal) for literal in LITERAL.findall(arguments)])
+
+
+def product_messages() -> dict[tuple[str, str], Path]:
+    """Every message of the product's apps (the folders with an apps.py) and templates."""
+    base = Path(settings.BASE_DIR)
+    found = {}
+    for app in (path for path in base.iterdir() if (path / "apps.py").exists()):
+        for source in app.rglob("*.py"):
+            if "migrations" not in source.parts:
+                found.update(dict.fromkeys(python_messages(source), source))
+    for template in (base / "templates").rglob("*.html"):
+        found.update(dict.fromkeys(template_messages(template), template))
+    return found
+
+
 def translations(entry) -> list[str]:
     return [value for key, value in entry.items() if key.startswith("msgstr")]
 
@@ -64,6 +103,15 @@ def test_the_catalogue_translates_every_message(entries):
     assert not untranslated, f"translate these: {untranslated}"
     assert not fuzzy, f"check these fuzzy translations: {fuzzy}"
     assert not obsolete, f"remove these obsolete entries: {obsolete}"
+
+
+def test_the_catalogue_has_every_message_of_the_product(entries):
+    catalogue = {(entry.get("msgctxt", ""), entry["msgid"]) for entry in entries}
+
+    missing = {key: str(path) for key, path in product_messages().items() if key not in catalogue}
+
+    assert len(catalogue) > 150
+    assert not missing, f"run `manage.py makemessages -l zh_Hans ...` and translate: {missing}"
 
 
 def test_translations_keep_every_placeholder(entries):
