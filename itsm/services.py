@@ -7,12 +7,14 @@ permission, so views, API, commands and tasks share the same rules.
 import secrets
 from datetime import timedelta
 
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .api.authentication import TOKEN_PREFIX, digest
+from .choices import Role
 from .exceptions import NotPermitted
 from .models import ApiToken, Customer, Team, User
 from .permissions import ADMIN_ROLES, may
@@ -158,5 +160,13 @@ def system_actor() -> User:
     """The actor of changes made by scheduled tasks and commands without a person behind them.
 
     It cannot sign in (inactive, unusable password) and tokens of inactive users are refused.
+    Migration 0003 creates it; this recreates it after a database flush.
     """
-    return User.objects.get(username=SYSTEM_USERNAME)
+    user, created = User.objects.get_or_create(
+        username=SYSTEM_USERNAME, defaults={"first_name": "System", "is_active": False}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        user.groups.add(Group.objects.get_or_create(name=Role.ADMINISTRATOR)[0])
+    return user
