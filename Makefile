@@ -44,7 +44,9 @@ run: demo  ## Start web, Celery worker and beat on the embedded default; Ctrl-C 
 	@echo "  ITSM is starting on http://127.0.0.1:8000/  (admin site /admin/, API docs /api/docs/)"
 	@echo "  Sign in with one of the demo logins above. Ctrl-C stops web, worker and scheduler."
 	@echo
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho --procfile Procfile.dev start
+	@# --env /dev/null: honcho would otherwise load .env, which holds a production configuration
+	@# (docker compose reads it) that the migrate and demo steps above did not see.
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho --procfile Procfile.dev --env /dev/null start
 
 chromium:
 	@if [ -x "$(CHROMIUM)" ]; then :; \
