@@ -11,7 +11,6 @@ import functools
 import importlib
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -267,7 +266,8 @@ def widen_race(monkeypatch) -> Callable[[str], None]:
 
 
 def pytest_unconfigure(config):
-    """Remove this session's private folder, and its queue when the broker is a server."""
+    """Delete this session's queue when the broker is a server (tests/settings.py removes the
+    session's folder, and with it a filesystem broker's queue)."""
     from django.conf import settings
 
     if not settings.configured or not hasattr(settings, "TEST_RUN_DIR"):
@@ -283,4 +283,3 @@ def pytest_unconfigure(config):
                 queue.delete()
         except Exception as exc:  # noqa: BLE001  a broker gone by now must not fail the run
             print(f"could not delete the test queue {settings.CELERY_TASK_DEFAULT_QUEUE}: {exc}")
-    shutil.rmtree(settings.TEST_RUN_DIR, ignore_errors=True)

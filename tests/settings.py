@@ -1,5 +1,8 @@
 """Test settings: the product's settings plus a test-only record app."""
 
+import atexit
+import os
+import shutil
 import tempfile
 import uuid
 from pathlib import Path
@@ -14,11 +17,22 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 AXES_FAILURE_LIMIT = 5
 
 # --- Real parts (tests/fixtures_worker.py) ------------------------------------------------
-# Each test session gets its own id and folder (removed when the session ends), so sessions
-# running at the same time on one machine, or a developer's own worker on var/, never share a
-# test database, a broker folder, a task queue or cache keys.
+# Each test session gets its own id and folder, so sessions running at the same time on one
+# machine, or a developer's own worker on var/, never share a test database, a broker folder,
+# a task queue or cache keys.
 TEST_RUN_ID = uuid.uuid4().hex[:12]
 TEST_RUN_DIR = Path(tempfile.mkdtemp(prefix="itsm-tests-"))
+_creator_pid = os.getpid()
+
+
+def _remove_test_run_dir() -> None:
+    # At exit of the process that created it, whatever it ran (any pytest invocation, or a
+    # script using these settings); never at exit of a forked child.
+    if os.getpid() == _creator_pid:
+        shutil.rmtree(TEST_RUN_DIR, ignore_errors=True)
+
+
+atexit.register(_remove_test_run_dir)
 CELERY_TASK_DEFAULT_QUEUE = f"itsm-tests-{TEST_RUN_ID}"
 CACHES["default"]["KEY_PREFIX"] = f"itsm-tests-{TEST_RUN_ID}"
 
