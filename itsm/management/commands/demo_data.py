@@ -81,7 +81,8 @@ class Command(BaseCommand):
                 user.is_staff = user.is_superuser = True  # the Django admin site needs both
             user.set_password(DEMO_PASSWORD)
             save_with_history(user, actor=system, reason="demo data")
-            user.groups.add(Group.objects.get(name=role))
+            # get_or_create: migration 0002 makes the groups, but a test database flush removes them.
+            user.groups.add(Group.objects.get_or_create(name=role)[0])
             created += 1
         return created
 
