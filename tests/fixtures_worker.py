@@ -153,6 +153,8 @@ def live_worker(transactional_db, tmp_path) -> Iterator[LiveWorker]:
         "ITSM_VAR_DIR": str(settings.TEST_RUN_DIR),
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(mail_dir),
+        # Tasks the worker itself sends stay on this session's queue too.
+        "CELERY_TASK_DEFAULT_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("ITSM_TEST_SQLITE_FILE", None)
@@ -160,7 +162,7 @@ def live_worker(transactional_db, tmp_path) -> Iterator[LiveWorker]:
         sys.executable, "-m", "celery", "-A", "itsm", "worker", "--loglevel", "INFO",
         "--pool", "prefork", "--concurrency", "2",
         "--without-mingle", "--without-gossip", "--without-heartbeat",
-        "--queues", settings.CELERY_TASK_DEFAULT_QUEUE, "--hostname", nodename,
+        "--hostname", nodename,
     ]
     _purge_test_queue()
     with open(log_path, "wb") as log_file:
