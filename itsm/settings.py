@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "csp",
     "django_htmx",
     "itsm",
+    # Process apps, in dependency order (DESIGN.md §2).
+    "config_items",
 ]
 
 MIDDLEWARE = [

@@ -98,7 +98,7 @@ def transition_apply(*, actor, record, name: str, data: dict | None = None, reas
         if before not in step.sources:
             raise TransitionNotAllowed(
                 _("%(number)s cannot be moved by “%(step)s” while it is %(state)s.")
-                % {"number": locked.number, "step": step.label, "state": locked.get_state_display()}
+                % {"number": locked.number, "step": step.label, "state": getattr(locked, f"get_{workflow.state_field}_display")()}
             )
         if not step.permits(actor):
             raise NotPermitted()
