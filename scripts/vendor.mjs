@@ -25,6 +25,8 @@ const FILES = [
   ["tom-select/dist/css/tom-select.bootstrap5.min.css", "tom-select/tom-select.bootstrap5.min.css"],
   ["tom-select/LICENSE", "tom-select/LICENSE"],
   ["@tabler/icons/LICENSE", "tabler-icons/LICENSE"],
+  ["echarts/dist/echarts.min.js", "echarts/echarts.min.js"],
+  ["echarts/LICENSE", "echarts/LICENSE"],
 ];
 
 // Outline icons bundled into one SVG sprite (the whole set is thousands of files).
@@ -33,7 +35,8 @@ const ICONS = [
   "adjustments", "alert-triangle", "arrow-down", "arrow-up", "arrows-sort", "ban", "building",
   "check", "chevron-left", "chevron-right", "circle-check", "download", "filter", "home",
   "info-circle", "key", "language", "lock", "logout", "pencil", "plus", "search", "settings",
-  "user", "users", "users-group", "x",
+  "user", "users", "users-group", "x", "server", "topology-star-3", "book", "upload", "history",
+  "camera", "git-compare", "trash", "link", "clipboard-check",
 ];
 
 const STROKE = 'fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"';
