@@ -245,17 +245,24 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Celery -------------------------------------------------------------------------------
 # Embedded default: a filesystem transport under var/ (no server). Production: Redis.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
-if CELERY_BROKER_URL.startswith("filesystem"):
-    _broker_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "processed", "control"):
-        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir / "queue"),
-        "data_folder_out": str(_broker_dir / "queue"),
-        "processed_folder": str(_broker_dir / "processed"),
-        "control_folder": str(_broker_dir / "control"),
+
+
+def filesystem_broker_options(var_dir: Path) -> dict:
+    """Folders of the filesystem transport under `var_dir`/broker (created if missing)."""
+    broker_dir = var_dir / "broker"
+    for sub in ("queue", "processed", "control"):
+        (broker_dir / sub).mkdir(parents=True, exist_ok=True)
+    return {
+        "data_folder_in": str(broker_dir / "queue"),
+        "data_folder_out": str(broker_dir / "queue"),
+        "processed_folder": str(broker_dir / "processed"),
+        "control_folder": str(broker_dir / "control"),
         "store_processed": False,
     }
+
+
+if CELERY_BROKER_URL.startswith("filesystem"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(VAR_DIR)
 else:
     # A task not acknowledged within this time is delivered again; nothing we run takes
     # nearly this long, and no task is scheduled with a long countdown (see DESIGN.md §5).

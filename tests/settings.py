@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path
 
 from itsm.settings import *  # noqa: F401,F403
-from itsm.settings import CACHES, CELERY_BROKER_URL, DATABASES, INSTALLED_APPS
+from itsm.settings import CACHES, CELERY_BROKER_URL, DATABASES, INSTALLED_APPS, filesystem_broker_options
 
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.kernel_app"]
 ROOT_URLCONF = "tests.urls"
@@ -52,13 +52,4 @@ else:
 if CELERY_BROKER_URL.startswith("filesystem"):
     # The same layout itsm.settings derives from ITSM_VAR_DIR, so a worker started with
     # ITSM_VAR_DIR=TEST_RUN_DIR uses exactly these folders.
-    _broker_dir = TEST_RUN_DIR / "broker"
-    for _sub in ("queue", "processed", "control"):
-        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir / "queue"),
-        "data_folder_out": str(_broker_dir / "queue"),
-        "processed_folder": str(_broker_dir / "processed"),
-        "control_folder": str(_broker_dir / "control"),
-        "store_processed": False,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(TEST_RUN_DIR)
