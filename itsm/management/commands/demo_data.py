@@ -1,8 +1,11 @@
-"""`manage.py demo_data`: demo users (one per role), teams and customers, for trying the product.
+"""`manage.py demo_data`: demo users (one per role), teams, customers and a small CMDB, for trying the product.
 
 Safe to run again: it creates what is missing and leaves what exists alone (a renamed or
 edited demo object is not reset). It refuses to run with DEBUG off unless --force, because
 accounts with a published password do not belong in production.
+
+The CMDB part (five services, about sixty CIs, about 120 relationships, one baseline) lives in
+config_items/demo.py; its CIs are keyed by source "demo" and external ID.
 """
 
 from django.conf import settings
@@ -11,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Q
 
+from config_items import demo as cmdb_demo
 from itsm import services
 from itsm.choices import Role
 from itsm.models import Customer, Team, User
@@ -48,7 +52,10 @@ CUSTOMERS = [
 
 
 class Command(BaseCommand):
-    help = "Create demo users (one per role), teams and customers. Idempotent. Not for production."
+    help = (
+        "Create demo users (one per role), teams, customers and a small CMDB (services, CIs, relationships). "
+        "Idempotent. Not for production."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -65,7 +72,12 @@ class Command(BaseCommand):
             )
         with transaction.atomic():
             created = self._users() + self._teams() + self._customers()
+            cmdb = cmdb_demo.load(admin=User.objects.get(username="admin"))
         self.stdout.write(f"Demo data: {created} object(s) created, the rest already existed.")
+        self.stdout.write(
+            f"Demo CMDB: {cmdb['cis']} CI(s), {cmdb['relationships']} relationship(s) and "
+            f"{cmdb['baselines']} baseline(s) created, the rest already existed."
+        )
         self.stdout.write(f"Demo logins (password {DEMO_PASSWORD!r}):")
         for username, first, last, role in USERS:
             self.stdout.write(f"  {username:<10} {Role(role).label}")
