@@ -37,6 +37,7 @@ kernel_pages = [
 
 urlpatterns = [
     *kernel_pages,
+    path("cmdb/", include("config_items.urls")),
     path("accounts/", include(accounts)),
     path("health/", health.health, name="health"),
     path("admin/", admin.site.urls),

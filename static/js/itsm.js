@@ -8,6 +8,10 @@
     var texts = document.body.dataset;
     root.querySelectorAll("select[data-tom-select]").forEach(function (select) {
       if (select.tomselect) return;
+      if (select.dataset.searchUrl) {
+        searchSelect(select, texts);
+        return;
+      }
       var multiple = select.dataset.tomSelect === "multiple";
       new TomSelect(select, {
         plugins: multiple ? { remove_button: { title: texts.removeLabel } } : [],
@@ -24,6 +28,43 @@
       });
     });
   }
+
+  // Autocomplete from the server: <select data-tom-select="search" data-search-url="…?q=">;
+  // the URL answers {"results": [{"value": …, "text": …}]}.
+  function searchSelect(select, texts) {
+    new TomSelect(select, {
+      valueField: "value",
+      labelField: "text",
+      searchField: [],
+      maxOptions: 50,
+      loadThrottle: 250,
+      shouldLoad: function (query) { return query.length > 0; },
+      load: function (query, callback) {
+        var url = new URL(select.dataset.searchUrl, window.location.href);
+        url.searchParams.set("q", query);
+        fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+          .then(function (response) { return response.json(); })
+          .then(function (data) { callback(data.results); })
+          .catch(function () { callback(); });
+      },
+      render: {
+        no_results: function () {
+          var message = document.createElement("div");
+          message.className = "no-results";
+          message.textContent = texts.noResults;
+          return message;
+        },
+      },
+    });
+  }
+
+  // Selects that apply at once: <select data-autosubmit> submits its form when changed.
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target.matches && target.matches("select[data-autosubmit]") && target.form) {
+      target.form.requestSubmit();
+    }
+  });
 
   // Forms that destroy something ask first: <form data-confirm="Revoke …?">.
   document.addEventListener("submit", function (event) {
