@@ -10,6 +10,7 @@ from .views import account, auth, customers, health, home, teams
 
 api_v1 = [
     path("", include(("itsm.api.urls", "itsm"), namespace="itsm")),
+    path("cmdb/", include(("config_items.api.urls", "config_items"), namespace="config_items")),
 ]
 
 accounts = [

@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 
 from itsm import services
 from itsm.choices import Role
+from tests.config_items.factories import link, make_ci
 from tests.factories import CustomerFactory, TeamFactory, UserFactory
 from tests.kernel_app.factories import make_ticket
 
@@ -24,12 +25,14 @@ SIGNED_IN = EVERYONE - {"anonymous"}
 STAFF = frozenset({"agent", "team_lead", "auditor", "administrator", "read_only_token"})
 WORKERS = frozenset({"agent", "team_lead", "administrator"})
 ADMINS = frozenset({"administrator"})
+CMDB_WRITERS = frozenset({"team_lead", "administrator"})
 NOBODY = frozenset()
 # Browser pages use sessions only: a bearer token there is as good as no credentials.
 BROWSER_ROLES = EVERYONE - {"read_only_token"}
 PEOPLE = BROWSER_ROLES - {"anonymous"}
 WRITING_PEOPLE = PEOPLE - {"auditor"}
 STAFF_PEOPLE = STAFF & PEOPLE
+CMDB_WRITING_PEOPLE = frozenset({"team_lead", "administrator"})
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,30 @@ MATRIX = {
     "kernel_app:ticket-transition": Entry(read=STAFF, write=WORKERS, target="ticket"),
     "kernel_app:ticket-journal": Entry(read=STAFF, write=WORKERS, target="ticket"),
     "kernel_app:ticket-comments": Entry(read=STAFF, write=WORKERS, target="ticket"),
+    # CMDB API (config_items/api): staff read, team leads and administrators write the CMDB,
+    # administrators the types
+    "api:config_items:api-root": Entry(read=STAFF, write=NOBODY),
+    "api:config_items:ci-type-list": Entry(read=STAFF, write=ADMINS),
+    "api:config_items:ci-type-detail": Entry(read=STAFF, write=ADMINS, target="ci_type"),
+    "api:config_items:relationship-type-list": Entry(read=STAFF, write=ADMINS),
+    "api:config_items:relationship-type-detail": Entry(read=STAFF, write=ADMINS, target="relationship_type"),
+    "api:config_items:ci-list": Entry(read=STAFF, write=CMDB_WRITERS),
+    "api:config_items:ci-detail": Entry(read=STAFF, write=CMDB_WRITERS, target="ci"),
+    "api:config_items:ci-transitions": Entry(read=STAFF, write=CMDB_WRITERS, target="ci"),
+    "api:config_items:ci-transition": Entry(read=STAFF, write=CMDB_WRITERS, target="ci"),
+    "api:config_items:ci-journal": Entry(read=STAFF, write=CMDB_WRITERS, target="ci"),
+    "api:config_items:ci-comments": Entry(read=STAFF, write=CMDB_WRITERS, target="ci"),
+    "api:config_items:ci-impact": Entry(read=STAFF, write=CMDB_WRITERS, target="ci"),
+    "api:config_items:ci-upsert": Entry(read=STAFF, write=CMDB_WRITERS),
+    "api:config_items:ci-import": Entry(read=STAFF, write=CMDB_WRITERS),
+    "api:config_items:ci-export": Entry(read=STAFF, write=CMDB_WRITERS),
+    "api:config_items:relationship-list": Entry(read=STAFF, write=CMDB_WRITERS),
+    "api:config_items:relationship-detail": Entry(read=STAFF, write=CMDB_WRITERS, target="relationship"),
+    "api:config_items:relationship-import": Entry(read=STAFF, write=CMDB_WRITERS),
+    "api:config_items:relationship-export": Entry(read=STAFF, write=CMDB_WRITERS),
+    "api:config_items:baseline-list": Entry(read=STAFF, write=CMDB_WRITERS),
+    "api:config_items:baseline-detail": Entry(read=STAFF, write=CMDB_WRITERS, target="baseline"),
+    "api:config_items:baseline-diff": Entry(read=STAFF, write=CMDB_WRITERS, target="baseline"),
     # operations
     "health": Entry(read=EVERYONE, write=NOBODY, browser=True),
     # kernel browser pages (a view without the method answers 405, counted as refused)
@@ -83,6 +110,29 @@ MATRIX = {
     "customer_detail": Entry(read=STAFF_PEOPLE, write=NOBODY, target="customer", browser=True),
     "customer_create": Entry(read=ADMINS, write=ADMINS, browser=True),
     "customer_update": Entry(read=ADMINS, write=ADMINS, target="customer", browser=True),
+    # CMDB browser pages: staff read; team leads and administrators write; administrators the types
+    "ci_list": Entry(read=STAFF_PEOPLE, write=NOBODY, browser=True),
+    "ci_search": Entry(read=STAFF_PEOPLE, write=NOBODY, browser=True),
+    "ci_detail": Entry(read=STAFF_PEOPLE, write=NOBODY, target="ci", browser=True),
+    "ci_create": Entry(read=CMDB_WRITING_PEOPLE, write=CMDB_WRITING_PEOPLE, browser=True),
+    "ci_type_fields": Entry(read=CMDB_WRITING_PEOPLE, write=NOBODY, browser=True),
+    "ci_update": Entry(read=CMDB_WRITING_PEOPLE, write=CMDB_WRITING_PEOPLE, target="ci", browser=True),
+    "ci_transition": Entry(read=NOBODY, write=CMDB_WRITING_PEOPLE, target="ci", browser=True),
+    "relationship_create": Entry(read=NOBODY, write=CMDB_WRITING_PEOPLE, target="ci", browser=True),
+    "relationship_delete": Entry(read=NOBODY, write=CMDB_WRITING_PEOPLE, target="relationship", browser=True),
+    "baseline_create": Entry(read=NOBODY, write=CMDB_WRITING_PEOPLE, target="ci", browser=True),
+    "baseline_detail": Entry(read=STAFF_PEOPLE, write=NOBODY, target="baseline", browser=True),
+    "baseline_compare": Entry(read=STAFF_PEOPLE, write=NOBODY, target="baseline", browser=True),
+    "service_catalogue": Entry(read=STAFF_PEOPLE, write=NOBODY, browser=True),
+    "data_quality": Entry(read=STAFF_PEOPLE, write=NOBODY, browser=True),
+    "ci_import": Entry(read=CMDB_WRITING_PEOPLE, write=CMDB_WRITING_PEOPLE, browser=True),
+    "ci_type_list": Entry(read=STAFF_PEOPLE, write=NOBODY, browser=True),
+    "ci_type_detail": Entry(read=STAFF_PEOPLE, write=NOBODY, target="ci_type", browser=True),
+    "ci_type_create": Entry(read=ADMINS, write=ADMINS, browser=True),
+    "ci_type_update": Entry(read=ADMINS, write=ADMINS, target="ci_type", browser=True),
+    "relationship_type_list": Entry(read=STAFF_PEOPLE, write=NOBODY, browser=True),
+    "relationship_type_create": Entry(read=ADMINS, write=ADMINS, browser=True),
+    "relationship_type_update": Entry(read=ADMINS, write=ADMINS, target="relationship_type", browser=True),
 }
 # The Django admin guards itself (staff only); tests/itsm/test_admin_site.py covers it.
 EXCLUDED_NAMESPACES = ("admin",)
@@ -135,8 +185,24 @@ def targets(people):
         "customer": CustomerFactory(),
         "team": TeamFactory(members=[agent]),
         "ticket": make_ticket(agent),
+        **cmdb_targets(people["team_lead"]),
         # Each role revokes its own token; anonymous callers try the agent's.
         "agent_token": services.token_create(actor=agent, user=agent, name="agent's", days=1, read_only=False)[0],
+    }
+
+
+def cmdb_targets(writer):
+    from config_items import services as cmdb
+    from config_items.models import CIType, RelationshipType
+
+    ci = make_ci(writer, name="matrix app")
+    relationship = link(ci, make_ci(writer, name="matrix database"), actor=writer)
+    return {
+        "ci": ci,
+        "ci_type": CIType.objects.get(slug="application"),
+        "relationship": relationship,
+        "relationship_type": RelationshipType.objects.get(slug="depends-on"),
+        "baseline": cmdb.baseline_create(actor=writer, root=ci, name="matrix", reason="permission matrix"),
     }
 
 

@@ -1,0 +1,303 @@
+"""CSV import of CIs and relationships, row by row through the services.
+
+Every row goes through the same service as a form or an API call (same validation, history,
+events). A bad row is rejected with its line number and reasons while good rows go in; with
+`atomic` nothing goes in if any row is rejected; with `dry_run` nothing is written and every
+row is reported as it would be. The whole file runs in one transaction (each service call is
+a savepoint inside it), which is what makes dry runs exact and keeps large imports fast.
+
+CI columns: number (update by number), source + external_id (upsert key), name, type (CI type
+code), status, environment, owner_team (team name), customers (customer codes separated by
+";"), description, and "attr:<name>" per attribute. Relationship columns: source, type,
+target, where a CI is named by its number or as "<source>:<external id>".
+"""
+
+import csv
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from itsm.exceptions import DomainError
+from itsm.models import Customer, Team
+
+from . import services
+from .choices import CIStatus
+from .models import CIType, ConfigurationItem, Relationship, RelationshipType
+
+CREATED, UPDATED, UNCHANGED, REJECTED = "created", "updated", "unchanged", "rejected"
+ATTRIBUTE_PREFIX = "attr:"
+CI_COLUMNS = {"number", "source", "external_id", "name", "type", "status", "environment", "owner_team",
+              "customers", "description"}
+RELATIONSHIP_COLUMNS = {"source", "type", "target"}
+# Existing CIs are loaded in batches of this many keys (SQL parameter limits).
+LOOKUP_BATCH = 500
+
+
+@dataclass
+class RowResult:
+    line: int
+    action: str
+    number: str = ""
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportReport:
+    rows: list[RowResult] = field(default_factory=list)
+    dry_run: bool = False
+    atomic: bool = False
+    written: bool = False  # whether the rows reported as created/updated are in the database
+
+    def _count(self, action: str) -> int:
+        return sum(1 for row in self.rows if row.action == action)
+
+    @property
+    def created(self) -> int:
+        return self._count(CREATED)
+
+    @property
+    def updated(self) -> int:
+        return self._count(UPDATED)
+
+    @property
+    def unchanged(self) -> int:
+        return self._count(UNCHANGED)
+
+    @property
+    def rejected(self) -> int:
+        return self._count(REJECTED)
+
+    def as_dict(self) -> dict:
+        return {
+            "dry_run": self.dry_run, "atomic": self.atomic, "written": self.written,
+            "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "rows": [{"line": r.line, "action": r.action, "number": r.number, "errors": r.errors} for r in self.rows],
+        }
+
+
+def messages_of(exc: Exception) -> list[str]:
+    """Readable "field: message" lines of a refused row."""
+    if isinstance(exc, ValidationError):
+        if hasattr(exc, "error_dict"):
+            return [f"{name}: {message}" for name, messages in exc.message_dict.items() for message in messages]
+        return list(exc.messages)
+    if isinstance(exc, DomainError):
+        return [exc.message, *(f"{k}: {v}" for k, v in exc.fields.items())]
+    return [str(exc)]
+
+
+def _read(file, known: set[str], required: set[str], *, allow_attributes: bool) -> list[tuple[int, dict]]:
+    """(line number, row) of every data row; refuses a file whose header is wrong."""
+    reader = csv.DictReader(file)
+    header = [name.strip().lstrip("\ufeff") for name in (reader.fieldnames or [])]
+    reader.fieldnames = header
+    unknown = [n for n in header if n not in known and not (allow_attributes and n.startswith(ATTRIBUTE_PREFIX))]
+    missing = sorted(required - set(header))
+    if not header or unknown or missing:
+        problems = []
+        if unknown:
+            problems.append(_("unknown columns: %(names)s") % {"names": ", ".join(unknown)})
+        if missing:
+            problems.append(_("missing columns: %(names)s") % {"names": ", ".join(missing)})
+        raise ValidationError({"file": _("Line 1 (header): %(problems)s.") % {
+            "problems": "; ".join(problems) or _("the file is empty")}})
+    rows = []
+    for row in reader:
+        if None in row:
+            rows.append((reader.line_num, {None: row[None]}))
+            continue
+        rows.append((reader.line_num, {k: (v or "").strip() for k, v in row.items()}))
+    return rows
+
+
+def _run(rows, import_row, *, dry_run: bool, atomic: bool) -> ImportReport:
+    report = ImportReport(dry_run=dry_run, atomic=atomic)
+    with transaction.atomic():
+        for line, row in rows:
+            if None in row:
+                report.rows.append(RowResult(line, REJECTED, errors=[_("The row has more cells than the header.")]))
+                continue
+            try:
+                action, number = import_row(row)
+                report.rows.append(RowResult(line, action, number))
+            except (ValidationError, DomainError, LookupError) as exc:
+                report.rows.append(RowResult(line, REJECTED, row.get("number", ""), messages_of(exc)))
+        keep = not dry_run and not (atomic and report.rejected)
+        if not keep:
+            transaction.set_rollback(True)
+    report.written = keep and bool(report.created or report.updated)
+    return report
+
+
+# --- CIs ---------------------------------------------------------------------------------------
+
+class _CILookups:
+    """Types, teams and customers loaded once per file; existing CIs loaded in batches."""
+
+    def __init__(self, rows):
+        self.types = {t.slug: t for t in CIType.objects.all()}
+        self.teams = {t.name: t for t in Team.objects.all()}
+        self.customers = {c.code: c for c in Customer.objects.all()}
+        numbers = {row["number"] for _, row in rows if row.get("number")}
+        keys = {(row["source"], row["external_id"]) for _, row in rows
+                if row.get("external_id") and not row.get("number")}
+        self.by_number = _existing(numbers, "number")
+        self.by_key = {(ci.source, ci.external_id): ci for ci in _existing({k[1] for k in keys}, "external_id").values()
+                       if (ci.source, ci.external_id) in keys}
+
+    def remember(self, ci: ConfigurationItem) -> None:
+        self.by_number[ci.number] = ci
+        if ci.external_id:
+            self.by_key[(ci.source, ci.external_id)] = ci
+
+    def ci_type(self, slug: str) -> CIType:
+        try:
+            return self.types[slug]
+        except KeyError:
+            raise ValidationError({"type": _("Unknown CI type “%(type)s”.") % {"type": slug}}) from None
+
+    def team(self, name: str) -> Team | None:
+        if not name:
+            return None
+        try:
+            return self.teams[name]
+        except KeyError:
+            raise ValidationError({"owner_team": _("Unknown team “%(team)s”.") % {"team": name}}) from None
+
+    def customer_list(self, codes: str) -> list[Customer]:
+        wanted = [code.strip() for code in codes.split(";") if code.strip()]
+        unknown = [code for code in wanted if code not in self.customers]
+        if unknown:
+            raise ValidationError({"customers": _("Unknown customers: %(codes)s.") % {"codes": ", ".join(unknown)}})
+        return [self.customers[code] for code in wanted]
+
+
+def _existing(values: set[str], field_name: str) -> dict:
+    found = {}
+    values = sorted(values)
+    for start in range(0, len(values), LOOKUP_BATCH):
+        batch = values[start:start + LOOKUP_BATCH]
+        for ci in ConfigurationItem.objects.filter(**{f"{field_name}__in": batch}).select_related("ci_type"):
+            found[getattr(ci, field_name)] = ci
+    return found
+
+
+def import_cis(*, actor, file, dry_run: bool = False, atomic: bool = False) -> ImportReport:
+    """Create or update the CIs of a CSV file (see the module docstring for the columns)."""
+    services.require_writer(actor)  # once for the file, rather than a refusal on every row
+    rows = _read(file, CI_COLUMNS, {"name", "type"}, allow_attributes=True)
+    lookups = _CILookups(rows)
+
+    def import_row(row):
+        existing = _existing_for(row, lookups)
+        data = _ci_data(row, lookups, existing)
+        if existing is not None:
+            before = existing.version
+            ci = services.ci_update(actor=actor, ci=existing, data=data, reason="imported")
+            lookups.remember(ci)  # a later row about the same CI starts from this state
+            return (UPDATED if ci.version != before else UNCHANGED), ci.number
+        if row.get("external_id"):
+            ci, created = services.ci_upsert(actor=actor, source=row.get("source", ""),
+                                             external_id=row["external_id"], data=data, reason="imported")
+            lookups.remember(ci)
+            return (CREATED if created else UPDATED), ci.number
+        return CREATED, services.ci_create(actor=actor, data=data, reason="imported").number
+
+    return _run(rows, import_row, dry_run=dry_run, atomic=atomic)
+
+
+def _existing_for(row: dict, lookups: _CILookups) -> ConfigurationItem | None:
+    if row.get("number"):
+        try:
+            return lookups.by_number[row["number"]]
+        except KeyError:
+            raise ValidationError({"number": _("There is no CI %(number)s.") % {"number": row["number"]}}) from None
+    if row.get("external_id"):
+        return lookups.by_key.get((row.get("source", ""), row["external_id"]))
+    return None
+
+
+def _ci_data(row: dict, lookups: _CILookups, existing: ConfigurationItem | None) -> dict:
+    """The service input of one row: only the columns the file has; blank cells clear."""
+    data = {}
+    for name in ("name", "environment", "description"):
+        if name in row:
+            data[name] = row[name]
+    if "environment" in data and not data["environment"]:
+        del data["environment"]  # blank: the default (production) for new CIs, unchanged otherwise
+    for name in ("source", "external_id"):
+        if name in row:
+            data[name] = row[name]
+    ci_type = lookups.ci_type(row["type"]) if row.get("type") else (existing.ci_type if existing else None)
+    if row.get("type"):
+        data["ci_type"] = ci_type
+    if row.get("status"):
+        if row["status"] not in CIStatus.values:
+            raise ValidationError({"status": _("Unknown status “%(status)s”; use one of %(choices)s.") % {
+                "status": row["status"], "choices": ", ".join(CIStatus.values)}})
+        data["status"] = row["status"]
+    if "owner_team" in row:
+        data["owner_team"] = lookups.team(row["owner_team"])
+    if "customers" in row:
+        data["customers"] = lookups.customer_list(row["customers"])
+    attribute_cells = {k[len(ATTRIBUTE_PREFIX):]: v for k, v in row.items() if k.startswith(ATTRIBUTE_PREFIX)}
+    if attribute_cells or existing is None:
+        data["attributes"] = _attributes(attribute_cells, existing)
+    return data
+
+
+def _attributes(cells: dict, existing: ConfigurationItem | None) -> dict:
+    # Filled cells set a value, blank cells clear it; attributes without a column are kept,
+    # so a file with only some attribute columns does not erase the others.
+    attributes = dict(existing.attributes) if existing is not None else {}
+    for name, value in cells.items():
+        if value:
+            attributes[name] = value
+        else:
+            attributes.pop(name, None)
+    return attributes
+
+
+# --- relationships -----------------------------------------------------------------------------
+
+class _RelationshipLookups:
+    def __init__(self, rows):
+        self.types = {t.slug: t for t in RelationshipType.objects.all()}
+        refs = {row.get(end, "") for _, row in rows for end in ("source", "target")}
+        numbers = {ref for ref in refs if ref and ":" not in ref}
+        keys = {tuple(ref.split(":", 1)) for ref in refs if ":" in ref}
+        self.by_number = _existing(numbers, "number")
+        self.by_key = {(ci.source, ci.external_id): ci for ci in _existing({k[1] for k in keys}, "external_id").values()}
+
+    def ci(self, end: str, ref: str) -> ConfigurationItem:
+        found = self.by_key.get(tuple(ref.split(":", 1))) if ":" in ref else self.by_number.get(ref)
+        if found is None:
+            raise ValidationError({end: _("There is no CI “%(ref)s”.") % {"ref": ref}})
+        return found
+
+    def type(self, slug: str) -> RelationshipType:
+        try:
+            return self.types[slug]
+        except KeyError:
+            raise ValidationError({"type": _("Unknown relationship type “%(type)s”.") % {"type": slug}}) from None
+
+
+def import_relationships(*, actor, file, dry_run: bool = False, atomic: bool = False) -> ImportReport:
+    """Create the relationships of a CSV file; a relationship that exists already is "unchanged"."""
+    services.require_writer(actor)
+    rows = _read(file, RELATIONSHIP_COLUMNS, RELATIONSHIP_COLUMNS, allow_attributes=False)
+    lookups = _RelationshipLookups(rows)
+
+    def import_row(row):
+        source, target = lookups.ci("source", row["source"]), lookups.ci("target", row["target"])
+        kind = lookups.type(row["type"])
+        label = f"{source.number} {kind.slug} {target.number}"
+        if Relationship.objects.filter(source=source, target=target, type=kind).exists():
+            return UNCHANGED, label
+        services.relationship_create(actor=actor, source=source, target=target, type=kind, reason="imported")
+        return CREATED, label
+
+    return _run(rows, import_row, dry_run=dry_run, atomic=atomic)

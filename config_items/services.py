@@ -1,0 +1,412 @@
+"""Every write of configuration management: CI types, CIs, relationships, baselines.
+
+Each function takes a keyword-only `actor`, runs in one transaction, checks the actor's role
+itself (it is called from the API, the browser, imports and commands alike), records history
+with the actor and a reason, and refuses bad input with a ValidationError keyed by field
+("attributes.<name>" for attribute values) before anything is written.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from itsm.choices import JournalKind
+from itsm.events import emit
+from itsm.exceptions import NotPermitted
+from itsm.journal import journal_add
+from itsm.permissions import ADMIN_ROLES, is_read_only, may
+from itsm.records import check_version, record_create, record_save, save_with_history
+from itsm.workflow import transition_apply
+
+from . import selectors
+from .attributes import clean_attributes, validate_schema
+from .choices import CIStatus
+from .models import Baseline, CIType, ConfigurationItem, Relationship, RelationshipType
+from .workflow import CMDB_WRITERS
+
+CI_TYPE_FIELDS = ("name", "slug", "description", "is_service", "attribute_schema", "is_active")
+RELATIONSHIP_TYPE_FIELDS = ("slug", "forward_label", "reverse_label", "is_active")
+# Plain model fields of a CI that callers set directly (customers and attributes are special).
+CI_SCALAR_FIELDS = ("name", "ci_type", "environment", "description", "owner_team", "source", "external_id",
+                    "service_owner", "hours_of_service", "catalogue_status")
+CI_FIELDS = (*CI_SCALAR_FIELDS, "customers", "attributes", "status")
+CATALOGUE_FIELDS = ("service_owner", "hours_of_service", "catalogue_status")
+# How many CIs a refused schema change names in its message, so the error stays readable.
+EXAMPLES_IN_ERRORS = 5
+
+
+# --- permissions and small helpers -------------------------------------------------------------
+
+def require_writer(actor) -> None:
+    """Refuse (NotPermitted) unless the actor may change the CMDB."""
+    # Auditors read everything and change nothing, whatever other role they also hold.
+    if not may(actor, CMDB_WRITERS) or is_read_only(actor):
+        raise NotPermitted()
+
+
+def _require_admin(actor) -> None:
+    if not may(actor, ADMIN_ROLES) or is_read_only(actor):
+        raise NotPermitted()
+
+
+def _refuse_unknown(data: dict, allowed: tuple[str, ...]) -> None:
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ValidationError({name: _("Unknown field.") for name in sorted(unknown)})
+
+
+def _value_key(value):
+    """A comparable form of a field value: model instances compare by primary key."""
+    return getattr(value, "pk", value)
+
+
+# --- CI types ----------------------------------------------------------------------------------
+
+@transaction.atomic
+def ci_type_create(*, actor, data: dict) -> CIType:
+    """Create a CI type with its attribute schema. Administrators only. Side effects: history."""
+    _require_admin(actor)
+    _refuse_unknown(data, CI_TYPE_FIELDS)
+    ci_type = CIType(**data)
+    ci_type.attribute_schema = validate_schema(data.get("attribute_schema", []))
+    ci_type.full_clean()
+    save_with_history(ci_type, actor=actor, reason="created")
+    return ci_type
+
+
+@transaction.atomic
+def ci_type_update(*, actor, ci_type: CIType, data: dict, expected_version: int | None = None) -> CIType:
+    """Change a CI type. Administrators only. Side effects: history row. Raises StaleRecord.
+
+    A schema change that would make existing CIs of the type invalid (an attribute they use
+    removed or retyped, a choice they hold dropped, a new required attribute they lack) is
+    refused, naming some of those CIs: the data must be fixed first, never silently broken.
+    """
+    _require_admin(actor)
+    _refuse_unknown(data, CI_TYPE_FIELDS)
+    ci_type = CIType.objects.select_for_update().get(pk=ci_type.pk)
+    check_version(ci_type, expected_version)
+    old_schema = ci_type.attribute_schema
+    for name, value in data.items():
+        setattr(ci_type, name, value)
+    ci_type.attribute_schema = validate_schema(ci_type.attribute_schema)
+    if ci_type.attribute_schema != old_schema:
+        _refuse_schema_breaking_items(ci_type)
+    if not ci_type.is_service:
+        _refuse_losing_catalogue_entries(ci_type)
+    ci_type.version += 1
+    ci_type.full_clean()
+    save_with_history(ci_type, actor=actor, reason="updated")
+    return ci_type
+
+
+def _refuse_schema_breaking_items(ci_type: CIType) -> None:
+    broken = []
+    rows = ConfigurationItem.objects.filter(ci_type=ci_type).values_list("number", "attributes")
+    for number, attributes in rows.iterator(chunk_size=2000):
+        try:
+            clean_attributes(ci_type.attribute_schema, attributes)
+        except ValidationError as exc:
+            broken.append((number, exc.message_dict))
+    if broken:
+        examples = "; ".join(
+            f"{number} ({', '.join(f'{k}: {v[0]}' for k, v in errors.items())})"
+            for number, errors in broken[:EXAMPLES_IN_ERRORS]
+        )
+        raise ValidationError({"attribute_schema": _(
+            "%(count)s CIs of this type would no longer be valid with this schema, for example %(examples)s. "
+            "Change or clear their attributes first."
+        ) % {"count": len(broken), "examples": examples}})
+
+
+def _refuse_losing_catalogue_entries(ci_type: CIType) -> None:
+    in_catalogue = ConfigurationItem.objects.filter(ci_type=ci_type).exclude(catalogue_status="")
+    if in_catalogue.exists():
+        raise ValidationError({"is_service": _(
+            "CIs of this type are in the service catalogue; take them out of it before the type stops "
+            "being a service type."
+        )})
+
+
+# --- relationship types ------------------------------------------------------------------------
+
+@transaction.atomic
+def relationship_type_create(*, actor, data: dict) -> RelationshipType:
+    """Create a relationship type. Administrators only. Side effects: history row."""
+    _require_admin(actor)
+    _refuse_unknown(data, RELATIONSHIP_TYPE_FIELDS)
+    relationship_type = RelationshipType(**data)
+    relationship_type.full_clean()
+    save_with_history(relationship_type, actor=actor, reason="created")
+    return relationship_type
+
+
+@transaction.atomic
+def relationship_type_update(*, actor, relationship_type: RelationshipType, data: dict) -> RelationshipType:
+    """Change a relationship type's labels or retire it. Administrators only. Side effects: history.
+
+    The model carries no version: these are labels edited by administrators, last write wins.
+    """
+    _require_admin(actor)
+    _refuse_unknown(data, RELATIONSHIP_TYPE_FIELDS)
+    relationship_type = RelationshipType.objects.select_for_update().get(pk=relationship_type.pk)
+    for name, value in data.items():
+        setattr(relationship_type, name, value)
+    relationship_type.full_clean()
+    save_with_history(relationship_type, actor=actor, reason="updated")
+    return relationship_type
+
+
+# --- configuration items -----------------------------------------------------------------------
+
+@transaction.atomic
+def ci_create(*, actor, data: dict, reason: str = "") -> ConfigurationItem:
+    """Create a CI. Status starts "planned" unless `data["status"]` is given (imports, discovery).
+
+    Attributes are validated against the type's schema; catalogue fields only on service types.
+    Side effects: history row(s), event "configurationitem.created".
+    """
+    require_writer(actor)
+    _refuse_unknown(data, CI_FIELDS)
+    ci = ConfigurationItem()
+    for name in CI_SCALAR_FIELDS:
+        if name in data:
+            setattr(ci, name, data[name] if data[name] is not None or name in _NULLABLE else "")
+    if "status" in data:
+        ci.status = data["status"]
+    _check_type_and_catalogue(ci, type_changed=True)
+    ci.attributes = clean_attributes(ci.ci_type.attribute_schema, data.get("attributes") or {})
+    if ci.status == CIStatus.LIVE and ci.owner_team_id is None:
+        raise ValidationError({"owner_team": _("Set an owner team before the CI goes live.")})
+    record_create(ci, actor=actor, reason=reason or "created")
+    customers = list(data.get("customers") or [])
+    if customers:
+        ci.customers.set(customers)  # simple_history adds a row naming the same actor and reason
+    emit("configurationitem.created", record=ci, actor=actor,
+         payload={"number": ci.number, "type": ci.ci_type.slug, "status": ci.status})
+    return ci
+
+
+_NULLABLE = ("ci_type", "owner_team", "service_owner")
+
+
+@transaction.atomic
+def ci_update(*, actor, ci: ConfigurationItem, data: dict, expected_version: int | None = None,
+              reason: str = "") -> ConfigurationItem:
+    """Change a CI's fields; only what differs is written, and nothing at all if nothing differs.
+
+    A type change re-validates the attributes. A different `status` is reached through the
+    lifecycle step that leads there (with its guards), so the lifecycle is never bypassed.
+    Side effects: history row, event "configurationitem.updated" (with the changed fields).
+    Raises StaleRecord.
+    """
+    require_writer(actor)
+    _refuse_unknown(data, CI_FIELDS)
+    ci = ConfigurationItem.objects.select_for_update().select_related("ci_type").get(pk=ci.pk)
+    check_version(ci, expected_version)
+    changed = _apply_ci_changes(ci, data)
+    customers_changed = "customers" in data and _customers_differ(ci, data["customers"])
+    target_status = data.get("status")
+    if target_status and target_status != ci.status and target_status not in CIStatus.values:
+        raise ValidationError({"status": _("Unknown status “%(status)s”.") % {"status": target_status}})
+    if changed or customers_changed:
+        if customers_changed:
+            changed.append("customers")
+            _set_customers_without_history(ci, data["customers"])  # the save below records them
+        record_save(ci, actor=actor, reason=reason or "updated")
+        emit("configurationitem.updated", record=ci, actor=actor, payload={"fields": sorted(changed)})
+    if target_status and target_status != ci.status:
+        ci = _move_to_status(ci, target_status, actor=actor, reason=reason)
+    return ci
+
+
+def _apply_ci_changes(ci: ConfigurationItem, data: dict) -> list[str]:
+    """Set the scalar fields and attributes that differ; return the names of those changed."""
+    changed = []
+    for name in CI_SCALAR_FIELDS:
+        if name not in data:
+            continue
+        value = data[name] if data[name] is not None or name in _NULLABLE else ""
+        if _value_key(getattr(ci, name)) != _value_key(value):
+            setattr(ci, name, value)
+            changed.append(name)
+    type_changed = "ci_type" in changed
+    _check_type_and_catalogue(ci, type_changed=type_changed)
+    if "attributes" in data or type_changed:
+        values = data["attributes"] if "attributes" in data else ci.attributes
+        attributes = clean_attributes(ci.ci_type.attribute_schema, values or {})
+        if attributes != ci.attributes:
+            ci.attributes = attributes
+            changed.append("attributes")
+    if ci.owner_team_id is None and ci.status in (CIStatus.LIVE, CIStatus.IN_MAINTENANCE):
+        raise ValidationError({"owner_team": _("A live CI needs an owner team.")})
+    return changed
+
+
+def _check_type_and_catalogue(ci: ConfigurationItem, *, type_changed: bool) -> None:
+    if ci.ci_type_id is None:
+        raise ValidationError({"ci_type": _("Choose the type of the CI.")})
+    if type_changed and not ci.ci_type.is_active:
+        raise ValidationError({"ci_type": _("The type “%(type)s” is no longer in use.") % {"type": ci.ci_type}})
+    if not ci.ci_type.is_service:
+        misplaced = [name for name in CATALOGUE_FIELDS if getattr(ci, name) not in (None, "")]
+        if misplaced:
+            raise ValidationError({name: _("Only services have catalogue fields.") for name in misplaced})
+
+
+def _customers_differ(ci: ConfigurationItem, customers) -> bool:
+    return {c.pk for c in customers or []} != set(ci.customers.values_list("pk", flat=True))
+
+
+def _set_customers_without_history(ci: ConfigurationItem, customers) -> None:
+    # simple_history writes a history row on every m2m change; the record_save that follows
+    # writes one row holding the new customers, with the reason, so skip the extra one here.
+    ci.skip_history_when_saving = True
+    try:
+        ci.customers.set(list(customers or []))
+    finally:
+        del ci.skip_history_when_saving
+
+
+def _move_to_status(ci: ConfigurationItem, target: str, *, actor, reason: str) -> ConfigurationItem:
+    workflow = ConfigurationItem.workflow
+    steps = [t for t in workflow.transitions if ci.status in t.sources and t.target == target]
+    if not steps:
+        raise ValidationError({"status": _("A CI cannot go from %(old)s to %(new)s.") % {
+            "old": CIStatus(ci.status).label, "new": CIStatus(target).label}})
+    return transition_apply(actor=actor, record=ci, name=steps[0].name, reason=reason)
+
+
+@transaction.atomic
+def ci_upsert(*, actor, source: str, external_id: str, data: dict,
+              reason: str = "") -> tuple[ConfigurationItem, bool]:
+    """Create or update the CI a discovery tool knows as (`source`, `external_id`).
+
+    Idempotent: the same data twice writes nothing the second time. Concurrency-safe: two
+    syncs racing for a new CI both try to insert; the unique constraint on (source,
+    external_id) lets one win, and the loser, inside its own savepoint, updates the winner's
+    row instead. Returns (ci, created).
+    """
+    require_writer(actor)
+    source, external_id = (source or "").strip(), (external_id or "").strip()
+    if not source or not external_id:
+        raise ValidationError({
+            **({"source": _("Name the system the CI comes from.")} if not source else {}),
+            **({"external_id": _("Give the CI's identifier in that system.")} if not external_id else {}),
+        })
+    data = {k: v for k, v in data.items() if k not in ("source", "external_id")}
+    existing = _locked_by_external_id(source, external_id)
+    if existing is None:
+        try:
+            with transaction.atomic():
+                ci = ci_create(actor=actor, data={**data, "source": source, "external_id": external_id},
+                               reason=reason or "discovered")
+            return ci, True
+        except (IntegrityError, ValidationError) as exc:
+            existing = _locked_by_external_id(source, external_id)
+            if existing is None:  # a real validation error, not a lost race
+                raise exc from None
+    return ci_update(actor=actor, ci=existing, data=data, reason=reason or "synchronised"), False
+
+
+def _locked_by_external_id(source: str, external_id: str) -> ConfigurationItem | None:
+    return (ConfigurationItem.objects.select_for_update().select_related("ci_type")
+            .filter(source=source, external_id=external_id).first())
+
+
+# --- relationships -----------------------------------------------------------------------------
+
+@transaction.atomic
+def relationship_create(*, actor, source: ConfigurationItem, target: ConfigurationItem,
+                        type: RelationshipType, reason: str = "") -> Relationship:  # noqa: A002 (contract name)
+    """Record that `source` depends on `target` in the way `type` says.
+
+    Refuses a link of a CI to itself, a duplicate, an inactive type and retired CIs.
+    Side effects: history row, a system journal entry on both CIs, event "relationship.created".
+    """
+    require_writer(actor)
+    # The callers' instances may be old: decide on the CIs' current state.
+    current = ConfigurationItem.objects.in_bulk([source.pk, target.pk])
+    source, target = current.get(source.pk, source), current.get(target.pk, target)
+    _refuse_bad_link(source, target, type)
+    relationship = Relationship(source=source, target=target, type=type, created_by=actor)
+    try:
+        with transaction.atomic():
+            save_with_history(relationship, actor=actor, reason=reason or "created")
+    except IntegrityError:  # a concurrent caller added the same link after our check
+        raise ValidationError({"target": _duplicate_message(source, target, type)}) from None
+    _journal_link(relationship, actor=actor, added=True)
+    emit("relationship.created", record=relationship, actor=actor,
+         payload={"relationship": relationship.pk, "source": source.pk, "target": target.pk, "type": type.slug})
+    return relationship
+
+
+def _refuse_bad_link(source, target, type) -> None:  # noqa: A002
+    if source.pk == target.pk:
+        raise ValidationError({"target": _("A CI cannot depend on itself.")})
+    if not type.is_active:
+        raise ValidationError({"type": _("The relationship type “%(type)s” is no longer in use.") % {"type": type}})
+    for name, ci in (("source", source), ("target", target)):
+        if ci.status == CIStatus.RETIRED:
+            raise ValidationError({name: _("%(ci)s is retired.") % {"ci": ci}})
+    if Relationship.objects.filter(source=source, target=target, type=type).exists():
+        raise ValidationError({"target": _duplicate_message(source, target, type)})
+
+
+def _duplicate_message(source, target, type) -> str:  # noqa: A002
+    return _("%(source)s already %(label)s %(target)s.") % {
+        "source": source.number, "label": type.forward_label, "target": target.number}
+
+
+@transaction.atomic
+def relationship_delete(*, actor, relationship: Relationship, reason: str = "") -> None:
+    """Remove a relationship. Side effects: a history row of the deletion naming the actor,
+    a system journal entry on both CIs, event "relationship.deleted"."""
+    require_writer(actor)
+    relationship = Relationship.objects.select_for_update().select_related("source", "target", "type").get(
+        pk=relationship.pk)
+    _journal_link(relationship, actor=actor, added=False)
+    emit("relationship.deleted", record=relationship, actor=actor,
+         payload={"relationship": relationship.pk, "source": relationship.source_id,
+                  "target": relationship.target_id, "type": relationship.type.slug})
+    relationship._history_user = actor
+    relationship._change_reason = (reason or "deleted")[:100]
+    relationship.delete()
+
+
+def _journal_link(relationship: Relationship, *, actor, added: bool) -> None:
+    source, target, kind = relationship.source, relationship.target, relationship.type
+    data = {"relationship": relationship.pk, "source": source.pk, "target": target.pk, "type": kind.slug,
+            "action": "added" if added else "removed"}
+    if added:
+        on_source = _("Relationship added: %(source)s %(label)s %(target)s.")
+        on_target = _("Relationship added: %(target)s %(label)s %(source)s.")
+    else:
+        on_source = _("Relationship removed: %(source)s %(label)s %(target)s.")
+        on_target = _("Relationship removed: %(target)s %(label)s %(source)s.")
+    names = {"source": source, "target": target}
+    journal_add(record=source, actor=actor, kind=JournalKind.SYSTEM, data=data,
+                body=on_source % {**names, "label": kind.forward_label})
+    journal_add(record=target, actor=actor, kind=JournalKind.SYSTEM, data=data,
+                body=on_target % {**names, "label": kind.reverse_label})
+
+
+# --- baselines ---------------------------------------------------------------------------------
+
+@transaction.atomic
+def baseline_create(*, actor, root: ConfigurationItem, name: str, reason: str) -> Baseline:
+    """Snapshot `root` and everything it depends on, transitively, with the relationships among
+    them. Side effects: history row, event "baseline.created"."""
+    require_writer(actor)
+    errors = {}
+    if not (name or "").strip():
+        errors["name"] = _("Give the baseline a name.")
+    if not (reason or "").strip():
+        errors["reason"] = _("Say why the baseline is taken (a release, an audit, a change).")
+    if errors:
+        raise ValidationError(errors)
+    baseline = Baseline(name=name.strip(), reason=reason.strip(), root=root, snapshot=selectors.snapshot_of(root))
+    record_create(baseline, actor=actor, reason="created")
+    emit("baseline.created", record=baseline, actor=actor,
+         payload={"root": root.pk, "items": len(baseline.snapshot["items"])})
+    return baseline
