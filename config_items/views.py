@@ -294,17 +294,21 @@ class RelationshipCreateView(CIGateMixin, CMDBMixin, View):
         return redirect(reverse("ci_detail", args=[ci.pk]) + "#relationships")
 
 
-class RelationshipDeleteView(CIGateMixin, CMDBMixin, View):
-    def post(self, request, pk, relationship_pk):
-        ci = self.ci
-        relationship = get_object_or_404(Relationship.objects.filter(Q(source=ci) | Q(target=ci)), pk=relationship_pk)
+class RelationshipDeleteView(CMDBMixin, View):
+    """Remove a relationship; back to the CI page it was removed from (`ci`), else its source."""
+
+    def post(self, request, pk):
+        relationship = get_object_or_404(selectors.relationship_list(request.user), pk=pk)
+        back = request.POST.get("ci", "")
+        back = int(back) if back.isdigit() and int(back) in (relationship.source_id, relationship.target_id) \
+            else relationship.source_id
         try:
             services.relationship_delete(actor=request.user, relationship=relationship)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, _("Relationship removed."))
-        return redirect(reverse("ci_detail", args=[ci.pk]) + "#relationships")
+        return redirect(reverse("ci_detail", args=[back]) + "#relationships")
 
 
 class CISearchView(CMDBMixin, View):
@@ -398,6 +402,14 @@ class BaselineCompareView(CMDBMixin, DetailView):
         else:
             old, new = baseline, other
             diff = selectors.baseline_diff(baseline.snapshot, other.snapshot)
+        # Relationships name CIs by id; show their numbers (from either side of the comparison).
+        new_snapshot = new.snapshot if new else selectors.snapshot_of(baseline.root)
+        numbers = {str(k): v.get("number", k) for snapshot in (old.snapshot, new_snapshot)
+                   for k, v in (snapshot.get("items") or {}).items()}
+        for change in ("added", "removed"):
+            diff["relationships"][change] = [
+                [numbers.get(str(s), s), numbers.get(str(t), t), kind] for s, t, kind in diff["relationships"][change]
+            ]
         kwargs.update(diff=diff, old=old, new=new, others=list(others), other=other,
                       unchanged=not any(diff["items"].values()) and not any(diff["relationships"].values()))
         return super().get_context_data(**kwargs)
