@@ -73,6 +73,8 @@ messages: $(RUNTIME_STAMP)  ## Update the translation catalogues (locale/) and c
 
 bench: $(DEV_STAMP)  ## Run the benchmarks against PostgreSQL (see bench/README.md)
 	$(PY) bench/api_list.py
+	$(PY) bench/cmdb_impact.py
+	$(PY) bench/cmdb_import.py
 
 clean:  ## Remove the virtualenv, collected static files and local data (var/: database, queue)
 	rm -rf $(VENV) staticfiles var .pytest_cache
