@@ -166,6 +166,7 @@ class CIDetailView(CIGateMixin, CMDBMixin, TemplateView):
             baseline_form=BaselineForm(),
             impact=impact, impact_graph=graph, impact_direction=direction, impact_depth=depth,
             impact_depths=IMPACT_DEPTHS, impact_rows=impact_table(impact),
+            impact_count=max(len(impact.nodes) - 1, 0),  # the CI itself is depth 0
             history=history_rows(ci), journal=list(journal_for(ci, user)[:50]),
             baselines=list(ci.baselines.select_related("created_by")[:20]),
             customers=list(ci.customers.all()),
