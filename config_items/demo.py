@@ -1,7 +1,7 @@
 """The demo CMDB that `manage.py demo_data` loads: a small estate for the two demo customers.
 
 Five services (three business services, two shared technical services) with their catalogue
-entries, about sixty CIs under them and about 120 relationships: services depend on
+entries, 60 more CIs under them and 135 relationships: services depend on
 applications, applications run on virtual machines and use databases, virtual machines run
 on hypervisor hosts, hosts and databases use the SAN, everything connects to the core
 network. Identity/SSO, the shared database platform, the SAN and the core switches are used

@@ -4,7 +4,7 @@ Safe to run again: it creates what is missing and leaves what exists alone (a re
 edited demo object is not reset). It refuses to run with DEBUG off unless --force, because
 accounts with a published password do not belong in production.
 
-The CMDB part (five services, about sixty CIs, about 120 relationships, one baseline) lives in
+The CMDB part (five services, 65 CIs, 135 relationships, one baseline) lives in
 config_items/demo.py; its CIs are keyed by source "demo" and external ID.
 """
 
