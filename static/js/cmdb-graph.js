@@ -5,26 +5,49 @@
 
 (function () {
   var LABELS_UP_TO = 60; // beyond this many nodes, labels show on hover only
-  var COLUMN_GAP = 220;
-  var ROW_GAP = 34;
+  var ROW_GAP = 24; // pixels per row while the graph is small; denser rows for tall columns
+  var MARGIN = { top: 34, bottom: 12, left: 16, right: 150 };
   var COLOURS = { start: "#d63939", service: "#ae3ec9", component: "#206bc4" };
 
   function layered(nodes) {
-    // Columns by depth, rows in number order: a layout that stays readable at 200+ nodes.
+    // Columns by depth. Within a column, each CI sits next to the CI it was reached from
+    // (the previous step of its path), so edges run mostly straight: readable at 200+ nodes.
     var layers = {};
     nodes.forEach(function (node) {
       (layers[node.depth] = layers[node.depth] || []).push(node);
     });
+    var rank = {};
     var tallest = 0;
-    Object.keys(layers).forEach(function (depth) {
-      var layer = layers[depth].sort(function (a, b) { return a.number < b.number ? -1 : 1; });
+    Object.keys(layers).map(Number).sort(function (a, b) { return a - b; }).forEach(function (depth) {
+      var layer = layers[depth];
+      layer.forEach(function (node) {
+        var parent = node.path.length > 1 ? node.path[node.path.length - 2] : null;
+        node.parentRank = parent in rank ? rank[parent] : -1;
+      });
+      layer.sort(function (a, b) {
+        return a.parentRank - b.parentRank || (a.number < b.number ? -1 : a.number > b.number ? 1 : 0);
+      });
       tallest = Math.max(tallest, layer.length);
       layer.forEach(function (node, index) {
-        node.x = Number(depth) * COLUMN_GAP;
-        node.y = (index - (layer.length - 1) / 2) * ROW_GAP;
+        rank[node.id] = index;
+        node.column = depth;
+        node.row = index - (layer.length - 1) / 2;
       });
     });
-    return tallest;
+    return { tallest: tallest, columns: Object.keys(layers).length };
+  }
+
+  function place(nodes, shape, width, height) {
+    // Pixel positions that fill the drawing area exactly, so ECharts scales both axes alike
+    // (otherwise round symbols turn into ellipses).
+    var usableWidth = width - MARGIN.left - MARGIN.right;
+    var usableHeight = height - MARGIN.top - MARGIN.bottom;
+    var columnGap = shape.columns > 1 ? usableWidth / (shape.columns - 1) : 0;
+    var rowGap = shape.tallest > 1 ? usableHeight / (shape.tallest - 1) : 0;
+    nodes.forEach(function (node) {
+      node.x = node.column * columnGap;
+      node.y = node.row * rowGap;
+    });
   }
 
   function render(container) {
@@ -32,11 +55,13 @@
     if (!source || typeof echarts === "undefined") return;
     var data = JSON.parse(source.textContent);
     if (!data.nodes.length) return;
-    var tallest = layered(data.nodes);
+    var shape = layered(data.nodes);
     var many = data.nodes.length > LABELS_UP_TO;
     // Tall enough for the tallest column, within reason; the chart zooms and pans beyond that.
-    container.style.height = Math.max(320, Math.min(900, tallest * (many ? 14 : ROW_GAP) + 80)) + "px";
+    var height = Math.max(320, Math.min(900, shape.tallest * ROW_GAP + MARGIN.top + MARGIN.bottom));
+    container.style.height = height + "px";
     container.classList.add("impact-graph-ready");
+    place(data.nodes, shape, container.clientWidth, height);
     var labels = data.labels;
     var categories = [
       { name: labels.start, itemStyle: { color: COLOURS.start } },
@@ -53,7 +78,7 @@
         value: node.type,
         category: start ? 0 : node.is_service ? 1 : 2,
         symbol: node.is_service ? "roundRect" : "circle",
-        symbolSize: start ? 22 : many ? 9 : 14,
+        symbolSize: start ? 18 : many ? 7 : 12,
         label: { show: start || !many },
         url: node.url,
         ciId: node.id,
@@ -86,10 +111,12 @@
         links: edges,
         edgeSymbol: ["none", "arrow"],
         edgeSymbolSize: [0, 7],
-        lineStyle: { color: "#9aa0ac", width: 1, opacity: many ? 0.5 : 0.8, curveness: 0.08 },
+        // Symbols keep their size whatever the zoom and the graph's proportions.
+        nodeScaleRatio: 0,
+        lineStyle: { color: "#9aa0ac", width: 1, opacity: many ? 0.5 : 0.8, curveness: many ? 0 : 0.08 },
         label: { position: "right", fontSize: 11, formatter: "{b}" },
         emphasis: { focus: "adjacency", label: { show: true }, lineStyle: { width: 2 } },
-        top: 30, bottom: 10, left: 10, right: 140,
+        top: MARGIN.top, bottom: MARGIN.bottom, left: MARGIN.left, right: MARGIN.right,
       }],
     });
     chart.on("click", function (params) {
