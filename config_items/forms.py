@@ -88,15 +88,15 @@ class CIForm(VersionedModelForm):
         self.fields["customers"].queryset = Customer.objects.filter(is_active=True).order_by("name")
         self.fields["service_owner"].queryset = itsm_selectors.user_list(user).order_by(
             "first_name", "last_name", "username")
-        self.ci_type = ci_type or self._chosen_type()
-        self.schema = self.ci_type.attribute_schema if self.ci_type else []
+        self.chosen_type = ci_type or self._chosen_type()
+        self.schema = self.chosen_type.attribute_schema if self.chosen_type else []
         values = self.instance.attributes if self.instance.pk and self.instance.ci_type_id == getattr(
-            self.ci_type, "pk", None) else {}
+            self.chosen_type, "pk", None) else {}
         for definition in self.schema:
             field = attribute_field(definition)
             field.initial = values.get(definition["name"])
             self.fields[ATTRIBUTE_PREFIX + definition["name"]] = field
-        if not (self.ci_type and self.ci_type.is_service):
+        if not (self.chosen_type and self.chosen_type.is_service):
             for name in CATALOGUE_FIELDS:
                 del self.fields[name]
         style_widgets(self)
@@ -125,7 +125,7 @@ class CIForm(VersionedModelForm):
     def service_data(self) -> dict:
         data = {name: self.cleaned_data[name] for name in self._meta.fields if name in self.cleaned_data}
         data["customers"] = list(data.get("customers") or [])
-        if not (self.ci_type and self.ci_type.is_service):
+        if not (self.chosen_type and self.chosen_type.is_service):
             # Only services have catalogue fields: a CI that stops being a service loses them.
             data.update(service_owner=None, hours_of_service="", catalogue_status="")
         data["attributes"] = {
