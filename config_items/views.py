@@ -87,6 +87,8 @@ class CIListView(CMDBMixin, FilteredListView):
     def prepare_filter_form(self, form) -> None:
         super().prepare_filter_form(form)
         form.fields["status"].widget.attrs["data-tom-select"] = "multiple"
+        form.fields["environment"].choices = [("", _("Any")), *list(form.fields["environment"].choices)[1:]]
+        form.fields["service"].label = _("Service")
         form.fields["owner_team"].queryset = form.fields["owner_team"].queryset.order_by("name")
         form.fields["customer"].queryset = form.fields["customer"].queryset.order_by("name")
         # The API takes a service's id; the page offers the services by name.
