@@ -16,7 +16,7 @@ import csv
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from itsm.exceptions import DomainError
@@ -125,11 +125,16 @@ def _run(rows, import_row, *, dry_run: bool, atomic: bool) -> ImportReport:
                 report.rows.append(RowResult(line, action, number))
             except (ValidationError, DomainError, LookupError) as exc:
                 report.rows.append(RowResult(line, REJECTED, row.get("number", ""), messages_of(exc)))
-        keep = not dry_run and not (atomic and report.rejected)
-        if not keep:
-            transaction.set_rollback(True)
-    report.written = keep and bool(report.created or report.updated)
+        _finish(report)
     return report
+
+
+def _finish(report: ImportReport) -> None:
+    """Inside the import's transaction: keep what was written, or roll all of it back."""
+    keep = not report.dry_run and not (report.atomic and report.rejected)
+    if not keep:
+        transaction.set_rollback(True)
+    report.written = keep and bool(report.created or report.updated)
 
 
 # --- CIs ---------------------------------------------------------------------------------------
@@ -186,27 +191,93 @@ def _existing(values: set[str], field_name: str) -> dict:
 
 
 def import_cis(*, actor, file, dry_run: bool = False, atomic: bool = False) -> ImportReport:
-    """Create or update the CIs of a CSV file (see the module docstring for the columns)."""
+    """Create or update the CIs of a CSV file (see the module docstring for the columns).
+
+    Rows about existing CIs go one by one through `ci_update`; new CIs are gathered and created
+    in batches through `ci_create_many` (same rules, far fewer statements), which is what lets
+    an import of 10^4 rows finish in seconds.
+    """
     services.require_writer(actor)  # once for the file, rather than a refusal on every row
     rows = _read(file, CI_COLUMNS, {"name", "type"}, allow_attributes=True)
     lookups = _CILookups(rows)
+    report = ImportReport(dry_run=dry_run, atomic=atomic)
+    with transaction.atomic():
+        batch = _NewCIBatch(actor, lookups)
+        for line, row in rows:
+            result = RowResult(line, REJECTED, row.get("number", "") if None not in row else "")
+            report.rows.append(result)
+            if None in row:
+                result.errors = [_("The row has more cells than the header.")]
+                continue
+            try:
+                if batch.holds(row):  # a second row about a CI still waiting in the batch
+                    batch.flush()
+                existing = _existing_for(row, lookups)
+                data = _ci_data(row, lookups, existing)
+                if existing is None:
+                    batch.add(result, data)
+                else:
+                    result.action, result.number = _update(actor, existing, data, lookups)
+            except (ValidationError, DomainError, LookupError) as exc:
+                result.action, result.errors = REJECTED, messages_of(exc)
+        batch.flush()
+        _finish(report)
+    return report
 
-    def import_row(row):
-        existing = _existing_for(row, lookups)
-        data = _ci_data(row, lookups, existing)
-        if existing is not None:
-            before = existing.version
-            ci = services.ci_update(actor=actor, ci=existing, data=data, reason="imported")
-            lookups.remember(ci)  # a later row about the same CI starts from this state
-            return (UPDATED if ci.version != before else UNCHANGED), ci.number
-        if row.get("external_id"):
-            ci, created = services.ci_upsert(actor=actor, source=row.get("source", ""),
-                                             external_id=row["external_id"], data=data, reason="imported")
-            lookups.remember(ci)
-            return (CREATED if created else UPDATED), ci.number
-        return CREATED, services.ci_create(actor=actor, data=data, reason="imported").number
 
-    return _run(rows, import_row, dry_run=dry_run, atomic=atomic)
+def _update(actor, existing: ConfigurationItem, data: dict, lookups) -> tuple[str, str]:
+    before = existing.version
+    ci = services.ci_update(actor=actor, ci=existing, data=data, reason="imported")
+    lookups.remember(ci)  # a later row about the same CI starts from this state
+    return (UPDATED if ci.version != before else UNCHANGED), ci.number
+
+
+class _NewCIBatch:
+    """New CIs waiting to be created together; each row's result is filled in at `flush`."""
+
+    SIZE = 500
+
+    def __init__(self, actor, lookups):
+        self.actor, self.lookups = actor, lookups
+        self.waiting: list[tuple[RowResult, dict]] = []
+        self.keys: set[tuple[str, str]] = set()
+
+    def holds(self, row: dict) -> bool:
+        return bool(row.get("external_id")) and (row.get("source", ""), row["external_id"]) in self.keys
+
+    def add(self, result: RowResult, data: dict) -> None:
+        self.waiting.append((result, data))
+        if data.get("external_id"):
+            self.keys.add((data.get("source", ""), data["external_id"]))
+        if len(self.waiting) >= self.SIZE:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.waiting:
+            return
+        items = [data for _, data in self.waiting]
+        try:
+            with transaction.atomic():
+                outcomes = services.ci_create_many(actor=self.actor, items=items, reason="imported")
+        except IntegrityError:  # another writer took one of the keys meanwhile: row by row
+            outcomes = [self._create_one(data) for data in items]
+        for (result, _data), outcome in zip(self.waiting, outcomes, strict=True):
+            if isinstance(outcome, Exception):
+                result.action, result.errors = REJECTED, messages_of(outcome)
+            else:
+                result.action, result.number = CREATED, outcome.number
+                self.lookups.remember(outcome)
+        self.waiting, self.keys = [], set()
+
+    def _create_one(self, data: dict):
+        try:
+            if data.get("external_id"):
+                rest = {k: v for k, v in data.items() if k not in ("source", "external_id")}
+                return services.ci_upsert(actor=self.actor, source=data.get("source", ""),
+                                          external_id=data["external_id"], data=rest, reason="imported")[0]
+            return services.ci_create(actor=self.actor, data=data, reason="imported")
+        except (ValidationError, DomainError) as exc:
+            return exc
 
 
 def _existing_for(row: dict, lookups: _CILookups) -> ConfigurationItem | None:

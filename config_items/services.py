@@ -6,8 +6,10 @@ with the actor and a reason, and refuses bad input with a ValidationError keyed 
 ("attributes.<name>" for attribute values) before anything is written.
 """
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from itsm.choices import JournalKind
@@ -15,7 +17,7 @@ from itsm.events import emit
 from itsm.exceptions import NotPermitted
 from itsm.journal import journal_add
 from itsm.permissions import ADMIN_ROLES, is_read_only, may
-from itsm.records import check_version, record_create, record_save, save_with_history
+from itsm.records import check_version, next_numbers, record_create, record_save, save_with_history
 from itsm.workflow import transition_apply
 
 from . import selectors
@@ -188,6 +190,92 @@ def ci_create(*, actor, data: dict, reason: str = "") -> ConfigurationItem:
 
 
 _NULLABLE = ("ci_type", "owner_team", "service_owner")
+# Checked by the database (foreign keys, the number sequence) or by ci_create_many's own
+# batched queries, so the per-row full_clean of a bulk create skips their per-row queries.
+_CHECKED_IN_BULK = ("number", "ci_type", "owner_team", "service_owner", "created_by", "updated_by")
+
+
+@transaction.atomic
+def ci_create_many(*, actor, items: list[dict], reason: str = "") -> list:
+    """Create many CIs at once (imports): the same rules as `ci_create`, item by item, and the
+    same side effects (history rows with customers, one "configurationitem.created" event per
+    CI), written in a few statements instead of some thirty per CI.
+
+    Returns, in order, each item's new CI or the ValidationError that refused it; refused items
+    write nothing, the others are all written. A concurrent writer taking the same
+    (source, external_id) meanwhile makes the insert fail with IntegrityError (then retry the
+    items one by one with `ci_upsert`).
+    """
+    require_writer(actor)
+    results = [_prepared_ci(data) for data in items]
+    _refuse_taken_external_ids(results)
+    valid = [ci for ci in results if isinstance(ci, ConfigurationItem)]
+    if not valid:
+        return results
+    now = timezone.now()
+    for ci, number in zip(valid, next_numbers(ConfigurationItem.NUMBER_PREFIX, len(valid)), strict=True):
+        ci.number, ci.created_by, ci.updated_by, ci.created_at, ci.updated_at = number, actor, actor, now, now
+    ConfigurationItem.objects.bulk_create(valid)
+    through = ConfigurationItem.customers.through
+    links = [through(configurationitem_id=ci.pk, customer_id=customer.pk)
+             for ci in valid for customer in ci._customers_to_set]
+    through.objects.bulk_create(links)
+    _bulk_history(valid, links, actor=actor, reason=reason or "created", when=now)
+    for ci in valid:
+        emit("configurationitem.created", record=ci, actor=actor,
+             payload={"number": ci.number, "type": ci.ci_type.slug, "status": ci.status})
+    return results
+
+
+def _prepared_ci(data: dict):
+    """An unsaved CI checked as ci_create checks it, or the ValidationError refusing it."""
+    try:
+        _refuse_unknown(data, CI_FIELDS)
+        ci = ConfigurationItem()
+        for name in CI_SCALAR_FIELDS:
+            if name in data:
+                setattr(ci, name, data[name] if data[name] is not None or name in _NULLABLE else "")
+        if "status" in data:
+            ci.status = data["status"]
+        _check_type_and_catalogue(ci, type_changed=True)
+        ci.attributes = clean_attributes(ci.ci_type.attribute_schema, data.get("attributes") or {})
+        if ci.status == CIStatus.LIVE and ci.owner_team_id is None:
+            raise ValidationError({"owner_team": _("Set an owner team before the CI goes live.")})
+        ci.full_clean(exclude=_CHECKED_IN_BULK, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        return exc
+    ci._customers_to_set = list(data.get("customers") or [])
+    return ci
+
+
+def _refuse_taken_external_ids(results: list) -> None:
+    """Replace, in place, the CIs whose (source, external_id) exists or repeats in the batch."""
+    keyed = [(i, ci) for i, ci in enumerate(results) if isinstance(ci, ConfigurationItem) and ci.external_id]
+    if not keyed:
+        return
+    taken = set(ConfigurationItem.objects.filter(external_id__in={ci.external_id for _, ci in keyed})
+                .values_list("source", "external_id"))
+    for index, ci in keyed:
+        key = (ci.source, ci.external_id)
+        if key in taken:
+            results[index] = ValidationError({"external_id": _(
+                "A CI from %(source)s with the external ID %(id)s exists already.") % {
+                "source": ci.source or "-", "id": ci.external_id}})
+        taken.add(key)
+
+
+def _bulk_history(cis: list, links: list, *, actor, reason: str, when) -> None:
+    history = ConfigurationItem.history
+    rows = history.bulk_history_create(cis, default_user=actor, default_change_reason=reason[:100],
+                                       default_date=when)
+    # simple_history keeps each history row's customers in a model of its own
+    customers_history = apps.get_model("config_items", "HistoricalConfigurationItem_customers")
+    row_of = {row.id: row for row in rows}
+    customers_history.objects.bulk_create([
+        customers_history(history=row_of[link.configurationitem_id], id=link.pk,
+                          configurationitem_id=link.configurationitem_id, customer_id=link.customer_id)
+        for link in links
+    ])
 
 
 @transaction.atomic

@@ -73,6 +73,20 @@ def next_number(prefix: str) -> str:
     return f"{prefix}{value:0{NUMBER_DIGITS}d}"
 
 
+def next_numbers(prefix: str, count: int) -> list[str]:
+    """Allocate `count` consecutive numbers of `prefix` at once (bulk imports), with the same
+    guarantee as `next_number`: one UPDATE takes the counter's row lock for the transaction."""
+    if count <= 0:
+        return []
+    with transaction.atomic():
+        updated = NumberSequence.objects.filter(prefix=prefix).update(next_value=F("next_value") + count)
+        if not updated:
+            NumberSequence.objects.get_or_create(prefix=prefix)
+            NumberSequence.objects.filter(prefix=prefix).update(next_value=F("next_value") + count)
+        end = NumberSequence.objects.get(prefix=prefix).next_value
+    return [f"{prefix}{value:0{NUMBER_DIGITS}d}" for value in range(end - count, end)]
+
+
 def record_create(record: Record, *, actor, reason: str = "") -> Record:
     """Number and save a new record, with the actor on the record and in its history."""
     if not record.NUMBER_PREFIX:

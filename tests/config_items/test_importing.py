@@ -168,3 +168,26 @@ def test_the_relationship_command_dry_run(tmp_path, writer, capsys):
 
     assert "1 created" in capsys.readouterr().out
     assert Relationship.objects.count() == 0
+
+
+def test_a_second_row_about_a_new_ci_updates_the_one_the_first_row_created(writer):
+    text = ("source,external_id,name,type,attr:hostname,attr:os\n"
+            "vcenter,vm-5,web-5,server,web-5,Debian\nvcenter,vm-5,web-5,server,web-5,Ubuntu\n")
+
+    report = run(text, actor=writer)
+
+    assert [r.action for r in report.rows] == ["created", "updated"]
+    assert ConfigurationItem.objects.get().attributes == {"hostname": "web-5", "os": "Ubuntu"}
+
+
+def test_rows_keep_their_order_and_lines_across_batches(writer, monkeypatch):
+    from config_items import importing
+
+    monkeypatch.setattr(importing._NewCIBatch, "SIZE", 2)
+    rows = "".join(f"s{n},server,s{n}\n" if n != 3 else "bad,server,\n" for n in range(5))
+
+    report = run("name,type,attr:hostname\n" + rows, actor=writer)
+
+    assert [(r.line, r.action) for r in report.rows] == [(2, "created"), (3, "created"), (4, "created"),
+                                                         (5, "rejected"), (6, "created")]
+    assert sorted(ConfigurationItem.objects.values_list("name", flat=True)) == ["s0", "s1", "s2", "s4"]

@@ -325,3 +325,36 @@ def test_relationship_types_are_administered(administrator, writer):
     assert RelationshipType.objects.get(slug="backs-up").history.count() == 2
     assert set(inactive.value.message_dict) == {"type"}
     assert relationship_type("backs-up").is_active is False
+
+
+# --- bulk creation (imports) -------------------------------------------------------------------
+
+def test_create_many_writes_valid_items_with_history_customers_and_events_and_refuses_the_rest(writer):
+    acme = CustomerFactory(code="acme")
+    make_ci(writer, type_slug="server", source="vcenter", external_id="vm-1", attributes={"hostname": "h"})
+
+    outcomes = services.ci_create_many(actor=writer, reason="imported", items=[
+        server_data(name="a", customers=[acme], source="vcenter", external_id="vm-2"),
+        server_data(name="b", attributes={}),  # required attribute missing
+        server_data(name="c", source="vcenter", external_id="vm-1"),  # key taken
+        server_data(name="d", source="vcenter", external_id="vm-2"),  # key repeated in the batch
+        server_data(name="e"),
+    ])
+
+    a, b, c, d, e = outcomes
+    assert [type(o).__name__ for o in outcomes] == ["ConfigurationItem", "ValidationError", "ValidationError",
+                                                    "ValidationError", "ConfigurationItem"]
+    assert set(b.message_dict) == {"attributes.hostname"} and set(c.message_dict) == set(d.message_dict) == {
+        "external_id"}
+    assert int(e.number[2:]) == int(a.number[2:]) + 1  # refused items consume no number
+    created = ConfigurationItem.objects.get(pk=a.pk)
+    assert (created.created_by, list(created.customers.all())) == (writer, [acme])
+    history = created.history.get()
+    assert (history.history_type, history.history_user, history.history_change_reason) == ("+", writer, "imported")
+    assert [c.customer_id for c in history.customers.all()] == [acme.pk]
+    assert DomainEvent.objects.filter(name="configurationitem.created", object_id__in=[a.pk, e.pk]).count() == 2
+
+
+def test_create_many_checks_the_permission(writer):
+    with pytest.raises(NotPermitted):
+        services.ci_create_many(actor=UserFactory(roles=["agent"]), items=[server_data()])
