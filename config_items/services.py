@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from itsm.choices import JournalKind
-from itsm.events import emit
+from itsm.events import emit, emit_many
 from itsm.exceptions import NotPermitted
 from itsm.journal import journal_add
 from itsm.permissions import ADMIN_ROLES, is_read_only, may
@@ -221,9 +221,8 @@ def ci_create_many(*, actor, items: list[dict], reason: str = "") -> list:
              for ci in valid for customer in ci._customers_to_set]
     through.objects.bulk_create(links)
     _bulk_history(valid, links, actor=actor, reason=reason or "created", when=now)
-    for ci in valid:
-        emit("configurationitem.created", record=ci, actor=actor,
-             payload={"number": ci.number, "type": ci.ci_type.slug, "status": ci.status})
+    emit_many("configurationitem.created", valid, actor=actor,
+              payloads=[{"number": ci.number, "type": ci.ci_type.slug, "status": ci.status} for ci in valid])
     return results
 
 

@@ -47,14 +47,33 @@ def emit(name: str, *, record=None, actor=None, payload: dict | None = None) -> 
         actor=actor,
         payload=payload or {},
     )
-    for topic, build in _routes.get(name, ()):
+    _route(event)
+    return event
+
+
+def emit_many(name: str, records: list, *, actor=None, payloads: list[dict]) -> list[DomainEvent]:
+    """`emit` for many records of one model at once (bulk imports): one INSERT for all the
+    events, then the same outbox routes and after-commit handlers, event by event."""
+    if not records:
+        return []
+    content_type = ContentType.objects.get_for_model(records[0])
+    events = DomainEvent.objects.bulk_create([
+        DomainEvent(name=name, content_type=content_type, object_id=record.pk, actor=actor, payload=payload)
+        for record, payload in zip(records, payloads, strict=True)
+    ])
+    for event in events:
+        _route(event)
+    return events
+
+
+def _route(event: DomainEvent) -> None:
+    for topic, build in _routes.get(event.name, ()):
         message = build(event)
         if message is not None:
             outbox_enqueue(topic, message, event=event)
-    handlers = [*_handlers.get(name, ()), *_handlers.get("*", ())]
+    handlers = [*_handlers.get(event.name, ()), *_handlers.get("*", ())]
     if handlers:
         transaction.on_commit(lambda: _dispatch(event, handlers))
-    return event
 
 
 def _dispatch(event: DomainEvent, handlers) -> None:

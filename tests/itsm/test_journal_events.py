@@ -90,3 +90,24 @@ def test_a_failed_write_leaves_neither_event_nor_outbox_row(agent):
         assert not DomainEvent.objects.exists() and not OutboxMessage.objects.exists()
     finally:
         events._routes["ticket.created"].clear()
+
+
+def test_emit_many_records_each_event_routes_it_and_runs_handlers_after_commit(agent,
+                                                                               django_capture_on_commit_callbacks):
+    tickets = [make_ticket(agent, title=f"Bulk {n}") for n in range(3)]
+    seen = []
+    events.route_to_outbox("ticket.imported", "email",
+                           lambda e: {"to": ["desk@example.com"], "subject": e.payload["title"], "body": ""})
+    events.on_event("ticket.imported")(lambda event: seen.append(event.object_id))
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            emitted = events.emit_many("ticket.imported", tickets, actor=agent,
+                                       payloads=[{"title": t.title} for t in tickets])
+        assert [e.object_id for e in emitted] == [t.pk for t in tickets]
+        assert DomainEvent.objects.filter(name="ticket.imported").count() == 3
+        assert sorted(OutboxMessage.objects.values_list("payload__subject", flat=True)) == ["Bulk 0", "Bulk 1",
+                                                                                           "Bulk 2"]
+        assert seen == [t.pk for t in tickets]
+    finally:
+        events._routes["ticket.imported"].clear()
+        events._handlers["ticket.imported"].clear()
