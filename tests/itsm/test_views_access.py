@@ -131,5 +131,5 @@ def test_the_menu_shows_each_role_only_what_it_may_open(client, requester, agent
         return [item.url_name for item in client.get(reverse("home")).context["main_menu"]]
 
     assert menu(requester) == ["home"]
-    assert menu(agent) == ["home", "team_list", "customer_list"]
-    assert menu(admin_user) == ["home", "team_list", "customer_list", "admin:index"]
+    assert menu(agent) == ["home", "ci_list", "service_catalogue", "team_list", "customer_list"]
+    assert menu(admin_user) == ["home", "ci_list", "service_catalogue", "team_list", "customer_list", "admin:index"]
