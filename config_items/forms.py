@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from itsm import selectors as itsm_selectors
-from itsm.forms import PeopleChoiceField, PersonChoiceField, StyledForm, VersionedModelForm, style_widgets
+from itsm.forms import PersonChoiceField, StyledForm, VersionedModelForm, style_widgets
 from itsm.models import Customer, Team
 
 from .choices import AttributeKind

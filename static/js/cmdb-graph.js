@@ -87,7 +87,9 @@
     var edges = data.edges.map(function (edge) {
       return { source: String(edge.source), target: String(edge.target), value: edge.type_label };
     });
-    var chart = echarts.init(container, null, { renderer: "canvas" });
+    // ECharts' own texts (none shown today, but zoom and data tools have them) follow the page.
+    var locale = /^zh/i.test(document.documentElement.lang) ? "ZH" : "EN";
+    var chart = echarts.init(container, null, { renderer: "canvas", locale: locale });
     chart.setOption({
       animation: !many,
       // Rich-text tooltips are drawn on the canvas: no HTML with inline styles (CSP).

@@ -107,7 +107,7 @@ def test_the_list_filters_by_type_status_and_text(client, agent, writer, team):
     make_ci(writer, "Payroll", type_slug="business-service")
     client.force_login(agent)
 
-    names = lambda response: re.findall(r'<td><a href="/cmdb/\d+/">([^<]+)</a></td>', response.content.decode())  # noqa: E731
+    names = lambda response: re.findall(r'<td><a href="/cmdb/\d+/">([^<]+)</a></td>', response.content.decode())
     assert names(client.get(reverse("ci_list"), {"ci_type": "server"})) == ["db-01", "web-01"]
     assert names(client.get(reverse("ci_list"), {"q": "web"})) == ["web-01"]
     assert names(client.get(reverse("ci_list"), {"status": "live"})) == []
@@ -300,7 +300,7 @@ def test_the_ci_page_embeds_the_impact_graph_and_its_table(client, agent, writer
     link(writer, app, vm, "depends-on")
     client.force_login(agent)
     content = client.get(reverse("ci_detail", args=[host.pk]), {"depth": 5}).content.decode()
-    data = json.loads(re.search(r'<script id="impact-data" type="application/json">(.*?)</script>', content, re.S)[1])
+    data = json.loads(re.search(r'<script id="impact-data" type="application/json">(.*?)</script>', content, re.DOTALL)[1])
     assert data["start"] == host.pk and data["direction"] == "upstream" and not data["truncated"]
     assert {node["name"]: node["depth"] for node in data["nodes"]} == {"host-01": 0, "vm-01": 1, "app-01": 2}
     assert {(edge["source"], edge["target"]) for edge in data["edges"]} == {(vm.pk, host.pk), (app.pk, vm.pk)}
@@ -308,7 +308,7 @@ def test_the_ci_page_embeds_the_impact_graph_and_its_table(client, agent, writer
     assert f"{host.number} → {vm.number} → {app.number}" in table
 
     down = client.get(reverse("ci_detail", args=[app.pk]), {"direction": "downstream", "depth": 1}).content.decode()
-    data = json.loads(re.search(r'<script id="impact-data" type="application/json">(.*?)</script>', down, re.S)[1])
+    data = json.loads(re.search(r'<script id="impact-data" type="application/json">(.*?)</script>', down, re.DOTALL)[1])
     assert {node["name"] for node in data["nodes"]} == {"app-01", "vm-01"}
 
 
@@ -437,3 +437,27 @@ def test_team_leads_read_types_but_only_administrators_change_them(client, write
 
 def test_people_outside_the_writers_get_403_on_the_import_page(client, agent):
     assert page(client, agent, reverse("ci_import")).status_code == 403
+
+
+def test_the_history_shows_related_records_and_choices_by_name(client, agent, writer, team):
+    ci = make_ci(writer)
+    services.ci_update(actor=writer, ci=ci, data={"owner_team": team, "environment": "staging"})
+    content = page(client, agent, reverse("ci_detail", args=[ci.pk])).content.decode()
+    history = content[content.index('id="history"'):]
+    assert "Infrastructure" in history and "Staging" in history
+
+
+def test_the_ci_page_runs_the_same_number_of_queries_for_1_and_20_neighbours(client, agent, writer):
+    host = make_ci(writer, "host-01")
+    link(writer, make_ci(writer, "vm-0"), host)
+    client.force_login(agent)
+    client.get(reverse("ci_detail", args=[host.pk]))
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("ci_detail", args=[host.pk]))
+    for n in range(1, 20):
+        link(writer, make_ci(writer, f"vm-{n}"), host)
+    services.ci_update(actor=writer, ci=host, data={"description": "busy"})
+    with CaptureQueriesContext(connection) as twenty:
+        content = client.get(reverse("ci_detail", args=[host.pk])).content.decode()
+    assert content.count("vm-19") >= 2  # in the relationships and in the impact table
+    assert len(twenty) == len(one)
