@@ -180,10 +180,15 @@ def ci_create(*, actor, data: dict, reason: str = "") -> ConfigurationItem:
     ci.attributes = clean_attributes(ci.ci_type.attribute_schema, data.get("attributes") or {})
     if ci.status == CIStatus.LIVE and ci.owner_team_id is None:
         raise ValidationError({"owner_team": _("Set an owner team before the CI goes live.")})
-    record_create(ci, actor=actor, reason=reason or "created")
-    customers = list(data.get("customers") or [])
-    if customers:
-        ci.customers.set(customers)  # simple_history adds a row naming the same actor and reason
+    # One history row holding the customers too (as ci_create_many writes it), rather than
+    # the row of the save plus one more that simple_history adds for the m2m change.
+    ci.skip_history_when_saving = True
+    try:
+        record_create(ci, actor=actor, reason=reason or "created")
+    finally:
+        del ci.skip_history_when_saving
+    ci._customers_to_set = list(data.get("customers") or [])
+    _store_customers_with_history([ci], actor=actor, reason=reason or "created", when=ci.created_at)
     emit("configurationitem.created", record=ci, actor=actor,
          payload={"number": ci.number, "type": ci.ci_type.slug, "status": ci.status})
     return ci
@@ -216,11 +221,7 @@ def ci_create_many(*, actor, items: list[dict], reason: str = "") -> list:
     for ci, number in zip(valid, next_numbers(ConfigurationItem.NUMBER_PREFIX, len(valid)), strict=True):
         ci.number, ci.created_by, ci.updated_by, ci.created_at, ci.updated_at = number, actor, actor, now, now
     ConfigurationItem.objects.bulk_create(valid)
-    through = ConfigurationItem.customers.through
-    links = [through(configurationitem_id=ci.pk, customer_id=customer.pk)
-             for ci in valid for customer in ci._customers_to_set]
-    through.objects.bulk_create(links)
-    _bulk_history(valid, links, actor=actor, reason=reason or "created", when=now)
+    _store_customers_with_history(valid, actor=actor, reason=reason or "created", when=now)
     emit_many("configurationitem.created", valid, actor=actor,
               payloads=[{"number": ci.number, "type": ci.ci_type.slug, "status": ci.status} for ci in valid])
     return results
@@ -263,7 +264,13 @@ def _refuse_taken_external_ids(results: list) -> None:
         taken.add(key)
 
 
-def _bulk_history(cis: list, links: list, *, actor, reason: str, when) -> None:
+def _store_customers_with_history(cis: list, *, actor, reason: str, when) -> None:
+    """Link new CIs to their `_customers_to_set` and write each one "+" history row, customers
+    included, in a fixed number of statements."""
+    through = ConfigurationItem.customers.through
+    links = [through(configurationitem_id=ci.pk, customer_id=customer.pk)
+             for ci in cis for customer in ci._customers_to_set]
+    through.objects.bulk_create(links)
     history = ConfigurationItem.history
     rows = history.bulk_history_create(cis, default_user=actor, default_change_reason=reason[:100],
                                        default_date=when)
