@@ -84,6 +84,15 @@
         ciId: node.id,
       };
     });
+    // Two invisible corner points make the data span the whole drawing area, so the scale is
+    // the same on both axes also for a single CI or a single column.
+    var halfHeight = (height - MARGIN.top - MARGIN.bottom) / 2;
+    [[0, -halfHeight], [container.clientWidth - MARGIN.left - MARGIN.right, halfHeight]].forEach(function (corner, index) {
+      nodes.push({
+        id: "corner-" + index, name: "", x: corner[0], y: corner[1], symbolSize: 0, silent: true,
+        label: { show: false }, tooltip: { show: false }, itemStyle: { opacity: 0 }, emphasis: { disabled: true },
+      });
+    });
     var edges = data.edges.map(function (edge) {
       return { source: String(edge.source), target: String(edge.target), value: edge.type_label };
     });
@@ -122,7 +131,7 @@
       }],
     });
     chart.on("click", function (params) {
-      if (params.dataType === "node" && params.data.ciId !== data.start) {
+      if (params.dataType === "node" && params.data.ciId && params.data.ciId !== data.start) {
         window.location.href = container.dataset.ciUrl.replace("/0/", "/" + params.data.ciId + "/");
       }
     });
