@@ -166,20 +166,10 @@ def ci_create(*, actor, data: dict, reason: str = "") -> ConfigurationItem:
     """Create a CI. Status starts "planned" unless `data["status"]` is given (imports, discovery).
 
     Attributes are validated against the type's schema; catalogue fields only on service types.
-    Side effects: history row(s), event "configurationitem.created".
+    Side effects: one history row (with the customers), event "configurationitem.created".
     """
     require_writer(actor)
-    _refuse_unknown(data, CI_FIELDS)
-    ci = ConfigurationItem()
-    for name in CI_SCALAR_FIELDS:
-        if name in data:
-            setattr(ci, name, data[name] if data[name] is not None or name in _NULLABLE else "")
-    if "status" in data:
-        ci.status = data["status"]
-    _check_type_and_catalogue(ci, type_changed=True)
-    ci.attributes = clean_attributes(ci.ci_type.attribute_schema, data.get("attributes") or {})
-    if ci.status == CIStatus.LIVE and ci.owner_team_id is None:
-        raise ValidationError({"owner_team": _("Set an owner team before the CI goes live.")})
+    ci = _new_ci(data)
     # One history row holding the customers too (as ci_create_many writes it), rather than
     # the row of the save plus one more that simple_history adds for the m2m change.
     ci.skip_history_when_saving = True
@@ -187,7 +177,6 @@ def ci_create(*, actor, data: dict, reason: str = "") -> ConfigurationItem:
         record_create(ci, actor=actor, reason=reason or "created")
     finally:
         del ci.skip_history_when_saving
-    ci._customers_to_set = list(data.get("customers") or [])
     _store_customers_with_history([ci], actor=actor, reason=reason or "created", when=ci.created_at)
     emit("configurationitem.created", record=ci, actor=actor,
          payload={"number": ci.number, "type": ci.ci_type.slug, "status": ci.status})
@@ -227,24 +216,30 @@ def ci_create_many(*, actor, items: list[dict], reason: str = "") -> list:
     return results
 
 
+def _new_ci(data: dict) -> ConfigurationItem:
+    """An unsaved CI from service input, checked by the rules that need no database access."""
+    _refuse_unknown(data, CI_FIELDS)
+    ci = ConfigurationItem()
+    for name in CI_SCALAR_FIELDS:
+        if name in data:
+            setattr(ci, name, data[name] if data[name] is not None or name in _NULLABLE else "")
+    if "status" in data:
+        ci.status = data["status"]
+    _check_type_and_catalogue(ci, type_changed=True)
+    ci.attributes = clean_attributes(ci.ci_type.attribute_schema, data.get("attributes") or {})
+    if ci.status == CIStatus.LIVE and ci.owner_team_id is None:
+        raise ValidationError({"owner_team": _("Set an owner team before the CI goes live.")})
+    ci._customers_to_set = list(data.get("customers") or [])
+    return ci
+
+
 def _prepared_ci(data: dict):
     """An unsaved CI checked as ci_create checks it, or the ValidationError refusing it."""
     try:
-        _refuse_unknown(data, CI_FIELDS)
-        ci = ConfigurationItem()
-        for name in CI_SCALAR_FIELDS:
-            if name in data:
-                setattr(ci, name, data[name] if data[name] is not None or name in _NULLABLE else "")
-        if "status" in data:
-            ci.status = data["status"]
-        _check_type_and_catalogue(ci, type_changed=True)
-        ci.attributes = clean_attributes(ci.ci_type.attribute_schema, data.get("attributes") or {})
-        if ci.status == CIStatus.LIVE and ci.owner_team_id is None:
-            raise ValidationError({"owner_team": _("Set an owner team before the CI goes live.")})
+        ci = _new_ci(data)
         ci.full_clean(exclude=_CHECKED_IN_BULK, validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
         return exc
-    ci._customers_to_set = list(data.get("customers") or [])
     return ci
 
 
