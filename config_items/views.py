@@ -403,6 +403,25 @@ class BaselineDetailView(CMDBMixin, DetailView):
         return super().get_context_data(**kwargs)
 
 
+def snapshot_field_labels():
+    """A function naming a snapshot field as people read it ("attributes.cpu_count" → "CPUs")."""
+    fields = {f.name: str(f.verbose_name) for f in ConfigurationItem._meta.concrete_fields}
+    fields["type"] = str(ConfigurationItem._meta.get_field("ci_type").verbose_name)
+    fields["customers"] = str(ConfigurationItem._meta.get_field("customers").verbose_name)
+    attributes = {}
+    for schema in CIType.objects.values_list("attribute_schema", flat=True):
+        for definition in schema or []:
+            attributes.setdefault(definition.get("name"), definition.get("label"))
+
+    def label(name: str) -> str:
+        if name.startswith("attributes."):
+            key = name.split(".", 1)[1]
+            return f"{fields.get('attributes', 'attributes')}: {attributes.get(key) or key}"
+        return fields.get(name, name)
+
+    return label
+
+
 class BaselineCompareView(CMDBMixin, DetailView):
     """A baseline against today's state of its root, or against another baseline of the same root."""
 
@@ -436,6 +455,9 @@ class BaselineCompareView(CMDBMixin, DetailView):
             diff["relationships"][change] = [
                 [numbers.get(str(s), s), numbers.get(str(t), t), kind] for s, t, kind in diff["relationships"][change]
             ]
+        labels = snapshot_field_labels()
+        for item in diff["items"]["changed"]:
+            item["fields"] = {labels(name): values for name, values in item["fields"].items()}
         kwargs.update(diff=diff, old=old, new=new, others=list(others), other=other,
                       unchanged=not any(diff["items"].values()) and not any(diff["relationships"].values()))
         return super().get_context_data(**kwargs)
