@@ -317,7 +317,7 @@ def test_the_history_names_who_changed_which_field(client, agent, writer):
     services.ci_update(actor=writer, ci=ci, data={"description": "primary database"})
     content = page(client, agent, reverse("ci_detail", args=[ci.pk])).content.decode()
     history = content[content.index('id="history"'):]
-    assert "description" in history and "primary database" in history and str(writer) in history
+    assert "Description" in history and "primary database" in history and str(writer) in history
 
 
 # --- baselines ----------------------------------------------------------------------------------
