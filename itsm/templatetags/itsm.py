@@ -46,8 +46,17 @@ def role_labels(user) -> list[str]:
     return [role.label for role in Role if role in user.role_names]
 
 
+def _matches(url: str, path: str) -> bool:
+    return path == url if url == get_script_prefix() else path.startswith(url)
+
+
 @register.filter
 def is_current(item, path: str) -> bool:
-    """Whether a menu item is the section of `path` (the home page only for itself)."""
+    """Whether a menu item is the section of `path` (the home page only for itself). Of nested
+    sections (/cmdb/ and /cmdb/catalogue/) only the most specific one is current."""
+    from ..navigation import _menu
+
     url = item.url
-    return path == url if url == get_script_prefix() else path.startswith(url)
+    if not _matches(url, path):
+        return False
+    return not any(len(other.url) > len(url) and _matches(other.url, path) for other in _menu)

@@ -461,3 +461,11 @@ def test_the_ci_page_runs_the_same_number_of_queries_for_1_and_20_neighbours(cli
         content = client.get(reverse("ci_detail", args=[host.pk])).content.decode()
     assert content.count("vm-19") >= 2  # in the relationships and in the impact table
     assert len(twenty) == len(one)
+
+
+def test_only_the_most_specific_menu_item_is_current(client, agent):
+    content = page(client, agent, reverse("service_catalogue")).content.decode()
+    current = re.findall(r'<li class="nav-item active">\s*<a class="nav-link" href="([^"]+)"', content)
+    assert current == [reverse("service_catalogue")]
+    content = client.get(reverse("ci_list")).content.decode()
+    assert re.findall(r'<li class="nav-item active">\s*<a class="nav-link" href="([^"]+)"', content) == [reverse("ci_list")]
