@@ -187,7 +187,7 @@ class CIDetailView(CIGateMixin, CMDBMixin, TemplateView):
             transitions=ci.workflow.available(ci, user) if can_write else [],
             attributes=attributes, relationship_groups=sorted(groups.items()),
             relationship_count=sum(len(v) for v in groups.values()),
-            relationship_form=RelationshipForm(user=user, search_url=reverse("ci_search")),
+            relationship_form=RelationshipForm(user=user, search_url=f"{reverse('ci_search')}?exclude={ci.pk}"),
             baseline_form=BaselineForm(),
             impact=impact, impact_graph=graph, impact_direction=direction, impact_depth=depth,
             impact_depths=IMPACT_DEPTHS, impact_rows=impact_table(impact),
@@ -508,7 +508,7 @@ class DataQualityView(CMDBMixin, TemplateView):
         report = selectors.data_quality(self.request.user, stale_days=stale_days)
         sections = [
             ("no_owner", _("CIs without an owner team"),
-             _("Live and planned CIs that no team answers for.")),
+             _("CIs in use (not retired) that no team answers for.")),
             ("services_without_ci", _("Services without underpinning CIs"),
              _("Services that depend on nothing: their impact cannot be analysed.")),
             ("stale", _("Stale CIs"), _("CIs not updated for the chosen number of days.")),

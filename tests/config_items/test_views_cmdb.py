@@ -469,3 +469,12 @@ def test_only_the_most_specific_menu_item_is_current(client, agent):
     assert current == [reverse("service_catalogue")]
     content = client.get(reverse("ci_list")).content.decode()
     assert re.findall(r'<li class="nav-item active">\s*<a class="nav-link" href="([^"]+)"', content) == [reverse("ci_list")]
+
+
+def test_the_search_leaves_out_the_ci_being_linked(client, writer):
+    db = make_ci(writer, "db-01")
+    make_ci(writer, "db-02")
+    content = page(client, writer, reverse("ci_detail", args=[db.pk])).content.decode()
+    url = re.search(r'data-search-url="([^"]+)"', content)[1].replace("&amp;", "&")
+    data = client.get(url, {"q": "db"}).json()
+    assert [row["text"].split(" ")[1] for row in data["results"]] == ["db-02"]
