@@ -136,21 +136,25 @@ def impact(ci: ConfigurationItem, *, direction: str, depth: int = 5, limit: int 
     truncated = len(rows) > limit
     rows = rows[:limit]
     ids = [row[0] for row in rows]
-    items = ConfigurationItem.objects.select_related("ci_type").in_bulk(ids)
-    nodes = [
-        {"id": pk, "number": items[pk].number, "name": items[pk].name, "type": items[pk].ci_type.name,
-         "is_service": items[pk].ci_type.is_service, "status": items[pk].status, "depth": node_depth,
-         "path": [int(part) for part in path.strip(",").split(",")]}
-        for pk, node_depth, path in rows
-    ]
+    # Plain tuples, not model instances: a result may hold thousands of CIs and links.
+    details = {
+        pk: (number, name, type_name, is_service, status)
+        for pk, number, name, type_name, is_service, status in ConfigurationItem.objects.filter(pk__in=ids)
+        .values_list("pk", "number", "name", "ci_type__name", "ci_type__is_service", "status")
+    }
+    nodes = []
+    for pk, node_depth, path in rows:
+        number, name, type_name, is_service, status = details[pk]
+        nodes.append({"id": pk, "number": number, "name": name, "type": type_name, "is_service": is_service,
+                      "status": status, "depth": node_depth, "path": [int(part) for part in path[1:-1].split(",")]})
     return ImpactResult(nodes=nodes, edges=_edges_among(ids), truncated=truncated)
 
 
 def _edges_among(ids) -> list[dict]:
-    links = (Relationship.objects.filter(source_id__in=ids, target_id__in=ids)
-             .select_related("type").order_by("source_id", "target_id", "type_id"))
-    return [{"source": r.source_id, "target": r.target_id, "type": r.type.slug, "type_label": r.type.forward_label}
-            for r in links]
+    links = (Relationship.objects.filter(source_id__in=ids, target_id__in=ids).order_by("source_id", "target_id", "type_id")
+             .values_list("source_id", "target_id", "type__slug", "type__forward_label"))
+    return [{"source": source, "target": target, "type": slug, "type_label": label}
+            for source, target, slug, label in links]
 
 
 # --- baselines ---------------------------------------------------------------------------------

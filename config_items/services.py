@@ -322,7 +322,7 @@ def _apply_ci_changes(ci: ConfigurationItem, data: dict) -> list[str]:
     type_changed = "ci_type" in changed
     _check_type_and_catalogue(ci, type_changed=type_changed)
     if "attributes" in data or type_changed:
-        values = data["attributes"] if "attributes" in data else ci.attributes
+        values = data.get("attributes", ci.attributes)
         attributes = clean_attributes(ci.ci_type.attribute_schema, values or {})
         if attributes != ci.attributes:
             ci.attributes = attributes
@@ -407,7 +407,7 @@ def _locked_by_external_id(source: str, external_id: str) -> ConfigurationItem |
 
 @transaction.atomic
 def relationship_create(*, actor, source: ConfigurationItem, target: ConfigurationItem,
-                        type: RelationshipType, reason: str = "") -> Relationship:  # noqa: A002 (contract name)
+                        type: RelationshipType, reason: str = "") -> Relationship:
     """Record that `source` depends on `target` in the way `type` says.
 
     Refuses a link of a CI to itself, a duplicate, an inactive type and retired CIs.
@@ -430,7 +430,7 @@ def relationship_create(*, actor, source: ConfigurationItem, target: Configurati
     return relationship
 
 
-def _refuse_bad_link(source, target, type) -> None:  # noqa: A002
+def _refuse_bad_link(source, target, type) -> None:
     if source.pk == target.pk:
         raise ValidationError({"target": _("A CI cannot depend on itself.")})
     if not type.is_active:
@@ -442,7 +442,7 @@ def _refuse_bad_link(source, target, type) -> None:  # noqa: A002
         raise ValidationError({"target": _duplicate_message(source, target, type)})
 
 
-def _duplicate_message(source, target, type) -> str:  # noqa: A002
+def _duplicate_message(source, target, type) -> str:
     return _("%(source)s already %(label)s %(target)s.") % {
         "source": source.number, "label": type.forward_label, "target": target.number}
 

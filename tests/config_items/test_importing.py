@@ -78,7 +78,7 @@ def test_importing_the_same_file_again_changes_nothing_and_edits_update(writer, 
     edited = run(good.replace("Front end", "Front end (new)"), actor=writer)
 
     assert [r.action for r in again.rows] == ["unchanged", "created"]  # a row without a key is new again
-    assert [r.action for r in edited.rows][0] == "updated"
+    assert edited.rows[0].action == "updated"
     web = ConfigurationItem.objects.get(external_id="vm-1")
     assert (web.description, web.version) == ("Front end (new)", 2)
 
