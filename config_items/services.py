@@ -7,6 +7,7 @@ with the actor and a reason, and refuses bad input with a ValidationError keyed 
 """
 
 from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 from itsm.choices import JournalKind
 from itsm.events import emit, emit_many
 from itsm.exceptions import NotPermitted
-from itsm.journal import journal_add
+from itsm.models import JournalEntry
 from itsm.permissions import ADMIN_ROLES, is_read_only, may
 from itsm.records import check_version, next_numbers, record_create, record_save, save_with_history
 from itsm.workflow import transition_apply
@@ -431,6 +432,13 @@ def relationship_create(*, actor, source: ConfigurationItem, target: Configurati
 
 
 def _refuse_bad_link(source, target, type) -> None:
+    _refuse_link_by_rules(source, target, type)
+    if Relationship.objects.filter(source=source, target=target, type=type).exists():
+        raise ValidationError({"target": _duplicate_message(source, target, type)})
+
+
+def _refuse_link_by_rules(source, target, type) -> None:
+    """The checks of a new link that need no database access."""
     if source.pk == target.pk:
         raise ValidationError({"target": _("A CI cannot depend on itself.")})
     if not type.is_active:
@@ -438,8 +446,6 @@ def _refuse_bad_link(source, target, type) -> None:
     for name, ci in (("source", source), ("target", target)):
         if ci.status == CIStatus.RETIRED:
             raise ValidationError({name: _("%(ci)s is retired.") % {"ci": ci}})
-    if Relationship.objects.filter(source=source, target=target, type=type).exists():
-        raise ValidationError({"target": _duplicate_message(source, target, type)})
 
 
 def _duplicate_message(source, target, type) -> str:
@@ -464,6 +470,12 @@ def relationship_delete(*, actor, relationship: Relationship, reason: str = "") 
 
 
 def _journal_link(relationship: Relationship, *, actor, added: bool) -> None:
+    JournalEntry.objects.bulk_create(_link_entries(relationship, actor=actor, added=added))
+
+
+def _link_entries(relationship: Relationship, *, actor, added: bool) -> list[JournalEntry]:
+    """The system journal entries of a link added or removed: one on each CI, each read from
+    that CI's side ("runs on" on the source, "hosts" on the target)."""
     source, target, kind = relationship.source, relationship.target, relationship.type
     data = {"relationship": relationship.pk, "source": source.pk, "target": target.pk, "type": kind.slug,
             "action": "added" if added else "removed"}
@@ -474,10 +486,49 @@ def _journal_link(relationship: Relationship, *, actor, added: bool) -> None:
         on_source = _("Relationship removed: %(source)s %(label)s %(target)s.")
         on_target = _("Relationship removed: %(target)s %(label)s %(source)s.")
     names = {"source": source, "target": target}
-    journal_add(record=source, actor=actor, kind=JournalKind.SYSTEM, data=data,
-                body=on_source % {**names, "label": kind.forward_label})
-    journal_add(record=target, actor=actor, kind=JournalKind.SYSTEM, data=data,
-                body=on_target % {**names, "label": kind.reverse_label})
+    content_type = ContentType.objects.get_for_model(ConfigurationItem)
+    return [
+        JournalEntry(content_type=content_type, object_id=ci.pk, kind=JournalKind.SYSTEM, is_public=False,
+                     body=body % {**names, "label": label}, data=data, author=actor)
+        for ci, body, label in ((source, on_source, kind.forward_label), (target, on_target, kind.reverse_label))
+    ]
+
+
+@transaction.atomic
+def relationship_create_many(*, actor, links: list[tuple], reason: str = "") -> list:
+    """Create many relationships at once (imports): `links` holds (source, target, type)
+    triples; the same rules and side effects as `relationship_create` (history, journal entries
+    on both CIs, one event each) in a few statements.
+
+    Returns, in order, each new Relationship or the ValidationError refusing it (refused links
+    write nothing). A concurrent writer adding one of the links meanwhile makes the insert fail
+    with IntegrityError (then create them one by one).
+    """
+    require_writer(actor)
+    current = ConfigurationItem.objects.in_bulk({ci.pk for source, target, _kind in links for ci in (source, target)})
+    taken = set(Relationship.objects.filter(source_id__in={s.pk for s, _t, _k in links},
+                                            target_id__in={t.pk for _s, t, _k in links})
+                .values_list("source_id", "target_id", "type_id"))
+    results = []
+    for source, target, kind in links:
+        source, target = current.get(source.pk, source), current.get(target.pk, target)
+        try:
+            _refuse_link_by_rules(source, target, kind)
+            if (source.pk, target.pk, kind.pk) in taken:
+                raise ValidationError({"target": _duplicate_message(source, target, kind)})
+        except ValidationError as exc:
+            results.append(exc)
+            continue
+        taken.add((source.pk, target.pk, kind.pk))
+        results.append(Relationship(source=source, target=target, type=kind, created_by=actor))
+    valid = [r for r in results if isinstance(r, Relationship)]
+    if valid:
+        Relationship.objects.bulk_create(valid)
+        Relationship.history.bulk_history_create(valid, default_user=actor, default_change_reason=(reason or "created")[:100])
+        JournalEntry.objects.bulk_create([e for r in valid for e in _link_entries(r, actor=actor, added=True)])
+        emit_many("relationship.created", valid, actor=actor, payloads=[
+            {"relationship": r.pk, "source": r.source_id, "target": r.target_id, "type": r.type.slug} for r in valid])
+    return results
 
 
 # --- baselines ---------------------------------------------------------------------------------

@@ -191,3 +191,19 @@ def test_rows_keep_their_order_and_lines_across_batches(writer, monkeypatch):
     assert [(r.line, r.action) for r in report.rows] == [(2, "created"), (3, "created"), (4, "created"),
                                                          (5, "rejected"), (6, "created")]
     assert sorted(ConfigurationItem.objects.values_list("name", flat=True)) == ["s0", "s1", "s2", "s4"]
+
+
+def test_relationships_across_batches_keep_their_lines_and_repeated_rows_are_unchanged(writer, monkeypatch):
+    from config_items import importing
+
+    monkeypatch.setattr(importing._NewLinkBatch, "SIZE", 2)
+    a, b, c = make_ci(writer, name="a"), make_ci(writer, name="b"), make_ci(writer, name="c")
+    text = (f"source,type,target\n{a.number},depends-on,{b.number}\n{b.number},depends-on,{c.number}\n"
+            f"{c.number},depends-on,{c.number}\n{a.number},depends-on,{b.number}\n{a.number},runs-on,{c.number}\n")
+
+    report = import_relationships(actor=writer, file=io.StringIO(text))
+
+    assert [(r.line, r.action) for r in report.rows] == [(2, "created"), (3, "created"), (4, "rejected"),
+                                                         (5, "unchanged"), (6, "created")]
+    assert Relationship.objects.count() == 3
+    assert report.written is True

@@ -359,3 +359,21 @@ def test_create_many_writes_valid_items_with_history_customers_and_events_and_re
 def test_create_many_checks_the_permission(writer):
     with pytest.raises(NotPermitted):
         services.ci_create_many(actor=UserFactory(roles=["agent"]), items=[server_data()])
+
+
+def test_create_many_links_writes_history_journal_and_events_and_refuses_bad_links(writer):
+    app, db, host = make_ci(writer, name="app"), make_ci(writer, name="db"), make_ci(writer, name="host")
+    depends_on = relationship_type("depends-on")
+    link(app, db, actor=writer)
+
+    outcomes = services.relationship_create_many(actor=writer, reason="imported", links=[
+        (db, host, depends_on), (app, db, depends_on), (app, app, depends_on), (db, host, depends_on)])
+
+    assert [type(o).__name__ for o in outcomes] == ["Relationship", "ValidationError", "ValidationError",
+                                                    "ValidationError"]
+    created = Relationship.objects.get(source=db, target=host)
+    history = created.history.get()
+    assert (history.history_user, history.history_change_reason) == (writer, "imported")
+    assert [e.body for e in journal_for(host, writer)] == [f"Relationship added: {host} used by {db}."]
+    assert DomainEvent.objects.filter(name="relationship.created", object_id=created.pk).count() == 1
+    assert Relationship.objects.count() == 2
