@@ -518,7 +518,11 @@ class DataQualityView(CMDBMixin, TemplateView):
         for key, title, hint in sections:
             items = report.get(key)
             if key == "duplicate_names":
-                items = [{"ci_type": t, "name": n, "count": c, "ids": ids} for t, n, c, ids in items or []]
+                items = list(items or [])
+                shown_ids = {pk for *_rest, ids in items[:SECTION_ROWS] for pk in ids}
+                numbers = dict(ConfigurationItem.objects.filter(pk__in=shown_ids).values_list("pk", "number"))
+                items = [{"ci_type": t, "name": n, "count": c, "cis": [(pk, numbers.get(pk, pk)) for pk in ids]}
+                         for t, n, c, ids in items]
                 count, shown = len(items), items[:SECTION_ROWS]
             else:
                 count, shown = items.count(), list(items[:SECTION_ROWS])

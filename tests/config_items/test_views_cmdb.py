@@ -364,9 +364,10 @@ def test_the_catalogue_lists_live_services_per_customer(client, agent, writer, t
 
 
 def test_the_data_quality_report_counts_each_problem(client, agent, writer):
-    make_ci(writer, "dup")
-    make_ci(writer, "dup")
+    first, second = make_ci(writer, "dup"), make_ci(writer, "dup")
     content = page(client, agent, reverse("data_quality") + "?stale_days=30").content.decode()
+    duplicates = content[content.index('id="duplicate_names"'):]
+    assert first.number in duplicates and second.number in duplicates
     assert re.search(r'data-testid="count-no_owner">2<', content)
     assert re.search(r'data-testid="count-duplicate_names">1<', content)
     assert re.search(r'data-testid="count-stale">0<', content)
