@@ -20,8 +20,6 @@ from .choices import CatalogueStatus, CIStatus
 from .models import Baseline, CIType, ConfigurationItem, Relationship, RelationshipType
 
 UPSTREAM, DOWNSTREAM = "upstream", "downstream"
-# A baseline takes everything under its root; this only stops a pathological chain.
-SNAPSHOT_DEPTH = 100
 SNAPSHOT_FIELDS = ("number", "name", "type", "status", "environment", "description", "owner_team", "customers",
                    "attributes", "source", "external_id", "hours_of_service", "catalogue_status")
 
@@ -108,17 +106,13 @@ ORDER BY depth, id
 """
 
 
-def _walk(start_id: int, *, direction: str, depth: int, limit: int | None) -> list[tuple[int, int, str]]:
-    """(id, depth, path) of the start CI and every CI reached from it, nearest first."""
+def _walk(start_id: int, *, direction: str, depth: int, limit: int) -> list[tuple[int, int, str]]:
+    """(id, depth, path) of the start CI and at most `limit` - 1 CIs reached from it, nearest first."""
     step_from, step_to = ("target_id", "source_id") if direction == UPSTREAM else ("source_id", "target_id")
     sql = _WALK_SQL.format(ci_table=ConfigurationItem._meta.db_table, rel_table=Relationship._meta.db_table,
                            step_from=step_from, step_to=step_to)
-    params = [start_id, depth]
-    if limit is not None:
-        sql += " LIMIT %s"
-        params.append(limit)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql + " LIMIT %s", [start_id, depth, limit])
         return cursor.fetchall()
 
 
@@ -159,11 +153,30 @@ def _edges_among(ids) -> list[dict]:
 
 # --- baselines ---------------------------------------------------------------------------------
 
+# Everything reachable, each CI once: UNION (not UNION ALL) drops rows already produced, which
+# both ends cycles and keeps the work proportional to the links walked, however deep.
+_REACH_SQL = """
+WITH RECURSIVE reach(id) AS (
+    SELECT ci.id FROM {ci_table} ci WHERE ci.id = %s
+    UNION
+    SELECT r.target_id FROM reach JOIN {rel_table} r ON r.source_id = reach.id
+)
+SELECT id FROM reach
+"""
+
+
+def _downstream_ids(start_id: int) -> list[int]:
+    sql = _REACH_SQL.format(ci_table=ConfigurationItem._meta.db_table, rel_table=Relationship._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [start_id])
+        return [row[0] for row in cursor.fetchall()]
+
+
 def snapshot_of(root: ConfigurationItem) -> dict:
     """The current state of `root` and everything it depends on, in the form Baseline.snapshot
     keeps: {"root": id, "items": {"<id>": {field: value}}, "relationships": [[source, target,
     type slug], ...]} (JSON-native values, sorted, so two snapshots compare field by field)."""
-    ids = [row[0] for row in _walk(root.pk, direction=DOWNSTREAM, depth=SNAPSHOT_DEPTH, limit=None)]
+    ids = _downstream_ids(root.pk)
     items = (ConfigurationItem.objects.filter(pk__in=ids).select_related("ci_type", "owner_team")
              .prefetch_related(Prefetch("customers", queryset=Customer.objects.order_by("code"))))
     relationships = (Relationship.objects.filter(source_id__in=ids, target_id__in=ids)

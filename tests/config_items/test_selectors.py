@@ -1,6 +1,7 @@
 """CMDB reads: access gate, impact analysis, baselines and their diff, data quality, catalogue."""
 
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
 from django.http import Http404
@@ -205,3 +206,15 @@ def test_the_catalogue_lists_live_services_optionally_for_one_customer(writer):
 
     assert list(selectors.catalogue(writer)) == [mail, web]
     assert list(selectors.catalogue(writer, customer=acme)) == [mail]
+
+
+def test_a_baseline_of_a_cycle_holds_each_ci_once_however_deep(writer):
+    chain = [make_ci(writer, name=f"n{n}") for n in range(30)]
+    for source, target in pairwise(chain):
+        link(source, target, actor=writer)
+    link(chain[-1], chain[0], actor=writer)  # and back to the start
+
+    snapshot = selectors.snapshot_of(chain[0])
+
+    assert sorted(snapshot["items"]) == sorted(str(ci.pk) for ci in chain)
+    assert len(snapshot["relationships"]) == 30
