@@ -479,3 +479,33 @@ def test_the_search_leaves_out_the_ci_being_linked(client, writer):
     url = re.search(r'data-search-url="([^"]+)"', content)[1].replace("&amp;", "&")
     data = client.get(url + "&q=db").json()
     assert [row["text"].split(" ")[1] for row in data["results"]] == ["db-02"]
+
+
+def test_every_attribute_kind_gets_its_form_field_and_a_json_value(writer):
+    from django import forms
+
+    from config_items.forms import CIForm
+
+    kinds = CIType.objects.create(name="Kinds", slug="kinds", attribute_schema=[
+        {"name": "t", "label": "T", "kind": "text", "required": True},
+        {"name": "i", "label": "I", "kind": "integer", "required": False},
+        {"name": "d", "label": "D", "kind": "decimal", "required": False},
+        {"name": "b", "label": "B", "kind": "boolean", "required": False},
+        {"name": "day", "label": "Day", "kind": "date", "required": False},
+        {"name": "c", "label": "C", "kind": "choice", "required": False, "choices": ["x", "y"]},
+        {"name": "ip", "label": "IP", "kind": "ip", "required": False},
+        {"name": "u", "label": "U", "kind": "url", "required": False},
+    ])
+    form = CIForm({"name": "k", "ci_type": kinds.pk, "environment": "production", "attr_t": "a", "attr_i": "3",
+                   "attr_d": "1.50", "attr_b": "on", "attr_day": "2026-01-31", "attr_c": "y", "attr_ip": "::1",
+                   "attr_u": "https://example.com"}, instance=ConfigurationItem(), user=writer)
+    types = {name: type(field) for name, field in form.fields.items() if name.startswith("attr_")}
+    assert types == {"attr_t": forms.CharField, "attr_i": forms.IntegerField, "attr_d": forms.DecimalField,
+                     "attr_b": forms.BooleanField, "attr_day": forms.DateField, "attr_c": forms.ChoiceField,
+                     "attr_ip": forms.GenericIPAddressField, "attr_u": forms.URLField}
+    assert form.fields["attr_t"].required and not form.fields["attr_i"].required
+    assert form.is_valid(), form.errors
+    assert form.service_data()["attributes"] == {"t": "a", "i": 3, "d": "1.50", "b": True, "day": "2026-01-31",
+                                                 "c": "y", "ip": "::1", "u": "https://example.com"}
+    ci = services.ci_create(actor=writer, data=form.service_data())
+    assert ci.attributes["d"] == "1.50" and ci.attributes["b"] is True
