@@ -7,6 +7,7 @@
   var LABELS_UP_TO = 60; // beyond this many nodes, labels show on hover only
   var ROW_GAP = 24; // pixels per row while the graph is small; denser rows for tall columns
   var MARGIN = { top: 34, bottom: 12, left: 16, right: 150 };
+  var MAX_ROWS = 75; // a taller layer is laid out in several columns side by side
   var COLOURS = { start: "#d63939", service: "#ae3ec9", component: "#206bc4" };
 
   function layered(nodes) {
@@ -18,6 +19,7 @@
     });
     var rank = {};
     var tallest = 0;
+    var column = 0;
     Object.keys(layers).map(Number).sort(function (a, b) { return a - b; }).forEach(function (depth) {
       var layer = layers[depth];
       layer.forEach(function (node) {
@@ -27,14 +29,17 @@
       layer.sort(function (a, b) {
         return a.parentRank - b.parentRank || (a.number < b.number ? -1 : a.number > b.number ? 1 : 0);
       });
-      tallest = Math.max(tallest, layer.length);
+      var columns = Math.ceil(layer.length / MAX_ROWS);
+      var rows = Math.ceil(layer.length / columns);
+      tallest = Math.max(tallest, rows);
       layer.forEach(function (node, index) {
         rank[node.id] = index;
-        node.column = depth;
-        node.row = index - (layer.length - 1) / 2;
+        node.column = column + Math.floor(index / rows);
+        node.row = (index % rows) - (rows - 1) / 2;
       });
+      column += columns;
     });
-    return { tallest: tallest, columns: Object.keys(layers).length };
+    return { tallest: tallest, columns: column };
   }
 
   function place(nodes, shape, width, height) {
