@@ -29,7 +29,7 @@ from itsm.views.lists import FilteredListView
 from itsm.views.mixins import RoleRequiredMixin, ServiceFormView
 from itsm.workflow import transition_apply
 
-from . import selectors, services
+from . import importing, selectors, services
 from .choices import CIStatus
 from .filtersets import CIFilterSet
 from .forms import BaselineForm, CIForm, CITypeForm, ImportForm, RelationshipForm, RelationshipTypeForm
@@ -544,7 +544,8 @@ class ImportView(CMDBMixin, TemplateView):
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
         apply = "apply" in request.POST
-        importer = services_import(form.cleaned_data["kind"])
+        kind = form.cleaned_data["kind"]
+        importer = importing.import_relationships if kind == "relationships" else importing.import_cis
         content = form.cleaned_data["content"]
         try:
             report = importer(actor=request.user, file=io.StringIO(content), dry_run=not apply,
@@ -562,12 +563,6 @@ class ImportView(CMDBMixin, TemplateView):
         return self.render_to_response(self.get_context_data(
             form=ImportForm(initial={"kind": form.cleaned_data["kind"]}), report=report, applied=apply,
             apply_form=apply_form, kind=form.cleaned_data["kind"]))
-
-
-def services_import(kind):
-    from . import importing
-
-    return importing.import_relationships if kind == "relationships" else importing.import_cis
 
 
 # Types -----------------------------------------------------------------------------------------
