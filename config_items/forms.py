@@ -143,7 +143,8 @@ class CIForm(VersionedModelForm):
 
 class CITypeForm(VersionedModelForm):
     attribute_schema = forms.CharField(
-        label=_("Attributes"), required=False, widget=forms.Textarea(attrs={"rows": 10, "class": "form-control font-monospace"}),
+        label=_("Attributes"), required=False,
+        widget=forms.Textarea(attrs={"rows": 10, "class": "form-control font-monospace"}),
         help_text=_('A JSON list, for example [{"name": "cpu_count", "label": "CPUs", "kind": "integer", '
                     '"required": true}]. Kinds: text, integer, decimal, boolean, date, choice (with '
                     '"choices": [...]), ip, url.'),

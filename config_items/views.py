@@ -477,7 +477,8 @@ class CatalogueView(CMDBMixin, TemplateView):
         customer = None
         chosen = self.request.GET.get("customer", "")
         if chosen:
-            customer = customers.filter(pk=chosen).first() if chosen.isdigit() else customers.filter(code=chosen).first()
+            by = {"pk": chosen} if chosen.isdigit() else {"code": chosen}
+            customer = customers.filter(**by).first()
         services = selectors.catalogue(self.request.user, customer=customer).annotate(
             underpinning=Count("outgoing", distinct=True))
         groups, without_customer = {}, []

@@ -16,7 +16,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 def test_a_team_lead_creates_a_server_links_it_and_sees_the_impact_graph(page, sign_in, make_user):
     lead = make_user(Role.TEAM_LEAD, username="lead")
     TeamFactory(name="Infrastructure", members=[lead])
-    vm = services.ci_create(actor=lead, data={"name": "vm-payroll", "ci_type": CIType.objects.get(slug="virtual-machine"),
+    vm_type = CIType.objects.get(slug="virtual-machine")
+    vm = services.ci_create(actor=lead, data={"name": "vm-payroll", "ci_type": vm_type,
                                               "attributes": {"hostname": "vm-payroll"}})
     sign_in(page, lead)
 

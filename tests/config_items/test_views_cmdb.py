@@ -18,6 +18,7 @@ from itsm.choices import Role
 from tests.factories import CustomerFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
+IMPACT_DATA = r'<script id="impact-data" type="application/json">(.*?)</script>'
 
 
 @pytest.fixture
@@ -107,7 +108,9 @@ def test_the_list_filters_by_type_status_and_text(client, agent, writer, team):
     make_ci(writer, "payroll", type_slug="business-service")
     client.force_login(agent)
 
-    names = lambda response: re.findall(r'<td><a href="/cmdb/\d+/">([^<]+)</a></td>', response.content.decode())
+    def names(response):
+        return re.findall(r'<td><a href="/cmdb/\d+/">([^<]+)</a></td>', response.content.decode())
+
     assert names(client.get(reverse("ci_list"), {"ci_type": "server"})) == ["db-01", "web-01"]
     assert names(client.get(reverse("ci_list"), {"q": "web"})) == ["web-01"]
     assert names(client.get(reverse("ci_list"), {"status": "live"})) == []
@@ -289,7 +292,8 @@ def test_the_search_answers_cis_for_the_autocomplete(client, agent, writer):
     make_ci(writer, "db-01")
     make_ci(writer, "web-01")
     data = page(client, agent, reverse("ci_search") + "?q=web").json()
-    assert [row["text"] for row in data["results"]] == [f"{ConfigurationItem.objects.get(name='web-01').number} web-01 (Server)"]
+    web = ConfigurationItem.objects.get(name="web-01")
+    assert [row["text"] for row in data["results"]] == [f"{web.number} web-01 (Server)"]
 
 
 def test_the_ci_page_embeds_the_impact_graph_and_its_table(client, agent, writer):
@@ -300,7 +304,7 @@ def test_the_ci_page_embeds_the_impact_graph_and_its_table(client, agent, writer
     link(writer, app, vm, "depends-on")
     client.force_login(agent)
     content = client.get(reverse("ci_detail", args=[host.pk]), {"depth": 5}).content.decode()
-    data = json.loads(re.search(r'<script id="impact-data" type="application/json">(.*?)</script>', content, re.DOTALL)[1])
+    data = json.loads(re.search(IMPACT_DATA, content, re.DOTALL)[1])
     assert data["start"] == host.pk and data["direction"] == "upstream" and not data["truncated"]
     assert {node["name"]: node["depth"] for node in data["nodes"]} == {"host-01": 0, "vm-01": 1, "app-01": 2}
     assert {(edge["source"], edge["target"]) for edge in data["edges"]} == {(vm.pk, host.pk), (app.pk, vm.pk)}
@@ -308,7 +312,7 @@ def test_the_ci_page_embeds_the_impact_graph_and_its_table(client, agent, writer
     assert f"{host.number} → {vm.number} → {app.number}" in table
 
     down = client.get(reverse("ci_detail", args=[app.pk]), {"direction": "downstream", "depth": 1}).content.decode()
-    data = json.loads(re.search(r'<script id="impact-data" type="application/json">(.*?)</script>', down, re.DOTALL)[1])
+    data = json.loads(re.search(IMPACT_DATA, down, re.DOTALL)[1])
     assert {node["name"] for node in data["nodes"]} == {"app-01", "vm-01"}
 
 
@@ -377,7 +381,8 @@ def test_the_data_quality_report_counts_each_problem(client, agent, writer):
 
 def test_an_import_is_dry_run_first_then_applied(client, writer, team):
     client.force_login(writer)
-    text = "name,type,owner_team,attr:hostname,attr:cpu_count\nweb-01,server,Infrastructure,web01,4\nbad,server,,,four\n"
+    text = ("name,type,owner_team,attr:hostname,attr:cpu_count\n"
+            "web-01,server,Infrastructure,web01,4\nbad,server,,,four\n")
     response = client.post(reverse("ci_import"), {
         "kind": "cis", "file": SimpleUploadedFile("cis.csv", text.encode()), "atomic": "on", "dry_run": "",
     })
@@ -464,12 +469,15 @@ def test_the_ci_page_runs_the_same_number_of_queries_for_1_and_20_neighbours(cli
     assert len(twenty) == len(one)
 
 
+ACTIVE_ITEM = r'<li class="nav-item active">\s*<a class="nav-link" href="([^"]+)"'
+
+
 def test_only_the_most_specific_menu_item_is_current(client, agent):
     content = page(client, agent, reverse("service_catalogue")).content.decode()
-    current = re.findall(r'<li class="nav-item active">\s*<a class="nav-link" href="([^"]+)"', content)
+    current = re.findall(ACTIVE_ITEM, content)
     assert current == [reverse("service_catalogue")]
     content = client.get(reverse("ci_list")).content.decode()
-    assert re.findall(r'<li class="nav-item active">\s*<a class="nav-link" href="([^"]+)"', content) == [reverse("ci_list")]
+    assert re.findall(ACTIVE_ITEM, content) == [reverse("ci_list")]
 
 
 def test_the_search_leaves_out_the_ci_being_linked(client, writer):
