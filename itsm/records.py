@@ -59,23 +59,16 @@ class Record(Versioned):
 
 
 def next_number(prefix: str) -> str:
-    """Allocate the next number of `prefix`, never the same twice, also under concurrency.
-
-    The counter row is incremented with a single UPDATE, which takes its row lock until the
-    caller's transaction ends; a concurrent caller waits and then reads the next value.
-    """
-    with transaction.atomic():
-        updated = NumberSequence.objects.filter(prefix=prefix).update(next_value=F("next_value") + 1)
-        if not updated:
-            NumberSequence.objects.get_or_create(prefix=prefix)
-            NumberSequence.objects.filter(prefix=prefix).update(next_value=F("next_value") + 1)
-        value = NumberSequence.objects.get(prefix=prefix).next_value - 1
-    return f"{prefix}{value:0{NUMBER_DIGITS}d}"
+    """Allocate the next number of `prefix`, never the same twice, also under concurrency."""
+    return next_numbers(prefix, 1)[0]
 
 
 def next_numbers(prefix: str, count: int) -> list[str]:
-    """Allocate `count` consecutive numbers of `prefix` at once (bulk imports), with the same
-    guarantee as `next_number`: one UPDATE takes the counter's row lock for the transaction."""
+    """Allocate `count` consecutive numbers of `prefix`, never the same twice.
+
+    The counter row is incremented with a single UPDATE, which takes its row lock until the
+    caller's transaction ends; a concurrent caller waits and then reads the next values.
+    """
     if count <= 0:
         return []
     with transaction.atomic():
