@@ -27,7 +27,7 @@ class FilteredListView(RoleRequiredMixin, ListView):
 
     def get_base_queryset(self):
         """The permission-restricted rows, from the app's selector."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define get_base_queryset() (abstract hook)")
 
     def get(self, request, *args, **kwargs):
         if request.GET.get("export") == "csv":

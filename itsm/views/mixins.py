@@ -72,7 +72,7 @@ class ServiceFormView(RoleRequiredMixin, FormView):
 
     def perform(self, form):
         """Call the service; return the saved object."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define perform(form) (abstract hook)")
 
     def form_valid(self, form):
         try:
