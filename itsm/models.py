@@ -3,6 +3,7 @@
 The abstract `Record` base every process record inherits lives in `itsm.records`.
 """
 
+import uuid
 import zoneinfo
 
 from django.conf import settings
@@ -261,3 +262,34 @@ class WorkerHeartbeat(models.Model):
     name = models.CharField(max_length=50, primary_key=True)
     beat_at = models.DateTimeField()
     hostname = models.CharField(max_length=200, blank=True)
+
+
+def attachment_path(instance, filename) -> str:
+    # A random name on disk: the original name is data, never a path.
+    return f"attachments/{timezone.now():%Y/%m}/{instance.sha256[:2]}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A file attached to a record, stored under MEDIA_ROOT (outside the web root) and
+    downloaded only through a view that checks who may see the record."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=255)
+    filename = models.CharField(_("file name"), max_length=255)
+    mime_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"),
+                                    on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="attachment_record")]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.filename

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "itsm",
     # Process apps, in dependency order (DESIGN.md §2).
     "config_items",
+    "incidents",
 ]
 
 MIDDLEWARE = [
@@ -188,6 +189,13 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))  # outside the web root
+# Attachments: downloaded only through views that check who may see the record.
+ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+ATTACHMENT_ALLOWED_EXTENSIONS = env_list(
+    "ATTACHMENT_ALLOWED_EXTENSIONS",
+    "txt,log,csv,json,xml,pdf,png,jpg,jpeg,gif,webp,doc,docx,xls,xlsx,ppt,pptx,odt,ods,zip,eml,msg",
+)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads stream to a temporary file
 
 # --- Security -----------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -285,8 +293,12 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "itsm.tasks.sweep_outbox", "schedule": 15.0},
     "worker-heartbeat": {"task": "itsm.tasks.record_heartbeat", "schedule": 30.0},
     "purge-idempotency-keys": {"task": "itsm.tasks.purge_idempotency_keys", "schedule": 3600.0},
+    "incident-auto-close": {"task": "incidents.tasks.close_resolved_incidents", "schedule": 600.0},
 }
 OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))
+# Incidents: a resolution may be reopened for this many days; it closes itself after that many.
+INCIDENT_REOPEN_DAYS = int(os.environ.get("INCIDENT_REOPEN_DAYS", "7"))
+INCIDENT_AUTO_CLOSE_DAYS = int(os.environ.get("INCIDENT_AUTO_CLOSE_DAYS", "3"))
 WORKER_HEARTBEAT_MAX_AGE = timedelta(seconds=int(os.environ.get("WORKER_HEARTBEAT_MAX_AGE", "120")))
 
 # --- REST API -----------------------------------------------------------------------------

@@ -6,11 +6,14 @@ from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from incidents import urls as incidents_urls
+
 from .views import account, auth, customers, health, home, teams
 
 api_v1 = [
     path("", include(("itsm.api.urls", "itsm"), namespace="itsm")),
     path("cmdb/", include(("config_items.api.urls", "config_items"), namespace="config_items")),
+    path("incidents/", include(("incidents.api.urls", "incidents"), namespace="incidents")),
 ]
 
 accounts = [
@@ -39,6 +42,8 @@ kernel_pages = [
 urlpatterns = [
     *kernel_pages,
     path("cmdb/", include("config_items.urls")),
+    path("incidents/", include("incidents.urls")),
+    path("portal/", include(incidents_urls.portal_urlpatterns)),
     path("accounts/", include(accounts)),
     path("health/", health.health, name="health"),
     path("admin/", admin.site.urls),

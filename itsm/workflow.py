@@ -19,6 +19,9 @@ from .records import record_save
 # A guard looks at the locked record and the transition's input and returns field errors
 # ({"field": "message"}); an empty dict means the guard passes.
 Guard = Callable[[object, dict], dict]
+# An effect sets what else the step changes on the locked record (a timestamp, a counter)
+# before it is saved, so the step stays one version and one history row: effect(record, data).
+Effect = Callable[[object, dict], None]
 
 
 def requires(*field_names: str) -> Guard:
@@ -45,6 +48,7 @@ class Transition:
     guards: tuple[Guard, ...] = ()
     # Input fields the transition copies onto the record (e.g. a resolution code).
     fields: tuple[str, ...] = ()
+    effects: tuple[Effect, ...] = ()
     style: str = "primary"
 
     def permits(self, user) -> bool:
@@ -84,7 +88,8 @@ def transition_apply(*, actor, record, name: str, data: dict | None = None, reas
     """Move `record` through transition `name`; return the updated record.
 
     Locks the row, so of two concurrent transitions the second sees the first's outcome and
-    is refused if it no longer applies. Side effects: history row, journal entry
+    is refused if it no longer applies. The step's effects run on the locked record before
+    the one save. Side effects: history row, journal entry
     (state change), domain event `<model>.transitioned` after commit.
     Raises TransitionNotAllowed (wrong state), NotPermitted, GuardFailed, StaleRecord.
     """
@@ -111,6 +116,8 @@ def transition_apply(*, actor, record, name: str, data: dict | None = None, reas
             if field_name in data:
                 setattr(locked, field_name, data[field_name])
         setattr(locked, workflow.state_field, step.target)
+        for effect in step.effects:
+            effect(locked, data)
         record_save(locked, actor=actor, reason=reason or str(step.label), expected_version=expected_version)
         journal_add(
             record=locked, actor=actor, kind=JournalKind.STATE_CHANGE, body=reason, is_public=True,

@@ -17,6 +17,8 @@ from itsm import services
 from itsm.choices import Role
 from tests.config_items.factories import link, make_ci
 from tests.factories import CustomerFactory, TeamFactory, UserFactory
+from tests.incidents import matrix_agent, matrix_api, matrix_portal
+from tests.incidents.factories import make_incident
 from tests.kernel_app.factories import make_ticket
 
 ROLES = ("anonymous", "requester", "agent", "team_lead", "auditor", "administrator", "read_only_token")
@@ -134,6 +136,11 @@ MATRIX = {
     "relationship_type_create": Entry(read=ADMINS, write=ADMINS, browser=True),
     "relationship_type_update": Entry(read=ADMINS, write=ADMINS, target="relationship_type", browser=True),
 }
+# Incident URLs: each slice keeps its entries (and any extra targets) in tests/incidents/matrix_*.py.
+INCIDENT_MATRICES = (matrix_api, matrix_agent, matrix_portal)
+for _module in INCIDENT_MATRICES:
+    MATRIX.update(_module.ENTRIES)
+
 # The Django admin guards itself (staff only); tests/itsm/test_admin_site.py covers it.
 EXCLUDED_NAMESPACES = ("admin",)
 
@@ -180,7 +187,7 @@ def people(db):
 @pytest.fixture
 def targets(people):
     agent = people["agent"]
-    return {
+    base = {
         "user": agent,
         "customer": CustomerFactory(),
         "team": TeamFactory(members=[agent]),
@@ -188,7 +195,12 @@ def targets(people):
         **cmdb_targets(people["team_lead"]),
         # Each role revokes its own token; anonymous callers try the agent's.
         "agent_token": services.token_create(actor=agent, user=agent, name="agent's", days=1, read_only=False)[0],
+        # The requester of the matrix is this incident's caller: the portal shows it to them.
+        "incident": make_incident(people["administrator"], caller=people["requester"]),
     }
+    for module in INCIDENT_MATRICES:
+        base.update(module.targets(people, base))
+    return base
 
 
 def cmdb_targets(writer):

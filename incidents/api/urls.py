@@ -1,0 +1,5 @@
+"""API of incident management, under /api/v1/incidents/."""
+
+from . import reports, views
+
+urlpatterns = [*views.urlpatterns, *reports.urlpatterns]

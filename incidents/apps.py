@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class IncidentsConfig(AppConfig):
+    name = "incidents"
+    verbose_name = _("Incident management")
+
+    def ready(self):
+        from . import notifications  # noqa: F401  routes incident events to the outbox
+
+        register_menu()
+
+
+def register_menu():
+    """After the CMDB: the service desk's queues for staff, the portal for requesters."""
+    from itsm.choices import Role
+    from itsm.navigation import MenuItem, register
+    from itsm.permissions import STAFF_ROLES
+
+    register(MenuItem(_("Incidents"), "incident_list", icon="alert-triangle", order=50, roles=STAFF_ROLES))
+    register(MenuItem(_("Incident reports"), "incident_reports", icon="chart-bar", order=60, roles=STAFF_ROLES))
+    register(MenuItem(_("My incidents"), "portal_incident_list", icon="lifebuoy", order=40,
+                      roles=(Role.REQUESTER,)))

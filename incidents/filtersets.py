@@ -1,0 +1,63 @@
+"""One filter vocabulary for the incident queues and the API."""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from itsm.models import Customer, Team, User
+
+from . import selectors
+from .choices import Channel, Impact, IncidentState, Priority, Urgency
+from .models import Category, Incident
+
+
+class IncidentFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    queue = django_filters.ChoiceFilter(
+        method="in_queue", label=_("Queue"),
+        choices=[("mine", _("My work")), ("unassigned", _("My teams' unassigned")), ("open", _("All open")),
+                 ("major", _("Major incidents")), ("resolved", _("Recently resolved"))],
+    )
+    state = django_filters.MultipleChoiceFilter(choices=IncidentState.choices, label=_("State"))
+    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices, label=_("Priority"))
+    impact = django_filters.ChoiceFilter(choices=Impact.choices, label=_("Impact"))
+    urgency = django_filters.ChoiceFilter(choices=Urgency.choices, label=_("Urgency"))
+    assignment_group = django_filters.ModelChoiceFilter(queryset=Team.objects.all(), label=_("Assignment group"))
+    assignee = django_filters.ModelChoiceFilter(queryset=User.objects.all(), label=_("Assignee"))
+    unassigned = django_filters.BooleanFilter(field_name="assignee", lookup_expr="isnull", label=_("Unassigned"))
+    caller = django_filters.ModelChoiceFilter(queryset=User.objects.all(), label=_("Caller"))
+    customer = django_filters.ModelChoiceFilter(queryset=Customer.objects.all(), label=_("Customer"))
+    service = django_filters.NumberFilter(field_name="service_id", label=_("Service (CI id)"))
+    ci = django_filters.NumberFilter(field_name="cis", label=_("Affected CI (CI id)"), distinct=True)
+    category = django_filters.ModelChoiceFilter(queryset=Category.objects.filter(parent__isnull=True),
+                                                label=_("Category"))
+    subcategory = django_filters.ModelChoiceFilter(queryset=Category.objects.filter(parent__isnull=False),
+                                                   label=_("Subcategory"))
+    channel = django_filters.ChoiceFilter(choices=Channel.choices, label=_("Channel"))
+    is_major = django_filters.BooleanFilter(label=_("Major incident"))
+    parent = django_filters.NumberFilter(field_name="parent_id", label=_("Parent incident (id)"))
+    correlation_key = django_filters.CharFilter(label=_("Correlation key"))
+    external_id = django_filters.CharFilter(label=_("External ID"))
+    opened_after = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte",
+                                                    label=_("Opened from"))
+    opened_before = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt",
+                                                     label=_("Opened before"))
+    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte",
+                                                     label=_("Updated from"))
+
+    class Meta:
+        model = Incident
+        fields = []
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(number__iexact=value) | Q(short_description__icontains=value)
+                               | Q(external_id__iexact=value))
+
+    def in_queue(self, queryset, name, value):
+        user = getattr(self.request, "user", None)
+        if user is None or not user.is_authenticated:
+            return queryset.none()
+        return selectors.queue(queryset, value, user)

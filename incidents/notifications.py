@@ -1,0 +1,2 @@
+"""Incident notifications, routed from domain events to the outbox (filled in by the
+notifications slice)."""

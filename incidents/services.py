@@ -1,0 +1,543 @@
+"""Every write of incident management.
+
+Each function takes a keyword-only `actor`, runs in one transaction, checks the actor's role
+itself (the browser, the portal, the API, tasks and commands all call it), records history
+with the actor and a reason, and refuses bad input with a ValidationError keyed by field
+before anything is written. Events are recorded in the same transaction; notifications
+leave through the outbox (incidents.notifications).
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from itsm.attachments import attachment_add
+from itsm.choices import JournalKind
+from itsm.events import emit
+from itsm.exceptions import NotPermitted
+from itsm.journal import journal_add, record_comment
+from itsm.models import Team
+from itsm.permissions import ADMIN_ROLES, is_read_only, may
+from itsm.records import check_version, record_create, record_save, save_with_history
+from itsm.services import system_actor
+from itsm.workflow import transition_apply
+
+from .choices import DEFAULT_PRIORITY_MATRIX, OPEN_STATES, Channel, IncidentState
+from .models import Category, Incident, PriorityRule, SavedFilter
+from .workflow import CALLERS, INCIDENT_WORKERS
+
+# What the service desk sets on an incident (assignment has its own service, the state its workflow).
+EDITABLE_FIELDS = ("short_description", "description", "caller", "contact_name", "contact_email",
+                   "contact_phone", "customer", "service", "cis", "category", "subcategory", "impact",
+                   "urgency", "channel", "parent")
+CREATE_FIELDS = (*EDITABLE_FIELDS, "assignment_group", "assignee", "correlation_key")
+# What a requester may say when reporting an incident in the portal.
+PORTAL_FIELDS = ("short_description", "description", "service", "urgency", "contact_phone")
+AUTO_CLOSE_BATCH = 500
+
+
+# --- permissions --------------------------------------------------------------------------------
+
+def is_worker(user) -> bool:
+    """Agents, team leads and administrators work incidents; auditors never write."""
+    return may(user, INCIDENT_WORKERS) and not is_read_only(user)
+
+
+def require_worker(actor) -> None:
+    if not is_worker(actor):
+        raise NotPermitted()
+
+
+def require_worker_or_caller(actor, incident: Incident) -> None:
+    """The service desk, or the incident's own caller (a requester in the portal)."""
+    if is_worker(actor):
+        return
+    if may(actor, CALLERS) and not is_read_only(actor) and incident.caller_id == actor.pk:
+        return
+    raise NotPermitted()
+
+
+def _require_admin(actor) -> None:
+    if not may(actor, ADMIN_ROLES) or is_read_only(actor):
+        raise NotPermitted()
+
+
+def _refuse_unknown(data: dict, allowed: tuple[str, ...]) -> None:
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ValidationError({name: _("Unknown field.") for name in sorted(unknown)})
+
+
+def _refuse_final(incident: Incident) -> None:
+    if incident.state in Incident.workflow.final_states:
+        raise ValidationError(_("%(number)s is %(state)s and can no longer be changed.") % {
+            "number": incident.number, "state": incident.get_state_display()})
+
+
+# --- priority matrix and categories -------------------------------------------------------------
+
+def priority_for(impact: int, urgency: int) -> int:
+    """The priority the administrators' matrix gives this impact and urgency."""
+    rule = PriorityRule.objects.filter(impact=impact, urgency=urgency).values_list("priority", flat=True).first()
+    return rule if rule is not None else DEFAULT_PRIORITY_MATRIX[(int(impact), int(urgency))]
+
+
+@transaction.atomic
+def priority_rule_set(*, actor, impact: int, urgency: int, priority: int) -> PriorityRule:
+    """Set one cell of the matrix. Administrators only. Applies to incidents classified from
+    now on; existing priorities stay as they were decided. Side effects: history row."""
+    _require_admin(actor)
+    rule = PriorityRule.objects.select_for_update().filter(impact=impact, urgency=urgency).first()
+    rule = rule or PriorityRule(impact=impact, urgency=urgency)
+    rule.priority = priority
+    rule.full_clean(validate_constraints=False)
+    save_with_history(rule, actor=actor, reason="priority matrix changed")
+    return rule
+
+
+@transaction.atomic
+def category_create(*, actor, name: str, parent: Category | None = None, is_active: bool = True) -> Category:
+    """Create a category (or, with a parent, a subcategory). Administrators only."""
+    _require_admin(actor)
+    category = Category(name=name.strip(), parent=parent, is_active=is_active)
+    category.full_clean()
+    save_with_history(category, actor=actor, reason="created")
+    return category
+
+
+@transaction.atomic
+def category_update(*, actor, category: Category, data: dict) -> Category:
+    """Rename, move or (de)activate a category. Administrators only. Side effects: history row."""
+    _require_admin(actor)
+    _refuse_unknown(data, ("name", "parent", "is_active"))
+    category = Category.objects.select_for_update().get(pk=category.pk)
+    for name, value in data.items():
+        setattr(category, name, value)
+    if category.parent_id and category.parent_id == category.pk:
+        raise ValidationError({"parent": _("A category cannot be its own parent.")})
+    if category.parent_id and category.subcategories.exists():
+        raise ValidationError({"parent": _("A category with subcategories cannot become a subcategory.")})
+    category.full_clean()
+    save_with_history(category, actor=actor, reason="updated")
+    return category
+
+
+# --- validation shared by create and update ----------------------------------------------------
+
+def _validate(incident: Incident, cis=None) -> None:
+    """Cross-field rules; raises one ValidationError with every problem."""
+    errors = {}
+    if incident.subcategory_id:
+        if incident.subcategory.parent_id is None:
+            errors["subcategory"] = _("Choose a subcategory, not a top-level category.")
+        elif incident.subcategory.parent_id != incident.category_id:
+            errors["subcategory"] = _("This subcategory belongs to another category.")
+    if incident.category_id and incident.category.parent_id is not None:
+        errors["category"] = _("Choose a top-level category; subcategories go in the subcategory field.")
+    if incident.service_id and not incident.service.ci_type.is_service:
+        errors["service"] = _("%(ci)s is not a service.") % {"ci": incident.service}
+    if incident.assignee_id:
+        if not incident.assignment_group_id:
+            errors["assignment_group"] = _("Choose the assignment group of the assignee.")
+        elif not incident.assignment_group.members.filter(pk=incident.assignee_id).exists():
+            errors["assignee"] = _("%(user)s is not a member of %(team)s.") % {
+                "user": incident.assignee, "team": incident.assignment_group}
+    if incident.assignment_group_id and not incident.assignment_group.is_active:
+        errors["assignment_group"] = _("%(team)s is not active.") % {"team": incident.assignment_group}
+    if incident.parent_id:
+        parent = incident.parent
+        if incident.pk and parent.pk == incident.pk:
+            errors["parent"] = _("An incident cannot be its own parent.")
+        elif parent.parent_id is not None:
+            errors["parent"] = _("%(number)s is itself a child incident; choose its parent.") % {
+                "number": parent.number}
+        elif incident.pk and incident.children.exists():
+            errors["parent"] = _("This incident has child incidents, so it cannot become a child.")
+    if not incident.caller_id and not incident.contact_name.strip():
+        errors["caller"] = _("Name the caller: a user, or a contact name.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _assignment_summary(incident: Incident) -> dict:
+    return {"group": incident.assignment_group_id, "assignee": incident.assignee_id}
+
+
+def _journal_assignment(incident: Incident, actor, before: dict) -> None:
+    after = _assignment_summary(incident)
+    if after == before:
+        return
+    journal_add(
+        record=incident, actor=actor, kind=JournalKind.ASSIGNMENT, is_public=False,
+        body=_("Assigned to %(who)s") % {
+            "who": " / ".join(str(x) for x in (incident.assignment_group, incident.assignee) if x) or _("nobody")},
+        data={"from": before, "to": after},
+    )
+    emit("incident.assigned", record=incident, actor=actor, payload={"from": before, "to": after})
+
+
+# --- create -------------------------------------------------------------------------------------
+
+@transaction.atomic
+def incident_create(*, actor, data: dict, reason: str = "") -> Incident:
+    """Log an incident. The service desk sets any field of CREATE_FIELDS; a requester reports
+    for themself (PORTAL_FIELDS, channel portal). Priority comes from the matrix.
+    Side effects: history, journal (assignment), events `incident.created` (and
+    `incident.assigned` when assigned at once), notifications through the outbox."""
+    data = dict(data)
+    if is_worker(actor):
+        _refuse_unknown(data, CREATE_FIELDS)
+    elif may(actor, CALLERS) and not is_read_only(actor):
+        _refuse_unknown(data, PORTAL_FIELDS)
+        data.update(caller=actor, channel=Channel.PORTAL)
+    else:
+        raise NotPermitted()
+    cis = data.pop("cis", None)
+    incident = Incident(opened_at=timezone.now(), **data)
+    if incident.caller_id and not incident.customer_id:
+        incident.customer = _customer_of(incident)
+    incident.priority = priority_for(incident.impact, incident.urgency)
+    _validate(incident)
+    record_create(incident, actor=actor, reason=reason or "created")
+    if cis:
+        incident.cis.set(cis)
+    if incident.assignment_group_id:
+        _journal_assignment(incident, actor, {"group": None, "assignee": None})
+    emit("incident.created", record=incident, actor=actor, payload={"priority": incident.priority})
+    return incident
+
+
+def _customer_of(incident: Incident):
+    """A caller's customer is the one customer of their service, when there is exactly one."""
+    if incident.service_id:
+        customers = list(incident.service.customers.all()[:2])
+        if len(customers) == 1:
+            return customers[0]
+    return None
+
+
+@dataclass(frozen=True)
+class AlertOutcome:
+    incident: Incident
+    created: bool
+
+
+def incident_report_alert(*, actor, correlation_key: str, data: dict) -> AlertOutcome:
+    """A monitoring alert: a new incident, or, while an incident with the same correlation key
+    is open, one more line on its timeline (and `alert_count` + 1). Concurrent alerts with one
+    key create one incident: the database refuses a second open incident with that key.
+    Side effects: as incident_create, or journal entry + event `incident.alert_repeated`."""
+    require_worker(actor)
+    key = correlation_key.strip()
+    if not key:
+        raise ValidationError({"correlation_key": _("A correlation key is required.")})
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                existing = Incident.objects.select_for_update().filter(correlation_key=key, state__in=OPEN_STATES).first()
+                if existing is not None:
+                    return AlertOutcome(_repeat_alert(existing, actor, data), created=False)
+                incident = incident_create(
+                    actor=actor, data={**data, "correlation_key": key, "channel": Channel.MONITORING},
+                    reason="created by monitoring alert",
+                )
+                incident.alert_count = 1
+                Incident.objects.filter(pk=incident.pk).update(alert_count=1)
+                return AlertOutcome(incident, created=True)
+        except IntegrityError:
+            continue  # a concurrent alert created it first: join that incident on the next try
+    raise ValidationError({"correlation_key": _("Could not record the alert; try again.")})
+
+
+def _repeat_alert(incident: Incident, actor, data: dict) -> Incident:
+    incident.alert_count += 1
+    # alert_count is a counter, not a decision: it does not deserve a version or history row each time.
+    Incident.objects.filter(pk=incident.pk).update(alert_count=incident.alert_count)
+    journal_add(record=incident, actor=actor, kind=JournalKind.SYSTEM, is_public=False,
+                body=data.get("description") or data.get("short_description", ""),
+                data={"alert": incident.alert_count, "short_description": data.get("short_description", "")})
+    emit("incident.alert_repeated", record=incident, actor=actor, payload={"alert_count": incident.alert_count})
+    return incident
+
+
+# --- update and assignment ------------------------------------------------------------------------
+
+@transaction.atomic
+def incident_update(*, actor, incident: Incident, data: dict, expected_version: int | None = None,
+                    reason: str = "") -> Incident:
+    """Change classification and details (EDITABLE_FIELDS, plus assignment_group/assignee).
+    A new impact or urgency re-derives the priority. Final incidents are refused.
+    Side effects: history, journal (priority, assignment), events `incident.updated`,
+    `incident.priority_changed`, `incident.assigned`. Raises StaleRecord."""
+    require_worker(actor)
+    _refuse_unknown(data, (*EDITABLE_FIELDS, "assignment_group", "assignee"))
+    locked = Incident.objects.select_for_update().get(pk=incident.pk)
+    check_version(locked, expected_version)
+    _refuse_final(locked)
+    data = dict(data)
+    cis = data.pop("cis", None)
+    before_assignment = _assignment_summary(locked)
+    before_priority = locked.priority
+    old_group = locked.assignment_group_id
+    for name, value in data.items():
+        setattr(locked, name, value)
+    locked.priority = priority_for(locked.impact, locked.urgency)
+    _validate(locked)
+    _count_reassignment(locked, old_group)
+    changed = sorted(data)
+    record_save(locked, actor=actor, reason=reason or "updated")
+    if cis is not None:
+        locked.cis.set(cis)
+    if locked.priority != before_priority:
+        journal_add(record=locked, actor=actor, kind=JournalKind.SYSTEM, is_public=False,
+                    body=_("Priority changed from P%(old)s to P%(new)s") % {"old": before_priority,
+                                                                          "new": locked.priority},
+                    data={"field": "priority", "from": before_priority, "to": locked.priority})
+        emit("incident.priority_changed", record=locked, actor=actor,
+             payload={"from": before_priority, "to": locked.priority})
+    _journal_assignment(locked, actor, before_assignment)
+    emit("incident.updated", record=locked, actor=actor, payload={"fields": changed})
+    return locked
+
+
+def _count_reassignment(incident: Incident, old_group) -> None:
+    # A reassignment is a move from one group to another (the first assignment is not one).
+    if old_group is not None and incident.assignment_group_id != old_group:
+        incident.reassignment_count += 1
+
+
+@transaction.atomic
+def incident_assign(*, actor, incident: Incident, group: Team | None, assignee=None,
+                    expected_version: int | None = None, reason: str = "") -> Incident:
+    """Assign to a group and optionally one of its members. Side effects: history, journal
+    (assignment), event `incident.assigned` (notifies assignee and group). Raises StaleRecord."""
+    require_worker(actor)
+    locked = Incident.objects.select_for_update().get(pk=incident.pk)
+    check_version(locked, expected_version)
+    _refuse_final(locked)
+    before = _assignment_summary(locked)
+    old_group = locked.assignment_group_id
+    locked.assignment_group, locked.assignee = group, assignee
+    _validate(locked)
+    if _assignment_summary(locked) == before:
+        return locked
+    _count_reassignment(locked, old_group)
+    record_save(locked, actor=actor, reason=reason or "assigned")
+    _journal_assignment(locked, actor, before)
+    return locked
+
+
+def incident_assign_to_me(*, actor, incident: Incident, expected_version: int | None = None) -> Incident:
+    """Take the incident: keep its group if the actor belongs to it, else the actor's first team."""
+    require_worker(actor)
+    teams = list(actor.teams.filter(is_active=True).order_by("name"))
+    group = next((t for t in teams if t.pk == incident.assignment_group_id), teams[0] if teams else None)
+    if group is None:
+        raise ValidationError({"assignee": _("You are not a member of any team, so you cannot take incidents.")})
+    return incident_assign(actor=actor, incident=incident, group=group, assignee=actor,
+                           expected_version=expected_version, reason="assigned to self")
+
+
+# --- state ----------------------------------------------------------------------------------------
+
+def incident_transition(*, actor, incident: Incident, name: str, data: dict | None = None, reason: str = "",
+                        expected_version: int | None = None) -> Incident:
+    """Move the incident through workflow step `name` (see incidents.workflow). Resolving a
+    parent resolves its open children with the same resolution code and notes. Side effects: as transition_apply, per
+    child too. Raises TransitionNotAllowed, GuardFailed, NotPermitted, StaleRecord."""
+    require_worker_or_caller(actor, incident)
+    data = data or {}
+    with transaction.atomic():
+        record = transition_apply(actor=actor, record=incident, name=name, data=data, reason=reason,
+                                  expected_version=expected_version)
+        if name == "resolve":
+            _resolve_children(record, actor)
+    return record
+
+
+def _mark_first_response(incident: Incident, actor) -> None:
+    incident.first_response_at = timezone.now()
+    record_save(incident, actor=actor, reason="first response")
+
+
+def _resolve_children(parent: Incident, actor) -> None:
+    children = parent.children.filter(state__in=OPEN_STATES).order_by("pk")
+    for child in children:
+        transition_apply(
+            actor=actor, record=child, name="resolve",
+            data={"resolution_code": parent.resolution_code, "resolution_notes": parent.resolution_notes},
+            reason=_("Resolved with parent incident %(number)s") % {"number": parent.number},
+        )
+
+
+def close_resolved_incidents(*, now=None, batch_size: int = AUTO_CLOSE_BATCH) -> int:
+    """Close incidents resolved more than INCIDENT_AUTO_CLOSE_DAYS ago, as the system account,
+    in a bounded batch (the periodic task runs again for the rest). Safe to run twice: a
+    closed incident no longer matches. Returns how many were closed."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.INCIDENT_AUTO_CLOSE_DAYS)
+    due = list(Incident.objects.filter(state=IncidentState.RESOLVED, resolved_at__lte=cutoff)
+               .order_by("resolved_at").values_list("pk", flat=True)[:batch_size])
+    actor, closed = system_actor(), 0
+    reason = _("Closed automatically %(days)s days after resolution") % {"days": settings.INCIDENT_AUTO_CLOSE_DAYS}
+    for pk in due:
+        incident = Incident.objects.get(pk=pk)
+        try:
+            transition_apply(actor=actor, record=incident, name="close", reason=reason)
+        except Exception:  # noqa: BLE001  one odd record must not stop the batch; it is retried next run
+            continue
+        closed += 1
+    return closed
+
+
+# --- journal, major incidents, attachments --------------------------------------------------------
+
+def incident_comment(*, actor, incident: Incident, body: str, internal: bool = False):
+    """A comment (visible to the caller) or, for the service desk, an internal work note.
+    A service-desk comment is the first response if none was recorded. Side effects:
+    journal entry, event `incident.commented` (notifies the assignee when the caller writes)."""
+    require_worker_or_caller(actor, incident)
+    if internal and not is_worker(actor):
+        raise NotPermitted(_("Only the service desk writes work notes."))
+    _refuse_final(incident)
+    with transaction.atomic():
+        entry = record_comment(record=incident, actor=actor, body=body, internal=internal)
+        if is_worker(actor) and not internal and incident.first_response_at is None:
+            locked = Incident.objects.select_for_update().get(pk=incident.pk)
+            if locked.first_response_at is None:
+                _mark_first_response(locked, actor)
+    return entry
+
+
+@transaction.atomic
+def incident_promote_major(*, actor, incident: Incident, reason: str,
+                           expected_version: int | None = None) -> Incident:
+    """Declare a major incident. Side effects: history, journal, event `incident.major_promoted`
+    (notifies the team leads)."""
+    require_worker(actor)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why this is a major incident.")})
+    locked = Incident.objects.select_for_update().get(pk=incident.pk)
+    check_version(locked, expected_version)
+    _refuse_final(locked)
+    if locked.is_major:
+        raise ValidationError(_("%(number)s is already a major incident.") % {"number": locked.number})
+    locked.is_major, locked.major_reason = True, reason.strip()
+    record_save(locked, actor=actor, reason="promoted to major incident")
+    journal_add(record=locked, actor=actor, kind=JournalKind.SYSTEM, is_public=False,
+                body=_("Promoted to major incident: %(reason)s") % {"reason": locked.major_reason},
+                data={"major": True})
+    emit("incident.major_promoted", record=locked, actor=actor, payload={"reason": locked.major_reason})
+    return locked
+
+
+@transaction.atomic
+def incident_demote_major(*, actor, incident: Incident, reason: str,
+                          expected_version: int | None = None) -> Incident:
+    """End the major-incident status (e.g. declared by mistake). Side effects: history, journal."""
+    require_worker(actor)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why this is no longer a major incident.")})
+    locked = Incident.objects.select_for_update().get(pk=incident.pk)
+    check_version(locked, expected_version)
+    if not locked.is_major:
+        raise ValidationError(_("%(number)s is not a major incident.") % {"number": locked.number})
+    locked.is_major = False
+    record_save(locked, actor=actor, reason="major incident status removed")
+    journal_add(record=locked, actor=actor, kind=JournalKind.SYSTEM, is_public=False,
+                body=_("No longer a major incident: %(reason)s") % {"reason": reason.strip()},
+                data={"major": False})
+    emit("incident.major_demoted", record=locked, actor=actor, payload={"reason": reason.strip()})
+    return locked
+
+
+def incident_communicate(*, actor, incident: Incident, body: str, audience: str = "stakeholders"):
+    """Record a major-incident communication (status update to stakeholders) on the timeline.
+    Side effects: public journal entry, event `incident.communication`."""
+    require_worker(actor)
+    if not body.strip():
+        raise ValidationError({"body": _("Write the communication first.")})
+    with transaction.atomic():
+        entry = journal_add(record=incident, actor=actor, kind=JournalKind.COMMENT, is_public=True,
+                            body=body.strip(), data={"communication": True, "audience": audience})
+        emit("incident.communication", record=incident, actor=actor, payload={"entry": entry.pk})
+    return entry
+
+
+def incident_attach(*, actor, incident: Incident, upload):
+    """Attach a file (size and type limits in settings). Service desk or the caller.
+    Side effects: stored file, journal entry, event `incident.attachment_added`."""
+    require_worker_or_caller(actor, incident)
+    _refuse_final(incident)
+    return attachment_add(record=incident, actor=actor, upload=upload)
+
+
+# --- bulk actions ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BulkResult:
+    incident: Incident
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
+def incidents_bulk(*, actor, incidents, operation: str, **kwargs) -> list[BulkResult]:
+    """Apply one operation ("assign" with group/assignee, or "transition" with name/data/reason)
+    to each incident, each through its own service call and transaction: one refusal does not
+    undo the others, and every change is recorded like a single one."""
+    require_worker(actor)
+    results = []
+    for incident in incidents:
+        try:
+            if operation == "assign":
+                incident_assign(actor=actor, incident=incident, group=kwargs["group"],
+                                assignee=kwargs.get("assignee"), reason="bulk assignment")
+            elif operation == "transition":
+                incident_transition(actor=actor, incident=incident, name=kwargs["name"],
+                                    data=kwargs.get("data"), reason=kwargs.get("reason", ""))
+            else:
+                raise ValueError(f"unknown bulk operation {operation!r}")
+        except (ValidationError, NotPermitted) as exc:
+            results.append(BulkResult(incident, _error_text(exc)))
+        except Exception as exc:  # TransitionNotAllowed, GuardFailed (DomainError)
+            if not hasattr(exc, "message"):
+                raise
+            results.append(BulkResult(incident, exc.message))
+        else:
+            results.append(BulkResult(incident))
+    return results
+
+
+def _error_text(exc) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return getattr(exc, "message", str(exc))
+
+
+# --- saved filters --------------------------------------------------------------------------------
+
+@transaction.atomic
+def saved_filter_create(*, actor, name: str, query: str) -> SavedFilter:
+    """Save the actor's current queue filter under a name (replacing one of the same name)."""
+    require_worker(actor)
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("Name the filter.")})
+    saved, _created = SavedFilter.objects.update_or_create(owner=actor, name=name,
+                                                           defaults={"query": query.lstrip("?")[:1000]})
+    return saved
+
+
+@transaction.atomic
+def saved_filter_delete(*, actor, saved_filter: SavedFilter) -> None:
+    if saved_filter.owner_id != actor.pk:
+        raise NotPermitted()
+    saved_filter.delete()
