@@ -7,8 +7,6 @@ unsafe one (POST, and PATCH on detail endpoints) are sent; a denied role must ge
 (any other status: 200, 400 for empty input, 405 for a method the view lacks, ...).
 """
 
-from dataclasses import dataclass
-
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
@@ -17,6 +15,7 @@ from itsm import services
 from itsm.choices import Role
 from tests.config_items.factories import link, make_ci
 from tests.factories import CustomerFactory, TeamFactory, UserFactory
+from tests.incidents.matrix_entry import Entry
 from tests.incidents import matrix_agent, matrix_api, matrix_portal
 from tests.incidents.factories import make_incident
 from tests.kernel_app.factories import make_ticket
@@ -35,14 +34,6 @@ PEOPLE = BROWSER_ROLES - {"anonymous"}
 WRITING_PEOPLE = PEOPLE - {"auditor"}
 STAFF_PEOPLE = STAFF & PEOPLE
 CMDB_WRITING_PEOPLE = frozenset({"team_lead", "administrator"})
-
-
-@dataclass(frozen=True)
-class Entry:
-    read: frozenset
-    write: frozenset
-    target: str | None = None  # the object whose pk fills the URL
-    browser: bool = False
 
 
 MATRIX = {
