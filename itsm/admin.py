@@ -8,7 +8,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import ApiToken, Customer, DomainEvent, OutboxMessage, Team, User
+from .models import ApiToken, Attachment, Customer, DomainEvent, OutboxMessage, Team, User
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -62,3 +62,10 @@ class DomainEventAdmin(ReadOnlyAdmin):
     list_display = ("id", "name", "content_type", "object_id", "actor", "created_at")
     list_filter = ("name",)
     list_select_related = ("content_type", "actor")
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ReadOnlyAdmin):
+    list_display = ("filename", "content_type", "object_id", "size", "uploaded_by", "uploaded_at")
+    list_select_related = ("content_type", "uploaded_by")
+    exclude = ("file",)  # downloads go through the record's gate, never the admin
