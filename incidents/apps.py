@@ -10,6 +10,7 @@ class IncidentsConfig(AppConfig):
         from . import notifications  # noqa: F401  routes incident events to the outbox
 
         register_menu()
+        register_home_panel()
 
 
 def register_menu():
@@ -22,3 +23,15 @@ def register_menu():
     register(MenuItem(_("Incident reports"), "incident_reports", icon="chart-bar", order=60, roles=STAFF_ROLES))
     register(MenuItem(_("My incidents"), "portal_incident_list", icon="lifebuoy", order=40,
                       roles=(Role.REQUESTER,)))
+
+
+def register_home_panel():
+    from itsm.choices import Role
+    from itsm.navigation import HomePanel
+    from itsm.navigation import register_home_panel as register_panel
+    from itsm.permissions import STAFF_ROLES
+
+    from .selectors import home_counts
+
+    register_panel(HomePanel("incidents/home/panel.html", home_counts, order=10,
+                             roles=(*STAFF_ROLES, Role.REQUESTER)))

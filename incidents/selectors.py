@@ -103,3 +103,17 @@ def category_list(user, *, active_only=False):
 
 def saved_filters_of(user):
     return SavedFilter.objects.filter(owner=user) if user.is_authenticated else SavedFilter.objects.none()
+
+
+def home_counts(user) -> dict:
+    """The start page's incident figures for `user`, in one query over the open incidents."""
+    from django.db.models import Count
+
+    if is_staff_reader(user):
+        return Incident.objects.open().aggregate(
+            mine=Count("pk", filter=Q(assignee=user)),
+            unassigned=Count("pk", filter=Q(assignee__isnull=True, assignment_group__in=user.teams.values("pk"))),
+            open=Count("pk"),
+            major=Count("pk", filter=Q(is_major=True)),
+        )
+    return {"portal": True, "own_open": incident_list(user).open().count()}

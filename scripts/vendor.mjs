@@ -37,6 +37,11 @@ const ICONS = [
   "info-circle", "key", "language", "lock", "logout", "pencil", "plus", "search", "settings",
   "user", "users", "users-group", "x", "server", "topology-star-3", "book", "upload", "history",
   "camera", "git-compare", "trash", "link", "clipboard-check",
+  // incidents
+  "lifebuoy", "chart-bar", "paperclip", "user-check", "message", "message-circle", "flame",
+  "speakerphone", "bell", "clock", "send", "player-pause", "player-play", "refresh", "file",
+  "list", "bookmark", "checks", "eye", "arrow-back-up", "alert-circle", "hierarchy", "lock-open",
+  "mail", "phone", "device-desktop-analytics", "calendar",
 ];
 
 const STROKE = 'fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"';

@@ -2,7 +2,7 @@
 
 from django.views.generic import TemplateView
 
-from ..navigation import menu_for
+from ..navigation import home_panels_for, menu_for
 from ..permissions import ALL_ROLES
 from .mixins import RoleRequiredMixin
 
@@ -16,5 +16,6 @@ class HomeView(RoleRequiredMixin, TemplateView):
         kwargs.update(
             teams=user.teams.select_related("lead").order_by("name"),
             quick_links=[item for item in menu_for(user) if item.url_name != "home"],
+            panels=home_panels_for(user),
         )
         return super().get_context_data(**kwargs)
