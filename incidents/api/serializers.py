@@ -1,0 +1,244 @@
+"""Incident API serializers. Output and input are apart: input serializers only validate the
+shape of a request (and turn ids into objects); incidents.services decide what is allowed and write."""
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from config_items.models import ConfigurationItem
+from itsm.api.serializers import StrictInputSerializer, UserBriefSerializer
+from itsm.models import Attachment, Customer, Team
+
+from ..choices import Channel, Impact, Priority, Urgency
+from ..models import Category, Incident, PriorityRule
+
+User = get_user_model()
+
+
+# --- output -------------------------------------------------------------------------------------
+
+class TeamBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Team
+        fields = ["id", "name"]
+
+
+class CustomerBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Customer
+        fields = ["id", "code", "name"]
+
+
+class ServiceBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ConfigurationItem
+        fields = ["id", "number", "name"]
+
+
+class CategoryBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "name"]
+
+
+class IncidentBriefSerializer(serializers.ModelSerializer):
+    """An incident named in another answer (children, a parent)."""
+
+    class Meta:
+        model = Incident
+        fields = ["id", "number", "short_description", "state", "priority"]
+
+
+class IncidentSerializer(serializers.ModelSerializer):
+    caller = UserBriefSerializer(read_only=True)
+    customer = CustomerBriefSerializer(read_only=True)
+    service = ServiceBriefSerializer(read_only=True)
+    category = CategoryBriefSerializer(read_only=True)
+    subcategory = CategoryBriefSerializer(read_only=True)
+    assignment_group = TeamBriefSerializer(read_only=True)
+    assignee = UserBriefSerializer(read_only=True)
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    priority_label = serializers.CharField(source="get_priority_display", read_only=True)
+    impact_label = serializers.CharField(source="get_impact_display", read_only=True)
+    urgency_label = serializers.CharField(source="get_urgency_display", read_only=True)
+    cis = serializers.SerializerMethodField(help_text="Ids of the affected CIs.")
+    parent = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = Incident
+        fields = [
+            "id", "number", "short_description", "description", "caller", "contact_name", "contact_email",
+            "contact_phone", "customer", "service", "cis", "category", "subcategory", "impact", "impact_label",
+            "urgency", "urgency_label", "priority", "priority_label", "assignment_group", "assignee", "channel",
+            "state", "state_label", "on_hold_reason", "resolution_code", "resolution_notes", "opened_at",
+            "first_response_at", "resolved_at", "closed_at", "reopen_count", "reassignment_count", "parent",
+            "is_major", "major_reason", "correlation_key", "alert_count", "external_id", "version",
+            "created_at", "updated_at",
+        ]
+
+    def get_cis(self, obj) -> list[int]:
+        # Read from the prefetch of the list selector (no query per row).
+        return sorted(ci.pk for ci in obj.cis.all())
+
+
+class IncidentDetailSerializer(IncidentSerializer):
+    allowed_transitions = serializers.SerializerMethodField(
+        help_text="Workflow steps the caller may take now (names for POST transition/).")
+
+    class Meta(IncidentSerializer.Meta):
+        fields = [*IncidentSerializer.Meta.fields, "allowed_transitions"]
+
+    def get_allowed_transitions(self, obj) -> list[str]:
+        request = self.context.get("request")
+        if request is None:
+            return []
+        return [t.name for t in Incident.workflow.available(obj, request.user)]
+
+
+class AlertResultSerializer(IncidentSerializer):
+    created = serializers.SerializerMethodField(
+        help_text="false when the alert joined an open incident with the same correlation key.")
+
+    class Meta(IncidentSerializer.Meta):
+        fields = [*IncidentSerializer.Meta.fields, "created"]
+
+    def get_created(self, obj) -> bool:
+        return bool(self.context.get("created"))
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    uploaded_by = UserBriefSerializer(read_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "filename", "mime_type", "size", "sha256", "uploaded_by", "uploaded_at", "download_url"]
+
+    def get_download_url(self, obj) -> str:
+        from django.urls import reverse
+
+        return reverse("api:incidents:incident-attachment-download", kwargs={"pk": obj.pk})
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    parent = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = Category
+        fields = ["id", "name", "parent", "is_active"]
+
+
+class PriorityRuleSerializer(serializers.Serializer):
+    impact = serializers.IntegerField()
+    urgency = serializers.IntegerField()
+    priority = serializers.IntegerField()
+    priority_label = serializers.CharField()
+
+
+# --- input --------------------------------------------------------------------------------------
+
+def _related(queryset, **kwargs):
+    return serializers.PrimaryKeyRelatedField(queryset=queryset, required=False, allow_null=True, **kwargs)
+
+
+class IncidentInputSerializer(StrictInputSerializer):
+    """What the service desk sets (a requester may send only the portal fields: short_description,
+    description, service, urgency, contact_phone; the service refuses the rest)."""
+
+    short_description = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True)
+    caller = _related(User.objects.filter(is_active=True))
+    contact_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    contact_email = serializers.EmailField(required=False, allow_blank=True)
+    contact_phone = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    customer = _related(Customer.objects.all())
+    service = _related(ConfigurationItem.objects.all(), help_text="A service CI's id.")
+    cis = serializers.PrimaryKeyRelatedField(queryset=ConfigurationItem.objects.all(), many=True, required=False,
+                                             help_text="Ids of the affected CIs.")
+    category = _related(Category.objects.all())
+    subcategory = _related(Category.objects.all())
+    impact = serializers.ChoiceField(choices=Impact.choices, required=False)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False)
+    parent = _related(Incident.objects.all(), help_text="The parent incident's id.")
+    assignment_group = _related(Team.objects.all())
+    assignee = _related(User.objects.filter(is_active=True))
+
+
+class IncidentCreateInputSerializer(IncidentInputSerializer):
+    correlation_key = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class AssignInputSerializer(StrictInputSerializer):
+    assignment_group = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), allow_null=True)
+    assignee = _related(User.objects.filter(is_active=True))
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+
+class AssignToMeInputSerializer(StrictInputSerializer):
+    pass
+
+
+class MajorInputSerializer(StrictInputSerializer):
+    reason = serializers.CharField(max_length=2000, help_text="Why the incident is (no longer) major.")
+
+
+class CommunicationInputSerializer(StrictInputSerializer):
+    body = serializers.CharField(max_length=20000)
+    audience = serializers.CharField(max_length=100, required=False, default="stakeholders")
+
+
+class AttachmentInputSerializer(StrictInputSerializer):
+    file = serializers.FileField(help_text="Size and type limits: ATTACHMENT_MAX_BYTES, ATTACHMENT_ALLOWED_EXTENSIONS.")
+
+
+class AlertInputSerializer(StrictInputSerializer):
+    """A monitoring alert; `correlation_key` groups repeats of one fault into one open incident."""
+
+    correlation_key = serializers.CharField(max_length=200)
+    short_description = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True)
+    service = _related(ConfigurationItem.objects.all())
+    cis = serializers.PrimaryKeyRelatedField(queryset=ConfigurationItem.objects.all(), many=True, required=False)
+    impact = serializers.ChoiceField(choices=Impact.choices, required=False)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
+    assignment_group = _related(Team.objects.all())
+    category = _related(Category.objects.all())
+    customer = _related(Customer.objects.all())
+    contact_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    contact_email = serializers.EmailField(required=False, allow_blank=True)
+    contact_phone = serializers.CharField(max_length=50, required=False, allow_blank=True)
+
+
+class CategoryInputSerializer(StrictInputSerializer):
+    name = serializers.CharField(max_length=100)
+    parent = _related(Category.objects.all())
+    is_active = serializers.BooleanField(required=False)
+
+
+class PriorityRuleInputSerializer(StrictInputSerializer):
+    impact = serializers.ChoiceField(choices=Impact.choices)
+    urgency = serializers.ChoiceField(choices=Urgency.choices)
+    priority = serializers.ChoiceField(choices=Priority.choices)
+
+
+class ImportQuerySerializer(StrictInputSerializer):
+    dry_run = serializers.BooleanField(default=False)
+
+
+class ImportFileInputSerializer(StrictInputSerializer):
+    file = serializers.FileField(help_text="A UTF-8 CSV file, or a JSON list of rows.")
+    dry_run = serializers.BooleanField(default=False)
+
+
+class ImportRowErrorSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    external_id = serializers.CharField()
+    errors = serializers.ListField(child=serializers.CharField())
+
+
+class ImportResultSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField()
+    written = serializers.BooleanField()
+    created = serializers.ListField(child=serializers.DictField(), help_text="{line, external_id, number}")
+    errors = ImportRowErrorSerializer(many=True)
+
