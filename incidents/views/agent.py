@@ -1,3 +1,625 @@
-"""(placeholder: filled by its slice)"""
+"""The service desk's incident pages: queues, logging, the incident page and its actions.
 
-urlpatterns = []
+Thin views over incidents.selectors (reads, the one access gate) and incidents.services
+(every write). Staff read (auditors too, without any control); agents, team leads and
+administrators work incidents. Requesters have the portal and get 403 here.
+"""
+
+import copy
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.functional import cached_property
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import View
+
+from config_items import selectors as cmdb_selectors
+from itsm.choices import JournalKind
+from itsm.exceptions import GuardFailed, TransitionNotAllowed
+from itsm.exports import Column
+from itsm.journal import journal_for
+from itsm.models import Attachment, User
+from itsm.permissions import STAFF_ROLES
+from itsm.records import StaleRecord
+from itsm.views.lists import FilteredListView
+from itsm.views.mixins import RoleRequiredMixin, ServiceFormView, add_service_errors
+
+from .. import selectors, services
+from ..choices import IncidentState, Priority
+from ..filtersets import IncidentFilterSet
+from ..forms import (AssignForm, AttachmentForm, BulkForm, CommentForm, CommunicationForm, IncidentForm, MajorForm,
+                     SavedFilterForm, TransitionForm)
+from ..models import Incident, SavedFilter
+from ..workflow import CALLERS, INCIDENT_WORKERS
+
+SEARCH_RESULTS = 20
+HISTORY_ROWS = 100
+TIMELINE_ENTRIES = 200
+HISTORY_HIDDEN_FIELDS = ["cis", "version", "updated_at", "updated_by", "created_at", "created_by", "alert_count"]
+QUEUE_TABS = (
+    ("mine", gettext_lazy("My work")),
+    ("unassigned", gettext_lazy("My teams' unassigned")),
+    ("open", gettext_lazy("All open")),
+    ("major", gettext_lazy("Major")),
+    ("resolved", gettext_lazy("Recently resolved")),
+    ("", gettext_lazy("All incidents")),
+)
+
+
+class IncidentMixin(RoleRequiredMixin):
+    """Staff read; the service desk writes."""
+
+    write_roles = INCIDENT_WORKERS
+
+
+class IncidentGateMixin:
+    """The incident of the URL through the one access gate (404 for missing and forbidden alike)."""
+
+    @cached_property
+    def incident(self) -> Incident:
+        return selectors.incident_get_for_user(self.request.user, self.kwargs["pk"])
+
+
+def posted_version(request):
+    value = request.POST.get("version", "")
+    return int(value) if value.isdigit() else None
+
+
+# Queues ------------------------------------------------------------------------------------------
+
+class IncidentListView(IncidentMixin, FilteredListView):
+    template_name = "incidents/incident_list.html"
+    results_template_name = "incidents/_incident_results.html"
+    filterset_class = IncidentFilterSet
+    filter_fields = ("q", "state", "priority", "assignment_group", "assignee", "service", "category")
+    sort_fields = {"number": "number", "priority": "priority", "state": "state", "opened": "opened_at",
+                   "updated": "updated_at", "group": "assignment_group__name", "assignee": "assignee__username",
+                   "short_description": "short_description"}
+    default_sort = "priority"
+    export_name = "incidents"
+    export_columns = [
+        Column(gettext_lazy("Number"), "number"),
+        Column(gettext_lazy("Short description"), "short_description"),
+        Column(gettext_lazy("State"), lambda i: i.get_state_display()),
+        Column(gettext_lazy("Priority"), lambda i: i.get_priority_display()),
+        Column(gettext_lazy("Impact"), lambda i: i.get_impact_display()),
+        Column(gettext_lazy("Urgency"), lambda i: i.get_urgency_display()),
+        Column(gettext_lazy("Major incident"), "is_major"),
+        Column(gettext_lazy("Caller"), "caller_display"),
+        Column(gettext_lazy("Customer"), "customer.name"),
+        Column(gettext_lazy("Service"), "service.name"),
+        Column(gettext_lazy("Category"), "category.name"),
+        Column(gettext_lazy("Subcategory"), "subcategory.name"),
+        Column(gettext_lazy("Assignment group"), "assignment_group.name"),
+        Column(gettext_lazy("Assignee"), "assignee.username"),
+        Column(gettext_lazy("Channel"), lambda i: i.get_channel_display()),
+        Column(gettext_lazy("Opened"), "opened_at"),
+        Column(gettext_lazy("Resolved"), "resolved_at"),
+        Column(gettext_lazy("Closed"), "closed_at"),
+        Column(gettext_lazy("Resolution code"), lambda i: i.get_resolution_code_display()),
+        Column(gettext_lazy("Updated"), "updated_at"),
+    ]
+
+    def get_base_queryset(self):
+        return selectors.incident_list(self.request.user)
+
+    @cached_property
+    def filter_data(self):
+        """The query; a bare /incidents/ opens the person's standing queue."""
+        query = self.request.GET
+        if set(query) - {"page", "export", "sort"}:
+            return query
+        query = query.copy()
+        query["queue"] = "mine" if self.may_write(self.request.user) else "open"
+        return query
+
+    def get_queryset(self):
+        self.filterset = self.filterset_class(self.filter_data, queryset=self.get_base_queryset(),
+                                              request=self.request)
+        queryset = self.filterset.qs if self.filterset.is_valid() else self.filterset.queryset.none()
+        return queryset.order_by(*self.order_by_fields())
+
+    def current_sort(self) -> str:
+        sort = self.request.GET.get("sort", "")
+        return sort if sort.lstrip("-") in self.sort_fields else self.default_sort
+
+    def order_by_fields(self) -> list[str]:
+        fields = super().order_by_fields()
+        if self.current_sort().lstrip("-") == "priority":
+            # Equal priorities: the oldest first, as a queue is worked.
+            return [fields[0], "opened_at", "pk"]
+        return fields
+
+    def prepare_filter_form(self, form) -> None:
+        super().prepare_filter_form(form)
+        for name in ("state", "priority"):
+            form.fields[name].widget.attrs["data-tom-select"] = "multiple"
+        form.fields["assignment_group"].queryset = form.fields["assignment_group"].queryset.order_by("name")
+        form.fields["assignee"].queryset = User.objects.filter(
+            is_active=True, groups__name__in=[str(r) for r in INCIDENT_WORKERS]).distinct().order_by("username")
+        form.fields["assignee"].widget.attrs["data-tom-select"] = "single"
+        form.fields["category"].queryset = form.fields["category"].queryset.order_by("name")
+        services_ = cmdb_selectors.ci_list(self.request.user).services().order_by("name").values_list(
+            "pk", "number", "name")
+        from django import forms
+
+        form.fields["service"].label = _("Service")
+        form.fields["service"].widget = forms.Select(
+            choices=[("", _("Any"))] + [(pk, f"{number} {name}") for pk, number, name in services_],
+            attrs={"class": "form-select", "data-tom-select": "single"},
+        )
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        can_write = self.may_write(user)
+        queue = self.filter_data.get("queue", "")
+        query = self.filter_data.copy()
+        for key in ("page", "export"):
+            query.pop(key, None)
+        tabs = []
+        for value, label in QUEUE_TABS:
+            if value in ("mine", "unassigned") and not can_write:
+                continue
+            tabs.append({"value": value, "label": label, "active": value == queue,
+                         "url": "?" + urlencode({"queue": value})})
+        kwargs.update(
+            queue_tabs=tabs, queue=queue, query_string=query.urlencode(),
+            saved_filters=list(selectors.saved_filters_of(user)) if can_write else [],
+            saved_filter_form=SavedFilterForm(initial={"query": query.urlencode()}),
+            bulk_form=BulkForm(user=user, initial={"next": self.request.get_full_path()}) if can_write else None,
+        )
+        return super().get_context_data(**kwargs)
+
+
+class IncidentBulkView(IncidentMixin, View):
+    """Assign or move the ticked incidents; a refusal of one does not stop the others."""
+
+    def post(self, request):
+        form = BulkForm(request.POST, user=request.user)
+        back = safe_next(request, form.data.get("next"))
+        if not form.is_valid():
+            messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+            return redirect(back)
+        incidents = list(form.cleaned_data["incidents"].order_by("number"))
+        data = form.cleaned_data
+        if data["operation"] == "assign":
+            results = services.incidents_bulk(actor=request.user, incidents=incidents, operation="assign",
+                                              group=data["assignment_group"], assignee=data.get("assignee"))
+        else:
+            results = services.incidents_bulk(actor=request.user, incidents=incidents, operation="transition",
+                                              name=data["transition"], data=form.transition_data())
+        done = [r.incident.number for r in results if r.ok]
+        refused = [r for r in results if not r.ok]
+        if done:
+            messages.success(request, _("Done for %(count)s: %(numbers)s.") % {
+                "count": len(done), "numbers": ", ".join(done)})
+        if refused:
+            messages.error(request, _("Refused for %(count)s: %(details)s") % {
+                "count": len(refused),
+                "details": "; ".join(f"{r.incident.number}: {r.error}" for r in refused)})
+        return redirect(back)
+
+
+def safe_next(request, url) -> str:
+    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()},
+                                               require_https=request.is_secure()):
+        return url
+    return reverse("incident_list")
+
+
+class SavedFilterCreateView(IncidentMixin, View):
+    def post(self, request):
+        form = SavedFilterForm(request.POST)
+        query = request.POST.get("query", "")
+        if not form.is_valid():
+            messages.error(request, _("Name the filter."))
+        else:
+            try:
+                saved = services.saved_filter_create(actor=request.user, name=form.cleaned_data["name"],
+                                                     query=form.cleaned_data["query"])
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(request, _("Filter “%(name)s” saved.") % {"name": saved.name})
+                query = saved.query
+        return redirect(reverse("incident_list") + (f"?{query.lstrip('?')}" if query else ""))
+
+
+class SavedFilterDeleteView(IncidentMixin, View):
+    """Delete one of the person's own filters; another person's filter is "not found"."""
+
+    def post(self, request, pk):
+        saved = get_object_or_404(SavedFilter, pk=pk, owner=request.user)
+        services.saved_filter_delete(actor=request.user, saved_filter=saved)
+        messages.success(request, _("Filter “%(name)s” deleted.") % {"name": saved.name})
+        return redirect("incident_list")
+
+
+# Logging and editing -----------------------------------------------------------------------------
+
+class IncidentFormView(ServiceFormView):
+    template_name = "incidents/incident_form.html"
+    form_class = IncidentForm
+    read_roles = write_roles = INCIDENT_WORKERS
+    success_url_name = "incident_detail"
+    incident = None
+
+    def get_form_kwargs(self):
+        kwargs = {**super().get_form_kwargs(), "user": self.request.user,
+                  "instance": copy.copy(self.incident) if self.incident else Incident()}
+        if self.incident is None:
+            kwargs["initial"] = {key: self.request.GET[key] for key in ("service", "caller", "parent")
+                                 if self.request.GET.get(key)}
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(incident=self.incident, **kwargs)
+
+
+class IncidentCreateView(IncidentFormView):
+    success_message = gettext_lazy("Incident %(object)s logged.")
+
+    def perform(self, form):
+        return services.incident_create(actor=self.request.user, data=form.service_data())
+
+
+class IncidentUpdateView(IncidentGateMixin, IncidentFormView):
+    success_message = gettext_lazy("Incident %(object)s saved.")
+
+    def get(self, request, *args, **kwargs):
+        if self.incident.state in Incident.workflow.final_states:
+            messages.error(request, _("%(number)s is %(state)s and can no longer be changed.") % {
+                "number": self.incident.number, "state": self.incident.get_state_display()})
+            return redirect("incident_detail", pk=self.incident.pk)
+        return super().get(request, *args, **kwargs)
+
+    def perform(self, form):
+        data = form.service_data()
+        # Assignment is changed through the same service only when it changed (it journals itself).
+        return services.incident_update(actor=self.request.user, incident=self.incident, data=data,
+                                        expected_version=form.cleaned_data["version"])
+
+
+# The incident page -------------------------------------------------------------------------------
+
+def history_rows(incident, limit=HISTORY_ROWS):
+    """The incident's field changes, newest first: who, when, why, which fields (old → new).
+
+    Foreign keys by name, choices by label; one query per related model whatever the rows.
+    """
+    records = list(incident.history.select_related("history_user")
+                   .order_by("-history_date", "-history_id")[:limit + 1])
+    fields = {f.name: f for f in Incident._meta.concrete_fields}
+    rows, references = [], {}
+    for index, record in enumerate(records[:limit]):
+        previous = records[index + 1] if index + 1 < len(records) else None
+        if previous is None:
+            continue  # the creation: the timeline starts with the incident itself
+        changes = []
+        for change in record.diff_against(previous, excluded_fields=HISTORY_HIDDEN_FIELDS).changes:
+            field = fields.get(change.field)
+            if field is not None and field.is_relation:
+                for value in (change.old, change.new):
+                    if value is not None:
+                        references.setdefault(field.related_model, set()).add(value)
+            changes.append({"name": change.field, "old": change.old, "new": change.new,
+                            "field": field.verbose_name if field is not None else change.field})
+        if changes:
+            rows.append({"record": record, "changes": changes})
+    names = {model: {pk: str(obj) for pk, obj in model._default_manager.in_bulk(pks).items()}
+             for model, pks in references.items()}
+    for row in rows:
+        for change in row["changes"]:
+            field = fields.get(change["name"])
+            for side in ("old", "new"):
+                value = change[side]
+                if field is not None and field.is_relation and value is not None:
+                    change[side] = names[field.related_model].get(value, value)
+                elif field is not None and field.choices and value not in (None, ""):
+                    change[side] = dict(field.flatchoices).get(value, value)
+    return rows
+
+
+def timeline(incident, user):
+    """Journal entries and field changes of the incident, merged, newest first."""
+    items = []
+    state_labels = dict(IncidentState.choices)
+    for entry in journal_for(incident, user).order_by("-created_at", "-id")[:TIMELINE_ENTRIES]:
+        data = entry.data or {}
+        kind = "communication" if data.get("communication") else (
+            "attachment" if data.get("attachment") else entry.kind)
+        colour = "red" if kind == "communication" else ("teal" if kind == "attachment" else
+                                                        JournalKind(entry.kind).colour)
+        items.append({
+            "type": "journal", "kind": kind, "entry": entry, "when": entry.created_at, "who": entry.author,
+            "colour": colour, "label": _label_of(kind, entry),
+            "state_from": state_labels.get(data.get("from")) if entry.kind == JournalKind.STATE_CHANGE else None,
+            "state_to": state_labels.get(data.get("to")) if entry.kind == JournalKind.STATE_CHANGE else None,
+        })
+    for row in history_rows(incident):
+        items.append({"type": "history", "kind": "history", "when": row["record"].history_date,
+                      "who": row["record"].history_user, "colour": "muted", "label": _("Fields changed"),
+                      "row": row})
+    items.sort(key=lambda item: item["when"], reverse=True)
+    return items
+
+
+def _label_of(kind, entry) -> str:
+    if kind == "communication":
+        return _("Communication to %(audience)s") % {"audience": entry.data.get("audience", "")}
+    if kind == "attachment":
+        return _("Attachment")
+    return entry.get_kind_display()
+
+
+class IncidentDetailView(IncidentGateMixin, IncidentMixin, View):
+    template_name = "incidents/incident_detail.html"
+
+    def get(self, request, pk):
+        return self.render_page()
+
+    def render_page(self, status=200, open_panel="", **forms):
+        incident, user = self.incident, self.request.user
+        can_write = self.may_write(user)
+        steps = incident.workflow.available(incident, user) if can_write else []
+        version = {"version": incident.version}
+        transition_forms = []
+        for step in steps:
+            form = forms.pop(f"transition_{step.name}", None) or TransitionForm(step=step, initial=version)
+            transition_forms.append({"step": step, "form": form, "direct": not step.fields})
+        assign_initial = {**version, "assignment_group": incident.assignment_group_id,
+                          "assignee": incident.assignee_id}
+        context = {
+            "incident": incident, "can_write": can_write, "is_open": incident.is_open,
+            "editable": can_write and incident.state not in incident.workflow.final_states,
+            "transition_forms": transition_forms, "open_panel": open_panel,
+            "assign_form": forms.get("assign_form") or AssignForm(initial=assign_initial),
+            "comment_form": forms.get("comment_form") or CommentForm(),
+            "attachment_form": forms.get("attachment_form") or AttachmentForm(),
+            "major_form": forms.get("major_form") or MajorForm(initial=version),
+            "communication_form": forms.get("communication_form") or CommunicationForm(),
+            "timeline": timeline(incident, user),
+            "attachments": list(selectors.incident_attachments(incident)),
+            "children": list(selectors.children_of(incident)),
+            "cis": list(incident.cis.select_related("ci_type").order_by("name")),
+            "parent": incident.parent if incident.parent_id else None,
+            "state_colour": incident.state_colour, "priority_colour": incident.priority_colour,
+            "priority_short": Priority(incident.priority).short,
+            "assigned_to_me": incident.assignee_id == user.pk,
+        }
+        return render(self.request, self.template_name, context, status=status)
+
+
+class IncidentActionView(IncidentDetailView):
+    """A POST from the incident page: on success back to the page, on refusal the page again
+    with the form, its errors and the input kept."""
+
+    def get(self, request, pk):
+        return self.http_method_not_allowed(request)
+
+    def done(self, message=""):
+        if message:
+            messages.success(self.request, message)
+        return redirect(reverse("incident_detail", args=[self.incident.pk]))
+
+    def refuse(self, form, exc, panel, name):
+        if isinstance(exc, ValidationError):
+            add_service_errors(form, exc)
+        elif isinstance(exc, GuardFailed):
+            for field, message in exc.fields.items():
+                form.add_error(field if field in form.fields else None, message)
+            if not exc.fields:
+                form.add_error(None, exc.message)
+        elif isinstance(exc, StaleRecord):
+            form.add_error(None, str(exc))
+        else:
+            form.add_error(None, getattr(exc, "message", str(exc)))
+        return self.render_page(status=400, open_panel=panel, **{name: form})
+
+
+class IncidentTransitionView(IncidentActionView):
+    def post(self, request, pk):
+        incident = self.incident
+        name = request.POST.get("transition", "")
+        try:
+            step = incident.workflow.get(name)
+        except TransitionNotAllowed as exc:
+            messages.error(request, exc.message)
+            return self.done()
+        form = TransitionForm(request.POST, step=step)
+        panel, form_name = f"transition-{step.name}", f"transition_{step.name}"
+        if not form.is_valid():
+            return self.render_page(status=400, open_panel=panel, **{form_name: form})
+        try:
+            incident = services.incident_transition(
+                actor=request.user, incident=incident, name=name, data=form.step_data(),
+                reason=form.cleaned_data.get("reason", ""), expected_version=form.cleaned_data.get("version"))
+        except TransitionNotAllowed as exc:
+            messages.error(request, exc.message)
+            return self.done()
+        except (GuardFailed, StaleRecord, ValidationError) as exc:
+            return self.refuse(form, exc, panel, form_name)
+        return self.done(_("%(number)s is now %(state)s.") % {
+            "number": incident.number, "state": incident.get_state_display()})
+
+
+class IncidentAssignView(IncidentActionView):
+    def post(self, request, pk):
+        form = AssignForm(request.POST)
+        if not form.is_valid():
+            return self.render_page(status=400, open_panel="assign", assign_form=form)
+        try:
+            incident = services.incident_assign(
+                actor=request.user, incident=self.incident, group=form.cleaned_data["assignment_group"],
+                assignee=form.cleaned_data.get("assignee"), expected_version=form.cleaned_data.get("version"))
+        except (ValidationError, StaleRecord) as exc:
+            return self.refuse(form, exc, "assign", "assign_form")
+        who = " / ".join(str(x) for x in (incident.assignment_group, incident.assignee) if x)
+        return self.done(_("%(number)s assigned to %(who)s.") % {"number": incident.number, "who": who})
+
+
+class IncidentAssignToMeView(IncidentActionView):
+    def post(self, request, pk):
+        try:
+            incident = services.incident_assign_to_me(actor=request.user, incident=self.incident,
+                                                      expected_version=posted_version(request))
+        except (ValidationError, StaleRecord) as exc:
+            messages.error(request, " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
+            return self.done()
+        return self.done(_("%(number)s is yours now.") % {"number": incident.number})
+
+
+class IncidentCommentView(IncidentActionView):
+    def post(self, request, pk):
+        form = CommentForm(request.POST)
+        if not form.is_valid():
+            return self.render_page(status=400, open_panel="comment", comment_form=form)
+        try:
+            services.incident_comment(actor=request.user, incident=self.incident, body=form.cleaned_data["body"],
+                                      internal=form.cleaned_data["internal"])
+        except ValidationError as exc:
+            return self.refuse(form, exc, "comment", "comment_form")
+        return self.done(_("Work note added.") if form.cleaned_data["internal"] else _("Comment added."))
+
+
+class IncidentAttachView(IncidentActionView):
+    def post(self, request, pk):
+        form = AttachmentForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.render_page(status=400, open_panel="attachments", attachment_form=form)
+        try:
+            attachment = services.incident_attach(actor=request.user, incident=self.incident,
+                                                  upload=form.cleaned_data["file"])
+        except ValidationError as exc:
+            return self.refuse(form, exc, "attachments", "attachment_form")
+        return self.done(_("Attached %(name)s.") % {"name": attachment.filename})
+
+
+class IncidentMajorView(IncidentActionView):
+    """Promote to major incident (with the reason), or end the major status."""
+
+    def post(self, request, pk):
+        form = MajorForm(request.POST)
+        demote = request.POST.get("action") == "demote"
+        if not form.is_valid():
+            return self.render_page(status=400, open_panel="major", major_form=form)
+        service = services.incident_demote_major if demote else services.incident_promote_major
+        try:
+            incident = service(actor=request.user, incident=self.incident, reason=form.cleaned_data["reason"],
+                               expected_version=form.cleaned_data.get("version"))
+        except (ValidationError, StaleRecord) as exc:
+            return self.refuse(form, exc, "major", "major_form")
+        if demote:
+            return self.done(_("%(number)s is no longer a major incident.") % {"number": incident.number})
+        return self.done(_("%(number)s is a major incident.") % {"number": incident.number})
+
+
+class IncidentCommunicateView(IncidentActionView):
+    def post(self, request, pk):
+        form = CommunicationForm(request.POST)
+        if not self.incident.is_major:
+            messages.error(request, _("Communications are for major incidents."))
+            return self.done()
+        if not form.is_valid():
+            return self.render_page(status=400, open_panel="communication", communication_form=form)
+        try:
+            services.incident_communicate(actor=request.user, incident=self.incident,
+                                          body=form.cleaned_data["body"], audience=form.cleaned_data["audience"])
+        except ValidationError as exc:
+            return self.refuse(form, exc, "communication", "communication_form")
+        return self.done(_("Communication recorded."))
+
+
+class AttachmentDownloadView(RoleRequiredMixin, View):
+    """An incident's attachment, for whoever may see the incident (the portal's callers too)."""
+
+    read_roles = (*STAFF_ROLES, *CALLERS)
+
+    def get(self, request, pk):
+        from itsm.attachments import attachment_response
+
+        attachment = get_object_or_404(Attachment, pk=pk,
+                                       content_type=ContentType.objects.get_for_model(Incident))
+        selectors.incident_get_for_user(request.user, attachment.object_id)
+        return attachment_response(attachment)
+
+
+# Helpers for the forms (htmx partials and autocomplete) ------------------------------------------
+
+class DuplicatesView(IncidentMixin, View):
+    """Open incidents on the chosen service or CIs: the logging form's hint panel."""
+
+    def get(self, request):
+        service = request.GET.get("service", "")
+        cis = [v for v in request.GET.getlist("cis") if v.isdigit()]
+        exclude = request.GET.get("exclude", "")
+        rows = list(selectors.possible_duplicates(
+            service_id=int(service) if service.isdigit() else None, ci_ids=[int(v) for v in cis],
+            exclude_pk=int(exclude) if exclude.isdigit() else None))
+        return render(request, "incidents/_duplicates.html", {"duplicates": rows,
+                                                               "asked": bool(service.isdigit() or cis)})
+
+
+class CallerSearchView(IncidentMixin, View):
+    """Autocomplete of callers: {"results": [{"value": id, "text": "Name (username) email"}]}."""
+
+    def get(self, request):
+        query = request.GET.get("q", "").strip()
+        people = User.objects.filter(is_active=True)
+        for word in query.split()[:4]:
+            people = people.filter(Q(username__icontains=word) | Q(first_name__icontains=word)
+                                   | Q(last_name__icontains=word) | Q(email__icontains=word))
+        rows = people.order_by("first_name", "last_name", "username").values(
+            "pk", "username", "first_name", "last_name", "email")[:SEARCH_RESULTS]
+        results = []
+        for row in rows:
+            name = f"{row['first_name']} {row['last_name']}".strip()
+            text = f"{name} ({row['username']})" if name else row["username"]
+            results.append({"value": row["pk"], "text": f"{text} {row['email']}".strip()})
+        return JsonResponse({"results": results})
+
+
+class CISearchView(IncidentMixin, View):
+    """Autocomplete of CIs (`?service=1`: services only) for the logging form."""
+
+    def get(self, request):
+        query = request.GET.get("q", "").strip()
+        cis = cmdb_selectors.ci_list(request.user)
+        if request.GET.get("service") == "1":
+            cis = cis.filter(ci_type__is_service=True)
+        if query:
+            cis = cis.filter(Q(name__icontains=query) | Q(number__icontains=query))
+        rows = cis.order_by("name", "pk").values("pk", "number", "name", "ci_type__name")[:SEARCH_RESULTS]
+        return JsonResponse({"results": [
+            {"value": row["pk"], "text": f"{row['number']} {row['name']} ({row['ci_type__name']})"} for row in rows
+        ]})
+
+
+urlpatterns = [
+    path("", IncidentListView.as_view(), name="incident_list"),
+    path("new/", IncidentCreateView.as_view(), name="incident_create"),
+    path("bulk/", IncidentBulkView.as_view(), name="incident_bulk"),
+    path("duplicates/", DuplicatesView.as_view(), name="incident_duplicates"),
+    path("callers/", CallerSearchView.as_view(), name="incident_caller_search"),
+    path("cis/", CISearchView.as_view(), name="incident_ci_search"),
+    path("filters/", SavedFilterCreateView.as_view(), name="incident_saved_filter_create"),
+    path("filters/<int:pk>/delete/", SavedFilterDeleteView.as_view(), name="incident_saved_filter_delete"),
+    path("attachments/<int:pk>/", AttachmentDownloadView.as_view(), name="incident_attachment_download"),
+    path("<int:pk>/", IncidentDetailView.as_view(), name="incident_detail"),
+    path("<int:pk>/edit/", IncidentUpdateView.as_view(), name="incident_update"),
+    path("<int:pk>/transition/", IncidentTransitionView.as_view(), name="incident_transition"),
+    path("<int:pk>/assign/", IncidentAssignView.as_view(), name="incident_assign"),
+    path("<int:pk>/assign-to-me/", IncidentAssignToMeView.as_view(), name="incident_assign_to_me"),
+    path("<int:pk>/comment/", IncidentCommentView.as_view(), name="incident_comment"),
+    path("<int:pk>/attachments/", IncidentAttachView.as_view(), name="incident_attach"),
+    path("<int:pk>/major/", IncidentMajorView.as_view(), name="incident_major"),
+    path("<int:pk>/communications/", IncidentCommunicateView.as_view(), name="incident_communicate"),
+]

@@ -2,10 +2,45 @@
 
 ENTRIES: {url name: Entry}; targets(people, base): extra objects whose pk fills the URLs,
 given the people of the matrix and the shared targets ("incident": caller m-requester).
+
+Staff read the service desk's pages (auditors too); agents, team leads and administrators
+work incidents; requesters use the portal and are refused here, except for downloading an
+attachment of their own incident. Pages that only take a POST answer GET with 405.
 """
 
-ENTRIES = {}
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tests.incidents.matrix_entry import NOBODY, PEOPLE, STAFF_PEOPLE, WORKING_PEOPLE, Entry
+
+ENTRIES = {
+    "incident_list": Entry(read=STAFF_PEOPLE, write=NOBODY, browser=True),
+    "incident_create": Entry(read=WORKING_PEOPLE, write=WORKING_PEOPLE, browser=True),
+    "incident_bulk": Entry(read=NOBODY, write=WORKING_PEOPLE, browser=True),
+    "incident_duplicates": Entry(read=STAFF_PEOPLE, write=NOBODY, browser=True),
+    "incident_caller_search": Entry(read=STAFF_PEOPLE, write=NOBODY, browser=True),
+    "incident_ci_search": Entry(read=STAFF_PEOPLE, write=NOBODY, browser=True),
+    "incident_saved_filter_create": Entry(read=NOBODY, write=WORKING_PEOPLE, browser=True),
+    # Another person's filter is "not found" (404): allowed past the role check, changes nothing.
+    "incident_saved_filter_delete": Entry(read=NOBODY, write=WORKING_PEOPLE, target="saved_filter", browser=True),
+    # The matrix requester is the incident's caller: their own attachment.
+    "incident_attachment_download": Entry(read=PEOPLE, write=NOBODY, target="attachment", browser=True),
+    "incident_detail": Entry(read=STAFF_PEOPLE, write=NOBODY, target="incident", browser=True),
+    "incident_update": Entry(read=WORKING_PEOPLE, write=WORKING_PEOPLE, target="incident", browser=True),
+    "incident_transition": Entry(read=NOBODY, write=WORKING_PEOPLE, target="incident", browser=True),
+    "incident_assign": Entry(read=NOBODY, write=WORKING_PEOPLE, target="incident", browser=True),
+    "incident_assign_to_me": Entry(read=NOBODY, write=WORKING_PEOPLE, target="incident", browser=True),
+    "incident_comment": Entry(read=NOBODY, write=WORKING_PEOPLE, target="incident", browser=True),
+    "incident_attach": Entry(read=NOBODY, write=WORKING_PEOPLE, target="incident", browser=True),
+    "incident_major": Entry(read=NOBODY, write=WORKING_PEOPLE, target="incident", browser=True),
+    "incident_communicate": Entry(read=NOBODY, write=WORKING_PEOPLE, target="incident", browser=True),
+}
 
 
 def targets(people, base):
-    return {}
+    from incidents import services
+
+    incident = base["incident"]
+    attachment = services.incident_attach(actor=people["agent"], incident=incident,
+                                          upload=SimpleUploadedFile("log.txt", b"matrix", content_type="text/plain"))
+    saved = services.saved_filter_create(actor=people["agent"], name="matrix", query="queue=open")
+    return {"attachment": attachment, "saved_filter": saved}
