@@ -251,6 +251,11 @@ def incident_report_alert(*, actor, correlation_key: str, data: dict) -> AlertOu
                 return AlertOutcome(incident, created=True)
         except IntegrityError:
             continue  # a concurrent alert created it first: join that incident on the next try
+        except ValidationError:
+            # full_clean checks the one-open-incident-per-key constraint too, and may see the incident
+            # a concurrent alert has just committed: join it on the next try as well.
+            if not Incident.objects.filter(correlation_key=key, state__in=OPEN_STATES).exists():
+                raise
     raise ValidationError({"correlation_key": _("Could not record the alert; try again.")})
 
 
