@@ -91,11 +91,13 @@ def team_memberships() -> dict[int, list[int]]:
     return memberships
 
 
-class ParentNumberField(forms.CharField):
+class ParentNumberField(forms.Field):
     """The parent incident, typed by its number (INC0001234)."""
 
+    widget = forms.TextInput
+
     def to_python(self, value):
-        value = (super().to_python(value) or "").strip().upper()
+        value = str(value or "").strip().upper()[:50]
         if not value:
             return None
         incident = Incident.objects.filter(number=value).first()
@@ -130,7 +132,7 @@ class IncidentForm(VersionedModelForm):
                                               widget=forms.Select(attrs={"data-tom-select": "single"}))
     assignee = PersonChoiceField(label=_("Assignee"), required=False, queryset=User.objects.none(),
                                  widget=AssigneeSelect())
-    parent = ParentNumberField(label=_("Parent incident"), required=False, max_length=20,
+    parent = ParentNumberField(label=_("Parent incident"), required=False,
                                help_text=_("The number of the incident this one is part of, e.g. INC0001001."))
 
     class Meta:
