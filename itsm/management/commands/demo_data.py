@@ -5,7 +5,8 @@ edited demo object is not reset). It refuses to run with DEBUG off unless --forc
 accounts with a published password do not belong in production.
 
 The CMDB part (five services, 65 CIs, 135 relationships, one baseline) lives in
-config_items/demo.py; its CIs are keyed by source "demo" and external ID.
+config_items/demo.py; its CIs are keyed by source "demo" and external ID. About 300 incidents
+over the last 90 days (incidents/demo.py) are loaded once.
 """
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from config_items import demo as cmdb_demo
+from incidents import demo as incident_demo
 from itsm import services
 from itsm.choices import Role
 from itsm.models import Customer, Team, User
@@ -63,8 +65,14 @@ class Command(BaseCommand):
             action="store_true",
             help="Run even with DEBUG off (creates accounts with a published password).",
         )
+        parser.add_argument(
+            "--incidents",
+            type=int,
+            default=incident_demo.COUNT,
+            help="How many demo incidents to create the first time (default %(default)s; 0 for none).",
+        )
 
-    def handle(self, *args, force=False, **options):
+    def handle(self, *args, force=False, incidents=incident_demo.COUNT, **options):
         if not settings.DEBUG and not force:
             raise CommandError(
                 "DEBUG is off: refusing to create demo accounts with a published password "
@@ -73,11 +81,14 @@ class Command(BaseCommand):
         with transaction.atomic():
             created = self._users() + self._teams() + self._customers()
             cmdb = cmdb_demo.load(admin=User.objects.get(username="admin"))
+            incidents = incident_demo.load(count=incidents) if incidents > 0 else {"incidents": 0}
         self.stdout.write(f"Demo data: {created} object(s) created, the rest already existed.")
         self.stdout.write(
             f"Demo CMDB: {cmdb['cis']} CI(s), {cmdb['relationships']} relationship(s) and "
             f"{cmdb['baselines']} baseline(s) created, the rest already existed."
         )
+        self.stdout.write(f"Demo incidents: {incidents['incidents']} created over the last 90 days "
+                          "(none when they already exist).")
         self.stdout.write(f"Demo logins (password {DEMO_PASSWORD!r}):")
         for username, first, last, role in USERS:
             self.stdout.write(f"  {username:<10} {Role(role).label}")
