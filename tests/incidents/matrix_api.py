@@ -2,10 +2,51 @@
 
 ENTRIES: {url name: Entry}; targets(people, base): extra objects whose pk fills the URLs,
 given the people of the matrix and the shared targets ("incident": caller m-requester).
+
+Every signed-in role reads incidents (a requester only their own: the matrix requester is the
+caller of the target incident); the service desk writes; a requester may also create, comment,
+attach and take the caller's workflow steps; administrators import and keep the settings.
 """
 
-ENTRIES = {}
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from .matrix_entry import ADMINS, NOBODY, SIGNED_IN, STAFF, WORKERS, Entry
+
+WORKERS_AND_CALLERS = WORKERS | {"requester"}
+
+
+def _incident(write, target="incident"):
+    return Entry(read=SIGNED_IN, write=write, target=target)
+
+
+ENTRIES = {
+    "api:incidents:incident-list": Entry(read=SIGNED_IN, write=WORKERS_AND_CALLERS),
+    "api:incidents:incident-alerts": Entry(read=SIGNED_IN, write=WORKERS),
+    "api:incidents:incident-import": Entry(read=SIGNED_IN, write=ADMINS),
+    "api:incidents:incident-detail": _incident(WORKERS),
+    "api:incidents:incident-transitions": _incident(WORKERS),
+    "api:incidents:incident-transition": _incident(WORKERS_AND_CALLERS),
+    "api:incidents:incident-journal": _incident(WORKERS),
+    "api:incidents:incident-comments": _incident(WORKERS_AND_CALLERS),
+    "api:incidents:incident-attachments": _incident(WORKERS_AND_CALLERS),
+    "api:incidents:incident-children": _incident(WORKERS),
+    "api:incidents:incident-assign": _incident(WORKERS),
+    "api:incidents:incident-assign-to-me": _incident(WORKERS),
+    "api:incidents:incident-major": _incident(WORKERS),
+    "api:incidents:incident-major-end": _incident(WORKERS),
+    "api:incidents:incident-communications": _incident(WORKERS),
+    "api:incidents:incident-attachment-download": Entry(read=SIGNED_IN, write=NOBODY, target="attachment"),
+    "api:incidents:category-list": Entry(read=STAFF, write=ADMINS),
+    "api:incidents:category-detail": Entry(read=STAFF, write=ADMINS, target="category"),
+    "api:incidents:priority-matrix-list": Entry(read=STAFF, write=ADMINS),
+}
 
 
 def targets(people, base):
-    return {}
+    from incidents import services
+
+    upload = SimpleUploadedFile("matrix.txt", b"permission matrix", content_type="text/plain")
+    return {
+        "attachment": services.incident_attach(actor=people["agent"], incident=base["incident"], upload=upload),
+        "category": services.category_create(actor=people["administrator"], name="Matrix category"),
+    }
