@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "itsm",
     # Process apps, in dependency order (DESIGN.md §2).
     "config_items",
+    "slas",
     "incidents",
 ]
 
@@ -293,6 +294,7 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "itsm.tasks.sweep_outbox", "schedule": 15.0},
     "worker-heartbeat": {"task": "itsm.tasks.record_heartbeat", "schedule": 30.0},
     "purge-idempotency-keys": {"task": "itsm.tasks.purge_idempotency_keys", "schedule": 3600.0},
+    "sla-sweep": {"task": "slas.tasks.sweep_timers", "schedule": 10.0},
     "incident-auto-close": {"task": "incidents.tasks.close_resolved_incidents", "schedule": 600.0},
 }
 OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))

@@ -1,0 +1,156 @@
+"""The clock arithmetic of one timer, in memory: count, pause, resume, stop, re-target,
+schedule the next check. Services lock, call these, and save; nothing here touches the
+database, so every rule is testable on its own.
+
+Rules (also in docs/slas.md):
+- `elapsed` grows only while the clock runs, by business time of the timer's calendar.
+- `due_at` is the instant at which elapsed reaches the goal if the clock keeps running; it is
+  unknown (None) while the clock is paused.
+- A timer is breached when the wall clock passes `due_at` while it runs; `breached_at` is
+  then `due_at`. Stopped at or before `due_at` it is met. Elapsed exactly equal to the goal
+  is therefore met (the goal was reached, not exceeded).
+- Thresholds (percent of the goal) are crossed when elapsed ≥ goal × percent; the breach is
+  threshold 100. `next_check_at` is when the sweep must look next: the first threshold not
+  yet handled, or now if one is already crossed, or never.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from .businesstime import BusinessCalendar, add, between
+from .choices import BREACH, TimerEventKind, TimerState
+
+
+@dataclass
+class Step:
+    """A change of the clock, to be recorded as a TimerEvent."""
+
+    kind: str
+    at: datetime
+    cause: str
+    elapsed: timedelta
+    data: dict = field(default_factory=dict)
+
+
+def count(timer, calendar: BusinessCalendar, now: datetime) -> None:
+    """Bring `elapsed` up to `now`."""
+    if now <= timer.counted_until:
+        return
+    if timer.running:
+        timer.elapsed += between(calendar, timer.counted_until, now)
+    timer.counted_until = now
+
+
+def detect_breach(timer, now: datetime, cause: str = "") -> list[Step]:
+    if timer.running and timer.breached_at is None and timer.due_at is not None and now > timer.due_at:
+        timer.breached_at = timer.due_at
+        timer.state = TimerState.BREACHED
+        return [Step(TimerEventKind.BREACH, timer.due_at, cause, timer.goal, {"due_at": timer.due_at.isoformat()})]
+    return []
+
+
+def pause(timer, calendar, now, *, reason: str, cause: str) -> list[Step]:
+    if not timer.running or timer.stopped_at:
+        return []
+    count(timer, calendar, now)
+    steps = detect_breach(timer, now, cause)
+    timer.running, timer.pause_reason, timer.due_at = False, reason, None
+    if timer.state == TimerState.RUNNING:
+        timer.state = TimerState.PAUSED
+    return [*steps, Step(TimerEventKind.PAUSE, now, cause, timer.elapsed, {"reason": reason})]
+
+
+def resume(timer, calendar, now, *, cause: str) -> list[Step]:
+    if timer.running or timer.stopped_at:
+        return []
+    count(timer, calendar, now)
+    timer.running, timer.pause_reason = True, ""
+    if timer.state == TimerState.PAUSED:
+        timer.state = TimerState.RUNNING
+    return [Step(TimerEventKind.RESUME, now, cause, timer.elapsed)]
+
+
+def stop(timer, calendar, at, *, cause: str) -> list[Step]:
+    """Stop the clock at `at` (the response or resolution instant): met or breached for good."""
+    if timer.stopped_at:
+        return []
+    at = max(at, timer.counted_until)
+    count(timer, calendar, at)
+    steps = detect_breach(timer, at, cause)
+    timer.running, timer.stopped_at, timer.pause_reason = False, at, ""
+    timer.state = TimerState.BREACHED if timer.breached_at else TimerState.MET
+    return [*steps, Step(TimerEventKind.STOP, at, cause, timer.elapsed, {"outcome": timer.state})]
+
+
+def reopen(timer, calendar, now, *, cause: str) -> list[Step]:
+    """The record was reopened: the stopped clock continues from its elapsed time."""
+    if not timer.stopped_at:
+        return []
+    timer.stopped_at, timer.counted_until, timer.running = None, max(now, timer.counted_until), True
+    timer.state = TimerState.BREACHED if timer.breached_at else TimerState.RUNNING
+    return [Step(TimerEventKind.REOPEN, now, cause, timer.elapsed)]
+
+
+def cancel(timer, calendar, now, *, cause: str) -> list[Step]:
+    if timer.stopped_at or timer.state == TimerState.CANCELLED:
+        return []
+    count(timer, calendar, now)
+    timer.running, timer.stopped_at, timer.state, timer.due_at = False, now, TimerState.CANCELLED, None
+    return [Step(TimerEventKind.CANCEL, now, cause, timer.elapsed)]
+
+
+def retarget(timer, calendar, now, *, goal: timedelta, cause: str, data: dict) -> list[Step]:
+    """A new goal (another target matched, e.g. after a priority change); elapsed is kept."""
+    count(timer, calendar, now)
+    previous = timer.goal
+    timer.goal = goal
+    if timer.breached_at and timer.stopped_at is None and timer.elapsed < goal:
+        # The new, longer goal is not exceeded: the earlier breach no longer stands.
+        timer.breached_at = None
+        timer.state = TimerState.RUNNING if timer.running else TimerState.PAUSED
+    return [Step(TimerEventKind.RETARGET, now, cause, timer.elapsed,
+                 {"from_goal": previous.total_seconds(), "to_goal": goal.total_seconds(), **data})]
+
+
+def threshold_goal(timer, percent: int) -> timedelta:
+    return timer.goal * percent / 100
+
+
+def crossed(timer, thresholds) -> list[int]:
+    """Thresholds reached as of `counted_until` (the breach as soon as it is detected)."""
+    reached = [p for p in thresholds if p < BREACH and timer.elapsed >= threshold_goal(timer, p)]
+    if timer.breached_at is not None:
+        reached.append(BREACH)
+    return sorted(reached)
+
+
+def schedule(timer, calendar: BusinessCalendar, *, thresholds, handled: set[int]) -> None:
+    """Set `due_at` and `next_check_at` from the clock as counted."""
+    if timer.running and timer.stopped_at is None:
+        remaining = timer.goal - timer.elapsed
+        if timer.breached_at is None:
+            timer.due_at = add(calendar, timer.counted_until, remaining) if remaining > timedelta(0) \
+                else (timer.due_at or timer.counted_until)
+    pending = [p for p in crossed(timer, thresholds) if p not in handled]
+    if pending:
+        timer.next_check_at = timer.counted_until
+        return
+    if not timer.running or timer.stopped_at is not None:
+        timer.next_check_at = None
+        return
+    upcoming = []
+    for percent in thresholds:
+        if percent in handled:
+            continue
+        if percent == BREACH:
+            if timer.breached_at is None:
+                upcoming.append(timer.due_at)
+        else:
+            upcoming.append(add(calendar, timer.counted_until, threshold_goal(timer, percent) - timer.elapsed))
+    timer.next_check_at = min(upcoming) if upcoming else None
+
+
+def percent_of_goal(timer) -> float:
+    if timer.goal <= timedelta(0):
+        return 100.0
+    return round(timer.elapsed / timer.goal * 100, 1)

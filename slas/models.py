@@ -1,0 +1,263 @@
+"""Service level data: calendars (and their immutable versions), agreements, targets
+(immutable versions), timers with their events, and escalation records.
+
+Timers never change their past: a timer points at the calendar version and target version it
+was computed with; editing a calendar or target makes a new version, and running timers move
+to it only through the explicit recompute action (slas.services.timers_recompute).
+"""
+
+import uuid
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from itsm.models import TIME_ZONE_CHOICES, Customer, Team, Versioned
+
+from .choices import LIVE_STATES, ActionKind, DayKind, Metric, TimerEventKind, TimerState
+
+
+class Calendar(Versioned):
+    """Working time: a time zone, weekly hours, public holidays of a country (and region) from
+    the `holidays` library, and the organisation's own closed and extra working days."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, default="UTC")
+    # {"mon": [["09:00", "12:00"], ["13:30", "18:00"]], ..., "sun": []}; "24:00" ends a day.
+    weekly_hours = models.JSONField(_("weekly hours"), default=dict)
+    country = models.CharField(_("public holidays of"), max_length=8, blank=True,
+                               help_text=_("ISO country code, e.g. CN; empty for none."))
+    subdivision = models.CharField(_("region"), max_length=16, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("calendar")
+        verbose_name_plural = _("calendars")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CalendarDay(models.Model):
+    """One of the organisation's own days: closed, or worked although it is a weekend or holiday."""
+
+    calendar = models.ForeignKey(Calendar, on_delete=models.CASCADE, related_name="days")
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=10, choices=DayKind.choices)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    # For a working day: [["09:00", "18:00"], ...]; empty means the hours of a Monday.
+    hours = models.JSONField(_("hours"), default=list, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        constraints = [models.UniqueConstraint(fields=["calendar", "date"], name="calendar_day_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()}"
+
+
+class CalendarVersion(models.Model):
+    """An immutable, fully expanded snapshot of a calendar that timers compute with:
+    {"time_zone", "weekly": {"0": [[540, 720], ...]}, "closed": ["2025-10-01", ...],
+    "working": {"2025-09-28": [[540, 1080]]}, "years": [2024, ..., 2028]}."""
+
+    calendar = models.ForeignKey(Calendar, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    definition = models.JSONField(_("definition"))
+    summary = models.TextField(_("what changed"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["calendar", "-number"]
+        verbose_name = _("calendar version")
+        verbose_name_plural = _("calendar versions")
+        constraints = [models.UniqueConstraint(fields=["calendar", "number"], name="calendar_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.calendar_id} v{self.number}"
+
+
+class Agreement(Versioned):
+    """A service level agreement between the provider and a customer for some services."""
+
+    name = models.CharField(_("name"), max_length=200)
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="agreements",
+                                 help_text=_("Empty: the provider's default for every customer."))
+    services = models.ManyToManyField("config_items.ConfigurationItem", verbose_name=_("services"), blank=True,
+                                      related_name="agreements",
+                                      help_text=_("Empty: every service."))
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[services])
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("service level agreement")
+        verbose_name_plural = _("service level agreements")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Target(models.Model):
+    """One version of a target: what is timed, for which records, against which goal.
+
+    Rows are never edited: a change creates the next version (same `lineage`) and makes it
+    current; timers keep the version they were computed with.
+    """
+
+    lineage = models.UUIDField(default=uuid.uuid4, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    is_current = models.BooleanField(_("current"), default=True)
+    agreement = models.ForeignKey(Agreement, verbose_name=_("agreement"), on_delete=models.PROTECT,
+                                  related_name="targets")
+    name = models.CharField(_("name"), max_length=200)
+    metric = models.CharField(_("metric"), max_length=20, choices=Metric.choices)
+    record_type = models.CharField(_("record type"), max_length=50, default="incident")
+    priorities = models.JSONField(_("priorities"), default=list, blank=True, help_text=_("Empty: any priority."))
+    service = models.ForeignKey("config_items.ConfigurationItem", verbose_name=_("service"), null=True,
+                                blank=True, on_delete=models.PROTECT, related_name="+",
+                                help_text=_("Empty: any service of the agreement."))
+    goal = models.DurationField(_("goal"))
+    calendar = models.ForeignKey(Calendar, verbose_name=_("calendar"), on_delete=models.PROTECT, related_name="+")
+    pause_states = models.JSONField(_("states that pause the clock"), default=list, blank=True)
+    # [{"percent": 50, "actions": [{"kind": "notify_assignee"}]}, ..., {"percent": 100, "actions": [...]}]
+    escalations = models.JSONField(_("thresholds and actions"), default=list, blank=True)
+    reopen_continues = models.BooleanField(_("reopening continues the clock"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["agreement", "metric", "name", "-version"]
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
+        constraints = [
+            models.UniqueConstraint(fields=["lineage", "version"], name="target_version_unique"),
+            models.UniqueConstraint(fields=["lineage"], condition=Q(is_current=True), name="target_one_current"),
+        ]
+        indexes = [models.Index(fields=["record_type", "metric", "is_current"], name="target_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.name} (v{self.version})"
+
+    @property
+    def thresholds(self) -> list[int]:
+        return sorted({int(step["percent"]) for step in self.escalations})
+
+
+class Timer(models.Model):
+    """A target applied to one record. `elapsed` is the business time counted up to
+    `counted_until`; while `running`, the clock keeps counting from there."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    metric = models.CharField(_("metric"), max_length=20, choices=Metric.choices)
+    target = models.ForeignKey(Target, verbose_name=_("target"), on_delete=models.PROTECT, related_name="timers")
+    calendar_version = models.ForeignKey(CalendarVersion, verbose_name=_("calendar version"),
+                                         on_delete=models.PROTECT, related_name="timers")
+    goal = models.DurationField(_("goal"))
+    state = models.CharField(_("state"), max_length=20, choices=TimerState.choices, default=TimerState.RUNNING)
+    running = models.BooleanField(_("clock running"), default=True)
+    pause_reason = models.CharField(_("paused because"), max_length=200, blank=True)
+    started_at = models.DateTimeField(_("started"))
+    stopped_at = models.DateTimeField(_("stopped"), null=True, blank=True)
+    elapsed = models.DurationField(_("elapsed business time"))
+    counted_until = models.DateTimeField(_("counted until"))
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    breached_at = models.DateTimeField(_("breached"), null=True, blank=True)
+    # When the sweep must look at this timer next (a threshold or the due instant); null: never.
+    next_check_at = models.DateTimeField(_("next check"), null=True, blank=True)
+    # Denormalised from the record for dashboards (attainment by service, customer, priority, team).
+    service_id_snapshot = models.PositiveBigIntegerField(null=True, blank=True)
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    priority = models.PositiveSmallIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        verbose_name = _("timer")
+        verbose_name_plural = _("timers")
+        constraints = [
+            models.UniqueConstraint(fields=["content_type", "object_id", "metric"], name="timer_one_per_metric"),
+        ]
+        indexes = [
+            # The escalation sweep: only timers with something to check, by when.
+            models.Index(fields=["next_check_at"], name="timer_next_check",
+                         condition=Q(next_check_at__isnull=False)),
+            models.Index(fields=["content_type", "object_id"], name="timer_record"),
+            models.Index(fields=["state", "due_at"], name="timer_state_due"),
+            models.Index(fields=["stopped_at"], name="timer_stopped"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_metric_display()} timer of {self.content_type_id}:{self.object_id}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.state in LIVE_STATES and self.stopped_at is None
+
+
+class TimerEvent(models.Model):
+    """One line of a timer's explanation: what happened to the clock, when, and why."""
+
+    timer = models.ForeignKey(Timer, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=20, choices=TimerEventKind.choices)
+    at = models.DateTimeField(_("at"))
+    cause = models.CharField(_("cause"), max_length=300, blank=True)
+    elapsed = models.DurationField(_("elapsed at this point"))
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("timer event")
+        verbose_name_plural = _("timer events")
+        indexes = [models.Index(fields=["timer", "at"], name="timer_event_timeline")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class Escalation(models.Model):
+    """One escalation step done for one timer: the unique constraint makes it happen once,
+    whatever the retries, the workers killed mid-batch or a second scheduler."""
+
+    timer = models.ForeignKey(Timer, on_delete=models.CASCADE, related_name="escalations")
+    threshold = models.PositiveSmallIntegerField(_("threshold (%)"))
+    action = models.CharField(_("action"), max_length=30, choices=ActionKind.choices + [("record", _("Record"))])
+    due_at = models.DateTimeField(_("due"), help_text=_("When the threshold was reached."))
+    done_at = models.DateTimeField(_("done"), default=timezone.now)
+    outcome = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["timer", "threshold", "action"]
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        constraints = [
+            models.UniqueConstraint(fields=["timer", "threshold", "action"], name="escalation_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.timer_id} {self.threshold}% {self.action}"

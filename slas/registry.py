@@ -1,0 +1,60 @@
+"""Record types that SLA timers follow. The engine never imports them: each process app
+registers its records here in `AppConfig.ready()` (incidents register incidents)."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the engine needs to know about a record, read in the record's transaction."""
+
+    customer_id: int | None
+    service_id: int | None
+    priority: int | None
+    team_id: int | None
+    state: str
+    state_label: str
+    opened_at: datetime
+    responded_at: datetime | None
+    resolved_at: datetime | None
+    cancelled: bool
+
+
+@dataclass(frozen=True)
+class SubjectType:
+    """How the engine reads and escalates one record type.
+
+    `facts(record)` describes the record; `states()` lists its states (value, label) for the
+    pause-state choice of targets; `act(record, action, timer, threshold)` performs one
+    escalation action (notify, raise priority, reassign) inside the sweep's transaction and
+    returns what it did, for the escalation record.
+    """
+
+    name: str
+    label: str
+    model: type
+    facts: Callable[[object], Facts]
+    states: Callable[[], list[tuple[str, str]]]
+    act: Callable[..., dict]
+
+
+_subjects: dict[str, SubjectType] = {}
+
+
+def register_subject(subject: SubjectType) -> None:
+    _subjects[subject.name] = subject
+
+
+def subject_named(name: str) -> SubjectType:
+    return _subjects[name]
+
+
+def subject_for(record) -> SubjectType | None:
+    model = type(record)._meta.concrete_model
+    return next((s for s in _subjects.values() if s.model._meta.concrete_model is model), None)
+
+
+def subjects() -> list[SubjectType]:
+    return list(_subjects.values())

@@ -1,0 +1,516 @@
+"""Every write of service level management: calendars and their versions, agreements,
+targets (versioned), and the timers the engine keeps for registered records.
+
+Calendars, agreements and targets are the administrators'. Timers are written only here:
+`timers_sync` in the transaction of the record change that affects them, `timers_sweep` by
+the periodic escalation task, `timers_recompute` by an explicit administrator action.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from itsm.exceptions import NotPermitted
+from itsm.permissions import ADMIN_ROLES, is_read_only, may
+from itsm.records import check_version, save_with_history
+
+from . import engine
+from .calendars import business_calendar, clean_weekly_hours, expand, parse_intervals, validate_region
+from .choices import BREACH, DEFAULT_THRESHOLDS, LIVE_STATES, ActionKind, DayKind, Metric, TimerEventKind
+from .models import Agreement, Calendar, CalendarDay, CalendarVersion, Escalation, Target, Timer, TimerEvent
+from .registry import Facts, subject_for
+
+log = logging.getLogger(__name__)
+
+CALENDAR_FIELDS = ("name", "time_zone", "weekly_hours", "country", "subdivision", "is_active")
+AGREEMENT_FIELDS = ("name", "customer", "services", "valid_from", "valid_to", "description", "is_active")
+TARGET_FIELDS = ("agreement", "name", "metric", "record_type", "priorities", "service", "goal", "calendar",
+                 "pause_states", "escalations", "reopen_continues")
+SWEEP_BATCH = 500
+RECORD = "record"  # the escalation "action" that marks a threshold as handled
+
+
+def require_sla_admin(actor) -> None:
+    if not may(actor, ADMIN_ROLES) or is_read_only(actor):
+        raise NotPermitted()
+
+
+def _refuse_unknown(data: dict, allowed) -> None:
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ValidationError({name: _("Unknown field.") for name in sorted(unknown)})
+
+
+# --- calendars --------------------------------------------------------------------------------
+
+@transaction.atomic
+def calendar_create(*, actor, data: dict) -> Calendar:
+    """Create a calendar and publish its first version. Side effects: history, version 1."""
+    require_sla_admin(actor)
+    _refuse_unknown(data, CALENDAR_FIELDS)
+    calendar = Calendar(**data)
+    calendar.weekly_hours = clean_weekly_hours(calendar.weekly_hours)
+    validate_region(calendar.country, calendar.subdivision)
+    calendar.full_clean()
+    save_with_history(calendar, actor=actor, reason="created")
+    calendar_publish(calendar=calendar, actor=actor, summary=_("Created"))
+    return calendar
+
+
+@transaction.atomic
+def calendar_update(*, actor, calendar: Calendar, data: dict, expected_version: int | None = None) -> Calendar:
+    """Change a calendar; publishes a new version if its working time changed. Finished
+    timers keep the version they used; running ones move only by `timers_recompute`."""
+    require_sla_admin(actor)
+    _refuse_unknown(data, CALENDAR_FIELDS)
+    calendar = Calendar.objects.select_for_update().get(pk=calendar.pk)
+    check_version(calendar, expected_version)
+    changed = sorted(name for name, value in data.items() if getattr(calendar, name) != value)
+    for name, value in data.items():
+        setattr(calendar, name, value)
+    calendar.weekly_hours = clean_weekly_hours(calendar.weekly_hours)
+    validate_region(calendar.country, calendar.subdivision)
+    calendar.version += 1
+    calendar.full_clean()
+    save_with_history(calendar, actor=actor, reason="updated")
+    calendar_publish(calendar=calendar, actor=actor, summary=_("Changed: %(fields)s") % {"fields": ", ".join(changed)})
+    return calendar
+
+
+@transaction.atomic
+def calendar_day_set(*, actor, calendar: Calendar, date, kind: str, name: str = "", hours=None) -> CalendarDay:
+    """Declare one of the organisation's own days (closed, or an extra working day with its
+    hours). Side effects: history, a new calendar version."""
+    require_sla_admin(actor)
+    if kind not in DayKind.values:
+        raise ValidationError({"kind": _("Choose closed or working.")})
+    if hours:
+        parse_intervals(hours, where="hours")
+    day, _created = CalendarDay.objects.update_or_create(
+        calendar=calendar, date=date, defaults={"kind": kind, "name": name, "hours": hours or []})
+    calendar_publish(calendar=calendar, actor=actor, summary=_("%(date)s: %(kind)s") % {
+        "date": date, "kind": day.get_kind_display()})
+    return day
+
+
+@transaction.atomic
+def calendar_day_delete(*, actor, day: CalendarDay) -> None:
+    require_sla_admin(actor)
+    calendar, date = day.calendar, day.date
+    day.delete()
+    calendar_publish(calendar=calendar, actor=actor, summary=_("%(date)s: back to the usual hours") % {"date": date})
+
+
+def calendar_publish(*, calendar: Calendar, actor, summary: str = "") -> CalendarVersion:
+    """Snapshot the calendar's working time as a new version, unless it equals the latest."""
+    definition = expand(calendar, calendar.days.all())
+    latest = calendar.versions.order_by("-number").first()
+    if latest is not None and latest.definition == definition:
+        return latest
+    return CalendarVersion.objects.create(
+        calendar=calendar, number=(latest.number + 1) if latest else 1, definition=definition,
+        summary=summary[:1000], created_by=actor)
+
+
+def current_version(calendar: Calendar) -> CalendarVersion:
+    version = calendar.versions.order_by("-number").first()
+    if version is None:
+        raise ValidationError(_("Calendar %(name)s has no published version.") % {"name": calendar})
+    return version
+
+
+# --- agreements and targets -------------------------------------------------------------------
+
+@transaction.atomic
+def agreement_create(*, actor, data: dict) -> Agreement:
+    """Create an agreement. Administrators only. Side effects: history."""
+    require_sla_admin(actor)
+    _refuse_unknown(data, AGREEMENT_FIELDS)
+    data = dict(data)
+    services = data.pop("services", None)
+    agreement = Agreement(**data)
+    _check_validity(agreement)
+    agreement.full_clean()
+    save_with_history(agreement, actor=actor, reason="created")
+    if services:
+        agreement.services.set(services)
+    return agreement
+
+
+@transaction.atomic
+def agreement_update(*, actor, agreement: Agreement, data: dict, expected_version: int | None = None) -> Agreement:
+    require_sla_admin(actor)
+    _refuse_unknown(data, AGREEMENT_FIELDS)
+    agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    check_version(agreement, expected_version)
+    data = dict(data)
+    services = data.pop("services", None)
+    for name, value in data.items():
+        setattr(agreement, name, value)
+    _check_validity(agreement)
+    agreement.version += 1
+    agreement.full_clean()
+    save_with_history(agreement, actor=actor, reason="updated")
+    if services is not None:
+        agreement.services.set(services)
+    return agreement
+
+
+def _check_validity(agreement: Agreement) -> None:
+    if agreement.valid_to and agreement.valid_from and agreement.valid_to < agreement.valid_from:
+        raise ValidationError({"valid_to": _("The agreement ends before it starts.")})
+
+
+def clean_escalations(steps) -> list[dict]:
+    """[{"percent": 50, "actions": [{"kind": "notify_assignee"}, ...]}, ...], 1–100 %, each once."""
+    if not isinstance(steps, list):
+        raise ValidationError({"escalations": _("Give a list of thresholds.")})
+    cleaned, seen = [], set()
+    for step in steps:
+        try:
+            percent = int(step["percent"])
+        except (KeyError, TypeError, ValueError):
+            raise ValidationError({"escalations": _("Each threshold needs a percent.")}) from None
+        if not 1 <= percent <= BREACH or percent in seen:
+            raise ValidationError({"escalations": _("Thresholds are distinct percentages from 1 to 100.")})
+        seen.add(percent)
+        actions = []
+        for action in step.get("actions", []):
+            if action.get("kind") not in ActionKind.values:
+                raise ValidationError({"escalations": _("Unknown action “%(kind)s”.") % {"kind": action.get("kind")}})
+            if action["kind"] == ActionKind.NOTIFY_MANAGER and not action.get("user"):
+                raise ValidationError({"escalations": _("Name the manager to notify.")})
+            if action["kind"] == ActionKind.REASSIGN and not action.get("team"):
+                raise ValidationError({"escalations": _("Name the group to reassign to.")})
+            actions.append({k: action[k] for k in ("kind", "user", "team") if k in action})
+        cleaned.append({"percent": percent, "actions": actions})
+    return sorted(cleaned, key=lambda s: s["percent"])
+
+
+def default_escalations() -> list[dict]:
+    return [{"percent": p, "actions": [{"kind": ActionKind.NOTIFY_ASSIGNEE}]} for p in DEFAULT_THRESHOLDS] + [
+        {"percent": BREACH, "actions": [{"kind": ActionKind.NOTIFY_ASSIGNEE}, {"kind": ActionKind.NOTIFY_GROUP_LEAD}]}]
+
+
+def _target_row(actor, data: dict) -> Target:
+    _refuse_unknown(data, TARGET_FIELDS)
+    target = Target(created_by=actor, **data)
+    if "escalations" not in data:
+        target.escalations = default_escalations()
+    target.escalations = clean_escalations(target.escalations)
+    if target.goal is None or target.goal <= timedelta(0):
+        raise ValidationError({"goal": _("The goal must be longer than zero.")})
+    if not isinstance(target.priorities, list) or not all(isinstance(p, int) for p in target.priorities):
+        raise ValidationError({"priorities": _("Give a list of priority numbers.")})
+    if target.metric not in Metric.values:
+        raise ValidationError({"metric": _("Choose response or resolution.")})
+    target.full_clean(exclude=["lineage"], validate_constraints=False)
+    return target
+
+
+@transaction.atomic
+def target_create(*, actor, data: dict) -> Target:
+    """Create a target (version 1). Side effects: none beyond the row."""
+    require_sla_admin(actor)
+    target = _target_row(actor, data)
+    target.save()
+    return target
+
+
+@transaction.atomic
+def target_update(*, actor, target: Target, data: dict) -> Target:
+    """Change a target: writes the next version and makes it current. Timers keep the
+    version they run on until `timers_recompute` moves them."""
+    require_sla_admin(actor)
+    current = Target.objects.select_for_update().get(lineage=target.lineage, is_current=True)
+    fields = {name: getattr(current, name) for name in TARGET_FIELDS if name not in ("agreement", "service",
+                                                                                      "calendar")}
+    fields.update(agreement=current.agreement, service=current.service, calendar=current.calendar)
+    fields.update(data)
+    following = _target_row(actor, fields)
+    following.lineage, following.version = current.lineage, current.version + 1
+    Target.objects.filter(pk=current.pk).update(is_current=False)
+    following.save()
+    return following
+
+
+def select_target(record_type: str, facts: Facts, metric: str, *, on_date=None) -> Target | None:
+    """The target that applies, chosen deterministically among the current targets of active
+    agreements valid on the record's opening date whose conditions match:
+    1. an agreement of the record's customer before a provider-wide one (no customer);
+    2. a target naming the service before one for any service;
+    3. a target naming priorities before one for any priority;
+    4. the shortest goal (the strictest promise);
+    5. the oldest target (lowest id)."""
+    on_date = on_date or timezone.localdate(facts.opened_at)
+    candidates = (
+        Target.objects.filter(is_current=True, record_type=record_type, metric=metric,
+                              agreement__is_active=True, agreement__valid_from__lte=on_date)
+        .filter(Q(agreement__valid_to__isnull=True) | Q(agreement__valid_to__gte=on_date))
+        .filter(Q(agreement__customer__isnull=True) | Q(agreement__customer_id=facts.customer_id))
+        .filter(Q(service__isnull=True) | Q(service_id=facts.service_id))
+        .select_related("agreement", "calendar")
+        .prefetch_related("agreement__services")
+    )
+    matching = []
+    for target in candidates:
+        services = {s.pk for s in target.agreement.services.all()}
+        if services and facts.service_id not in services:
+            continue
+        if target.priorities and facts.priority not in target.priorities:
+            continue
+        matching.append(target)
+    if not matching:
+        return None
+    return min(matching, key=lambda t: (t.agreement.customer_id is None, t.service_id is None, not t.priorities,
+                                        t.goal, t.pk))
+
+
+# --- timers -----------------------------------------------------------------------------------
+
+def _handled(timer) -> set[int]:
+    if timer.pk is None:
+        return set()
+    return set(timer.escalations.filter(action=RECORD).values_list("threshold", flat=True))
+
+
+def _calendar_of(timer):
+    return business_calendar(timer.calendar_version.definition)
+
+
+def _save(timer, steps, *, handled=None) -> None:
+    calendar = _calendar_of(timer)
+    engine.schedule(timer, calendar, thresholds=timer.target.thresholds,
+                    handled=_handled(timer) if handled is None else handled)
+    timer.updated_at = timezone.now()
+    timer.save()
+    TimerEvent.objects.bulk_create([
+        TimerEvent(timer=timer, kind=s.kind, at=s.at, cause=s.cause[:300], elapsed=s.elapsed, data=s.data)
+        for s in steps
+    ])
+
+
+def timers_sync(record, *, cause: str, now=None) -> list[Timer]:
+    """Bring the record's timers in line with the record as it now is. Call it in the
+    transaction of the change (the subject's services do), so UI and API never show a stale
+    clock. Starts missing timers, pauses and resumes by state, stops at response or
+    resolution, continues on reopen, cancels on cancellation, re-targets (keeping the
+    elapsed time) when another target now matches. Returns the record's timers."""
+    subject = subject_for(record)
+    if subject is None:
+        return []
+    now = now or timezone.now()
+    facts = subject.facts(record)
+    content_type = ContentType.objects.get_for_model(record)
+    existing = {t.metric: t for t in Timer.objects.select_for_update().select_related(
+        "target", "calendar_version").filter(content_type=content_type, object_id=record.pk)}
+    timers = []
+    for metric in Metric.values:
+        target = select_target(subject.name, facts, metric)
+        timer = existing.get(metric)
+        if timer is None and target is not None and not facts.cancelled:
+            timer = _start(record, content_type, metric, target, facts, now, cause)
+        if timer is None:
+            continue
+        _follow(timer, target, facts, now, cause)
+        timers.append(timer)
+    return timers
+
+
+def _snapshot(timer, facts: Facts) -> None:
+    timer.service_id_snapshot, timer.customer_id = facts.service_id, facts.customer_id
+    timer.team_id, timer.priority = facts.team_id, facts.priority
+
+
+def _start(record, content_type, metric, target, facts, now, cause) -> Timer:
+    version = current_version(target.calendar)
+    start = min(facts.opened_at, now)
+    timer = Timer(content_type=content_type, object_id=record.pk, metric=metric, target=target,
+                  calendar_version=version, goal=target.goal, started_at=start, elapsed=timedelta(0),
+                  counted_until=start)
+    _snapshot(timer, facts)
+    steps = [engine.Step(TimerEventKind.START, start, cause, timedelta(0),
+                         {"target": target.pk, "target_version": target.version, "calendar_version": version.number,
+                          "goal": target.goal.total_seconds()})]
+    engine.count(timer, business_calendar(version.definition), now)
+    _save(timer, steps, handled=set())
+    return timer
+
+
+def _follow(timer: Timer, target: Target | None, facts: Facts, now, cause: str) -> None:
+    calendar = _calendar_of(timer)
+    steps = []
+    live = timer.stopped_at is None and timer.state != "cancelled"
+    if live:
+        engine.count(timer, calendar, now)
+        steps += engine.detect_breach(timer, now, cause)
+    if target is not None and target.lineage != timer.target.lineage and live:
+        steps += engine.retarget(timer, calendar, now, goal=target.goal, cause=cause,
+                                 data={"target": target.pk, "target_version": target.version})
+        timer.target = target
+    stop_at = facts.responded_at if timer.metric == Metric.RESPONSE else facts.resolved_at
+    if facts.cancelled:
+        steps += engine.cancel(timer, calendar, now, cause=cause)
+    elif stop_at is not None:
+        steps += engine.stop(timer, calendar, stop_at, cause=cause)
+    else:
+        if timer.stopped_at and timer.metric == Metric.RESOLUTION and timer.target.reopen_continues \
+                and timer.state != "cancelled":
+            steps += engine.reopen(timer, calendar, now, cause=cause)
+        if timer.stopped_at is None and timer.state != "cancelled":
+            if facts.state in timer.target.pause_states:
+                if timer.running:
+                    steps += engine.pause(timer, calendar, now, reason=facts.state_label, cause=cause)
+                elif timer.pause_reason != facts.state_label:
+                    timer.pause_reason = facts.state_label
+            else:
+                steps += engine.resume(timer, calendar, now, cause=cause)
+    if timer.is_live:
+        _snapshot(timer, facts)
+    _save(timer, steps)
+
+
+# --- escalation sweep -------------------------------------------------------------------------
+
+@dataclass
+class SweepResult:
+    checked: int = 0
+    escalations: int = 0
+
+
+def timers_sweep(*, now=None, batch_size: int = SWEEP_BATCH) -> SweepResult:
+    """Handle the timers whose next check is due, oldest first, at most `batch_size`, each in
+    its own transaction with its row locked (others skip it). A threshold is handled once:
+    its escalation rows are unique per timer, threshold and action, written in the same
+    transaction as the actions' outbox messages. Safe to run concurrently and to repeat."""
+    now = now or timezone.now()
+    due = list(Timer.objects.filter(next_check_at__lte=now).order_by("next_check_at")
+               .values_list("pk", flat=True)[:batch_size])
+    result = SweepResult()
+    for pk in due:
+        result.escalations += _check_timer(pk, now)
+        result.checked += 1
+    return result
+
+
+def _check_timer(pk: int, now) -> int:
+    with transaction.atomic():
+        timer = (Timer.objects.select_for_update(skip_locked=True).select_related("target", "calendar_version")
+                 .filter(pk=pk, next_check_at__lte=now).first())
+        if timer is None:
+            return 0  # another sweep has it, or it was handled meanwhile
+        calendar = _calendar_of(timer)
+        steps = []
+        if timer.is_live:
+            engine.count(timer, calendar, now)
+            steps += engine.detect_breach(timer, now, _("escalation check"))
+        handled = _handled(timer)
+        done = 0
+        for percent in engine.crossed(timer, timer.target.thresholds):
+            if percent in handled:
+                continue
+            done += _escalate(timer, percent, now, steps)
+            handled.add(percent)
+        _save(timer, steps, handled=handled)
+        return done
+
+
+def _escalate(timer: Timer, percent: int, now, steps: list) -> int:
+    """Record threshold `percent` of `timer` and perform its actions, each exactly once."""
+    reached_at = timer.breached_at if percent == BREACH else now
+    try:
+        with transaction.atomic():
+            Escalation.objects.create(timer=timer, threshold=percent, action=RECORD, due_at=reached_at)
+    except IntegrityError:
+        return 0  # handled by someone else already
+    if percent != BREACH:
+        steps.append(engine.Step(TimerEventKind.THRESHOLD, now, _("escalation check"), timer.elapsed,
+                                 {"percent": percent}))
+    step = next((s for s in timer.target.escalations if s["percent"] == percent), {"actions": []})
+    record = timer.record
+    subject = subject_for(record) if record is not None else None
+    count = 0
+    for action in step["actions"]:
+        escalation = Escalation(timer=timer, threshold=percent, action=action["kind"], due_at=reached_at)
+        try:
+            with transaction.atomic():
+                escalation.save()
+                if subject is not None:
+                    escalation.outcome = subject.act(record, action, timer, percent) or {}
+                    escalation.save(update_fields=["outcome"])
+        except IntegrityError:
+            continue
+        count += 1
+    return count
+
+
+# --- recompute and explanation ----------------------------------------------------------------
+
+@transaction.atomic
+def timers_recompute(*, actor, timers, reason: str) -> int:
+    """Move live timers to the current version of their target and calendar, recounting the
+    elapsed time of their running intervals with the new calendar. Each timer records what
+    changed (versions, goal, elapsed before and after). Returns how many changed."""
+    require_sla_admin(actor)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the timers are recomputed.")})
+    changed = 0
+    now = timezone.now()
+    for timer in timers:
+        timer = Timer.objects.select_for_update().select_related("target", "calendar_version").get(pk=timer.pk)
+        if not timer.is_live:
+            continue
+        target = Target.objects.get(lineage=timer.target.lineage, is_current=True)
+        version = current_version(target.calendar)
+        if target.pk == timer.target_id and version.pk == timer.calendar_version_id:
+            continue
+        before = {"target_version": timer.target.version, "calendar_version": timer.calendar_version.number,
+                  "goal": timer.goal.total_seconds(), "elapsed": timer.elapsed.total_seconds()}
+        calendar = business_calendar(version.definition)
+        engine.count(timer, _calendar_of(timer), now)
+        timer.elapsed = sum((engine_between(calendar, start, end) for start, end in running_intervals(timer, now)),
+                            timedelta(0))
+        timer.target, timer.calendar_version, timer.goal = target, version, target.goal
+        timer.counted_until = now
+        if timer.breached_at and timer.elapsed < timer.goal:
+            timer.breached_at = None
+            timer.state = "running" if timer.running else "paused"
+        after = {"target_version": target.version, "calendar_version": version.number,
+                 "goal": timer.goal.total_seconds(), "elapsed": timer.elapsed.total_seconds()}
+        _save(timer, [engine.Step(TimerEventKind.RECOMPUTE, now, reason.strip(), timer.elapsed,
+                                  {"before": before, "after": after, "by": actor.username})])
+        changed += 1
+    return changed
+
+
+def engine_between(calendar, start, end):
+    from .businesstime import between
+
+    return between(calendar, start, end)
+
+
+def running_intervals(timer: Timer, now) -> list[tuple]:
+    """The [start, end) intervals during which the clock ran, from the timer's events."""
+    intervals, running_since = [], None
+    for event in timer.events.order_by("at", "id"):
+        if event.kind in (TimerEventKind.START, TimerEventKind.RESUME, TimerEventKind.REOPEN):
+            running_since = running_since or event.at
+        elif event.kind in (TimerEventKind.PAUSE, TimerEventKind.STOP, TimerEventKind.CANCEL):
+            if running_since is not None:
+                intervals.append((running_since, event.at))
+                running_since = None
+    if running_since is not None:
+        intervals.append((running_since, now))
+    return intervals
+
+
+def live_timers_of(record):
+    return Timer.objects.filter(content_type=ContentType.objects.get_for_model(record), object_id=record.pk,
+                                state__in=LIVE_STATES)

@@ -1,0 +1,62 @@
+"""SLA engine fixtures: the test-only Ticket registered as an SLA subject, calendars, targets."""
+
+from datetime import timedelta
+
+import pytest
+
+from itsm.services import system_actor
+from slas import registry, services
+from slas.models import Calendar
+from slas.registry import Facts, SubjectType
+from tests.kernel_app.models import Ticket, TicketState
+
+ACTIONS = []  # (ticket number, action kind, percent) as the subject performed them
+
+
+def ticket_facts(ticket) -> Facts:
+    return Facts(
+        customer_id=ticket.customer_id, service_id=None, priority=getattr(ticket, "sla_priority", None),
+        team_id=None, state=ticket.state, state_label=ticket.get_state_display(), opened_at=ticket.created_at,
+        responded_at=getattr(ticket, "sla_responded_at", None),
+        resolved_at=ticket.updated_at if ticket.state in (TicketState.RESOLVED, TicketState.CLOSED) else None,
+        cancelled=ticket.state == TicketState.CANCELLED,
+    )
+
+
+def act(ticket, action, timer, percent):
+    ACTIONS.append((ticket.number, action["kind"], percent))
+    return {"done": action["kind"]}
+
+
+@pytest.fixture(autouse=True)
+def ticket_subject():
+    subject = SubjectType(name="ticket", label="Ticket", model=Ticket, facts=ticket_facts,
+                          states=lambda: list(TicketState.choices), act=act)
+    registry.register_subject(subject)
+    ACTIONS.clear()
+    yield subject
+    registry._subjects.pop("ticket", None)
+
+
+@pytest.fixture
+def always(db):
+    return Calendar.objects.get(name="24×7")
+
+
+@pytest.fixture
+def agreement(db):
+    from datetime import date
+
+    return services.agreement_create(actor=system_actor(), data={"name": "Default", "valid_from": date(2020, 1, 1)})
+
+
+@pytest.fixture
+def make_target(agreement, always):
+    def make(metric="resolution", goal=timedelta(hours=4), **data):
+        data.setdefault("agreement", agreement)
+        data.setdefault("calendar", always)
+        data.setdefault("record_type", "ticket")
+        data.setdefault("name", f"{metric} {goal}")
+        return services.target_create(actor=system_actor(), data={"metric": metric, "goal": goal, **data})
+
+    return make
