@@ -4,35 +4,26 @@ shape of a request (and turn ids into objects); incidents.services decide what i
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from config_items.api.serializers import CIBriefSerializer, CustomerBriefSerializer, TeamBriefSerializer
 from config_items.models import ConfigurationItem
 from itsm.api.serializers import StrictInputSerializer, UserBriefSerializer
 from itsm.models import Attachment, Customer, Team
 
-from ..choices import Channel, Impact, Priority, Urgency
+from ..choices import Channel
 from ..models import Category, Incident, PriorityRule
 
 User = get_user_model()
+# Impact and urgency share one scale: plain integers (one set of choices under two names would
+# be two identical enums in the schema).
+IMPACT_HELP = "1 high, 2 medium, 3 low."
+URGENCY_HELP = "1 high, 2 medium, 3 low."
+
+
+def _level(**kwargs):
+    return serializers.IntegerField(min_value=1, max_value=3, required=False, **kwargs)
 
 
 # --- output -------------------------------------------------------------------------------------
-
-class TeamBriefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Team
-        fields = ["id", "name"]
-
-
-class CustomerBriefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Customer
-        fields = ["id", "code", "name"]
-
-
-class ServiceBriefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = ConfigurationItem
-        fields = ["id", "number", "name"]
-
 
 class CategoryBriefSerializer(serializers.ModelSerializer):
     class Meta:
@@ -51,7 +42,7 @@ class IncidentBriefSerializer(serializers.ModelSerializer):
 class IncidentSerializer(serializers.ModelSerializer):
     caller = UserBriefSerializer(read_only=True)
     customer = CustomerBriefSerializer(read_only=True)
-    service = ServiceBriefSerializer(read_only=True)
+    service = CIBriefSerializer(read_only=True)
     category = CategoryBriefSerializer(read_only=True)
     subcategory = CategoryBriefSerializer(read_only=True)
     assignment_group = TeamBriefSerializer(read_only=True)
@@ -60,6 +51,8 @@ class IncidentSerializer(serializers.ModelSerializer):
     priority_label = serializers.CharField(source="get_priority_display", read_only=True)
     impact_label = serializers.CharField(source="get_impact_display", read_only=True)
     urgency_label = serializers.CharField(source="get_urgency_display", read_only=True)
+    impact = serializers.IntegerField(read_only=True, help_text=IMPACT_HELP)
+    urgency = serializers.IntegerField(read_only=True, help_text=URGENCY_HELP)
     cis = serializers.SerializerMethodField(help_text="Ids of the affected CIs.")
     parent = serializers.PrimaryKeyRelatedField(read_only=True)
 
@@ -156,8 +149,8 @@ class IncidentInputSerializer(StrictInputSerializer):
                                              help_text="Ids of the affected CIs.")
     category = _related(Category.objects.all())
     subcategory = _related(Category.objects.all())
-    impact = serializers.ChoiceField(choices=Impact.choices, required=False)
-    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
+    impact = _level(help_text=IMPACT_HELP)
+    urgency = _level(help_text=URGENCY_HELP)
     channel = serializers.ChoiceField(choices=Channel.choices, required=False)
     parent = _related(Incident.objects.all(), help_text="The parent incident's id.")
     assignment_group = _related(Team.objects.all())
@@ -199,8 +192,8 @@ class AlertInputSerializer(StrictInputSerializer):
     description = serializers.CharField(required=False, allow_blank=True)
     service = _related(ConfigurationItem.objects.all())
     cis = serializers.PrimaryKeyRelatedField(queryset=ConfigurationItem.objects.all(), many=True, required=False)
-    impact = serializers.ChoiceField(choices=Impact.choices, required=False)
-    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
+    impact = _level(help_text=IMPACT_HELP)
+    urgency = _level(help_text=URGENCY_HELP)
     assignment_group = _related(Team.objects.all())
     category = _related(Category.objects.all())
     customer = _related(Customer.objects.all())
@@ -216,9 +209,9 @@ class CategoryInputSerializer(StrictInputSerializer):
 
 
 class PriorityRuleInputSerializer(StrictInputSerializer):
-    impact = serializers.ChoiceField(choices=Impact.choices)
-    urgency = serializers.ChoiceField(choices=Urgency.choices)
-    priority = serializers.ChoiceField(choices=Priority.choices)
+    impact = serializers.IntegerField(min_value=1, max_value=3, help_text=IMPACT_HELP)
+    urgency = serializers.IntegerField(min_value=1, max_value=3, help_text=URGENCY_HELP)
+    priority = serializers.IntegerField(min_value=1, max_value=5, help_text="1 (critical) to 5 (planning).")
 
 
 class ImportQuerySerializer(StrictInputSerializer):
