@@ -152,7 +152,8 @@ class _Lookups:
         for row in rows:
             ci_numbers |= set(_split(row.get("cis")))
         user_model = get_user_model()
-        self.users = {u.username: u for u in user_model.objects.filter(username__in=named("caller") | named("assignee"))}
+        usernames = named("caller") | named("assignee")
+        self.users = {u.username: u for u in user_model.objects.filter(username__in=usernames)}
         self.teams = {t.name: t for t in Team.objects.filter(name__in=named("assignment_group"))}
         self.customers = {c.code: c for c in Customer.objects.filter(code__in=named("customer"))}
         self.cis = {ci.number: ci for ci in ConfigurationItem.objects.filter(number__in=ci_numbers)

@@ -10,7 +10,7 @@ from itsm.api.serializers import StrictInputSerializer, UserBriefSerializer
 from itsm.models import Attachment, Customer, Team
 
 from ..choices import Channel
-from ..models import Category, Incident, PriorityRule
+from ..models import Category, Incident
 
 User = get_user_model()
 # Impact and urgency share one scale: plain integers (one set of choices under two names would
@@ -181,7 +181,8 @@ class CommunicationInputSerializer(StrictInputSerializer):
 
 
 class AttachmentInputSerializer(StrictInputSerializer):
-    file = serializers.FileField(help_text="Size and type limits: ATTACHMENT_MAX_BYTES, ATTACHMENT_ALLOWED_EXTENSIONS.")
+    file = serializers.FileField(
+        help_text="Size and type limits: ATTACHMENT_MAX_BYTES, ATTACHMENT_ALLOWED_EXTENSIONS.")
 
 
 class AlertInputSerializer(StrictInputSerializer):

@@ -4,7 +4,9 @@ attachments, children, categories and the priority matrix."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
 from incidents import services
 from incidents.models import Category, Incident, PriorityRule
@@ -147,9 +149,6 @@ def test_the_list_takes_as_many_queries_for_one_incident_as_for_thirty(agent_api
     team = make_team_with(agent)
     service = make_service()
     make_incident(agent, assignment_group=team, assignee=agent, service=service, cis=[make_ci()])
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(connection) as one:
         assert len(agent_api.get(f"{BASE}/").json()["results"]) == 1
     for _ in range(29):

@@ -32,7 +32,10 @@ class Command(BaseCommand):
         path = Path(file)
         try:
             with path.open(encoding="utf-8-sig", newline="") as stream:
-                rows, lines = rows_from_json(stream.read()) if path.suffix.lower() == ".json" else rows_from_csv(stream)
+                if path.suffix.lower() == ".json":
+                    rows, lines = rows_from_json(stream.read())
+                else:
+                    rows, lines = rows_from_csv(stream)
             result = import_incidents(actor=actor, rows=rows, lines=lines, dry_run=dry_run, source=path.name)
         except OSError as exc:
             raise CommandError(f"{file}: {exc.strerror}") from None
