@@ -8,6 +8,7 @@ administrators work incidents. Requesters have the portal and get 403 here.
 import copy
 from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -22,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import View
 
 from config_items import selectors as cmdb_selectors
+from itsm.attachments import attachment_response
 from itsm.choices import JournalKind
 from itsm.exceptions import GuardFailed, TransitionNotAllowed
 from itsm.exports import Column
@@ -149,9 +151,8 @@ class IncidentListView(IncidentMixin, FilteredListView):
         form.fields["category"].queryset = form.fields["category"].queryset.order_by("name")
         services_ = cmdb_selectors.ci_list(self.request.user).services().order_by("name").values_list(
             "pk", "number", "name")
-        from django import forms
-
         form.fields["service"].label = _("Service")
+        form._bound_fields_cache.pop("service", None)  # validation bound it with the API's label
         form.fields["service"].widget = forms.Select(
             choices=[("", _("Any"))] + [(pk, f"{number} {name}") for pk, number, name in services_],
             attrs={"class": "form-select", "data-tom-select": "single"},
@@ -325,6 +326,8 @@ def history_rows(incident, limit=HISTORY_ROWS):
                     change[side] = names[field.related_model].get(value, value)
                 elif field is not None and field.choices and value not in (None, ""):
                     change[side] = dict(field.flatchoices).get(value, value)
+                elif isinstance(value, bool):
+                    change[side] = _("Yes") if value else _("No")
     return rows
 
 
@@ -544,8 +547,6 @@ class AttachmentDownloadView(RoleRequiredMixin, View):
     read_roles = (*STAFF_ROLES, *CALLERS)
 
     def get(self, request, pk):
-        from itsm.attachments import attachment_response
-
         attachment = get_object_or_404(Attachment, pk=pk,
                                        content_type=ContentType.objects.get_for_model(Incident))
         selectors.incident_get_for_user(request.user, attachment.object_id)

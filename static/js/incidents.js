@@ -23,7 +23,7 @@
     }
     output.textContent = labels[priority - 1] || "P" + priority;
     output.dataset.priority = priority;
-    output.classList.add("bg-" + PRIORITY_COLOURS[priority]);
+    output.classList.add("bg-" + PRIORITY_COLOURS[priority] + "-lt");
   }
 
   // Dependent selects: options carry data-parent (subcategory → category) or data-teams
@@ -99,7 +99,9 @@
     var form = event.target.closest && event.target.closest("form[data-submit-shortcut]");
     if (!form) return;
     event.preventDefault();
-    form.requestSubmit();
+    // The form's own submit button, so that its name and value (e.g. transition=resolve) are sent.
+    var button = form.querySelector("button[type=submit], button:not([type])");
+    form.requestSubmit(button || undefined);
   });
 
   function init(root) {
@@ -108,8 +110,9 @@
     updateAssignees(document);
     updateBulk();
     // A panel opened with errors (the server says which) gets the keyboard focus.
-    var opened = document.querySelector("#action-panels .collapse.show [aria-invalid=true], #action-panels .collapse.show textarea, #action-panels .collapse.show select");
-    if (opened && root === document.body) opened.focus();
+    var panel = document.querySelector("#action-panels .collapse.show");
+    var field = panel && (panel.querySelector("[aria-invalid=true]") || panel.querySelector("select, textarea"));
+    if (field && root === document.body) field.focus();
   }
 
   htmx.onLoad(init);
