@@ -260,6 +260,19 @@ def test_a_requester_confirms_their_resolved_incident_but_cannot_start_it(api, a
     assert confirm.status_code == 200 and confirm.json()["state"] == "closed"
 
 
+def test_a_requester_reopens_their_resolved_incident(api, agent, requester):
+    incident = make_incident(agent, caller=requester)
+    resolve(agent, incident)
+    api.force_authenticate(requester)
+
+    response = api.post(f"{BASE}/{incident.pk}/transition/", {"transition": "reopen", "reason": "Still broken"},
+                        format="json")
+
+    assert response.status_code == 200, response.json()
+    assert (response.json()["state"], response.json()["reopen_count"], response.json()["resolved_at"]) == (
+        "in_progress", 1, None)
+
+
 def test_comments_and_work_notes_on_the_journal(api, agent, requester):
     incident = make_incident(agent, caller=requester)
     api.force_authenticate(agent)

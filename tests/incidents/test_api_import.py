@@ -134,6 +134,17 @@ def test_a_csv_upload_is_imported_and_lines_count_from_the_header(admin_api, old
     assert incident.history.get().history_change_reason == "imported by admin from API upload old-tool.csv"
 
 
+def test_a_json_file_upload_is_imported_like_a_json_body(admin_api, old_world):
+    upload = SimpleUploadedFile("old-tool.json", json.dumps([closed_row(old_world)]).encode())
+
+    response = admin_api.post(URL, {"file": upload, "dry_run": "false"}, format="multipart")
+
+    assert response.status_code == 201, response.json()
+    incident = Incident.objects.get(external_id="OLD-1001")
+    assert response.json()["created"] == [{"line": 1, "external_id": "OLD-1001", "number": incident.number}]
+    assert incident.state == "closed"
+
+
 def test_a_wrong_header_is_refused_as_line_1(admin_api):
     upload = SimpleUploadedFile("old.csv", b"id,title\n1,x\n")
 
