@@ -94,7 +94,11 @@ class PeriodForm(StyledForm):
 
 
 def period_from(query) -> tuple[PeriodForm, Period]:
-    """The requested period, or the default one when the input is missing or wrong."""
+    """The requested period, or the default one when the input is missing or wrong. The form
+    shows the period used (the default's days where none were given)."""
+    default = default_period()
+    query = {"start": query.get("start") or default.start.isoformat(),
+             "end": query.get("end") or default.end.isoformat()}
     form = PeriodForm(query)
     period = form.cleaned_data["period"] if form.is_valid() else default_period()
     return form, period

@@ -97,6 +97,11 @@ class PortalIncidentMixin(PortalMixin):
 
 # --- forms --------------------------------------------------------------------------------------
 
+class ServiceChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name  # requesters know services by name, not by CMDB number
+
+
 class ReportForm(StyledForm):
     short_description = forms.CharField(
         label=gettext_lazy("What is wrong?"), max_length=200,
@@ -106,7 +111,7 @@ class ReportForm(StyledForm):
         label=gettext_lazy("Details"), required=False, widget=forms.Textarea(attrs={"rows": 5}),
         help_text=gettext_lazy("What did you try, since when, error messages you saw."),
     )
-    service = forms.ModelChoiceField(
+    service = ServiceChoiceField(
         label=gettext_lazy("Service"), queryset=ConfigurationItem.objects.none(), required=False,
         empty_label=gettext_lazy("I don't know"),
     )

@@ -7,7 +7,6 @@ the same functions the API serves.
 from operator import itemgetter
 
 from django.urls import path
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
@@ -67,7 +66,7 @@ class IncidentReportsView(RoleRequiredMixin, TemplateView):
         }
         query = self.request.GET.copy()
         query.pop("export", None)
-        kwargs.update(form=form, period=period, chart=chart, query=query.urlencode(), now=timezone.now(), **data)
+        kwargs.update(form=form, period=period, chart=chart, query=query.urlencode(), **data)
         return super().get_context_data(**kwargs)
 
 

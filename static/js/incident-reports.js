@@ -10,7 +10,7 @@
     return {
       grid: { left: 36, right: 12, top: 16, bottom: 28 },
       tooltip: { trigger: "axis" },
-      xAxis: { type: "category", data: labels },
+      xAxis: { type: "category", data: labels, axisLabel: { interval: 0, fontSize: 11 } },
       yAxis: { type: "value", minInterval: 1 },
       series: [{
         name: name, type: "bar", data: values.map(function (value, index) {

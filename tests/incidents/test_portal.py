@@ -250,3 +250,41 @@ def test_the_list_takes_a_constant_number_of_queries(signed_in, requester, agent
         response = signed_in.get(reverse("portal_incident_list"))
 
     assert len(response.context["incidents"]) == 5
+
+
+# --- in a real browser ------------------------------------------------------------------------------
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_requester_reports_an_incident_and_confirms_its_resolution_in_the_browser(page, sign_in, make_user):
+    from playwright.sync_api import expect
+
+    requester = make_user(Role.REQUESTER, username="rita")
+    agent = make_user(Role.AGENT, username="andy")
+    make_service(name="Email", catalogue_status="live")
+    sign_in(page, requester)
+
+    # reports a problem from the menu
+    page.get_by_role("navigation", name="Main menu").get_by_role("link", name="My incidents").click()
+    page.get_by_role("link", name="Report a problem").first.click()
+    page.get_by_label("What is wrong?").fill("Outlook does not start")
+    page.get_by_label("Details").fill("Since the update this morning.")
+    page.get_by_label("Service").select_option(label="Email")
+    page.get_by_label("How urgent is it for you?").select_option(label="High: I cannot work")
+    page.get_by_role("button", name="Send").click()
+
+    incident = Incident.objects.get()
+    expect(page.get_by_role("status")).to_contain_text(f"Your incident {incident.number} has been recorded")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Outlook does not start")
+    assert (incident.caller, incident.urgency) == (requester, Urgency.HIGH)
+
+    # the service desk resolves it; the requester confirms
+    resolve(agent, incident, notes="Repaired the Office installation.")
+    page.reload()
+    expect(page.locator("#resolution")).to_contain_text("Repaired the Office installation.")
+    page.get_by_role("button", name="Yes, confirm the resolution").click()
+
+    expect(page.get_by_role("status")).to_contain_text("The incident is closed.")
+    incident.refresh_from_db()
+    assert incident.state == IncidentState.CLOSED
+    expect(page.locator("#timeline")).to_contain_text("Resolution confirmed by the caller")

@@ -242,3 +242,24 @@ def test_api_refuses_requesters(api, make_user):
     api.force_authenticate(make_user(Role.REQUESTER))
 
     assert api.get(reverse("api:incidents:report-backlog")).status_code == 403
+
+
+# --- in a real browser ------------------------------------------------------------------------------
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_report_page_draws_its_charts_under_the_content_security_policy(page, sign_in, make_user):
+    from playwright.sync_api import expect
+
+    agent = make_user(Role.AGENT, username="andy")
+    make_incident(agent, **P1)
+    make_incident(agent, **P3)
+    resolve(agent, make_incident(agent, **P3))
+    sign_in(page, agent)
+
+    page.goto(reverse("incident_reports"))
+
+    # ECharts drew bars for the backlog and a line for the time to resolve (SVG renderer)
+    for chart in ("priority", "age", "resolution"):
+        expect(page.locator(f"[data-report-chart={chart}] svg")).to_have_count(1)
+    expect(page.locator("#backlog-priority tbody tr").first).to_contain_text("P1 - Critical")
