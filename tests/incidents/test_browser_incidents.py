@@ -1,0 +1,146 @@
+"""Incidents in real headless Chromium: the agent's lifecycle, the portal round trip, the auditor."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from incidents import services
+from incidents.choices import IncidentState
+from incidents.models import Incident
+from itsm.choices import Role
+from tests.factories import TeamFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def _switch_user(page, sign_in, user):
+    page.context.clear_cookies()
+    sign_in(page, user)
+
+
+def test_an_agent_logs_takes_starts_and_resolves_an_incident(page, sign_in, make_user):
+    agent = make_user(Role.AGENT, username="agent")
+    TeamFactory(name="Service Desk", members=[agent])
+    sign_in(page, agent)
+
+    page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Incidents", exact=True).click()
+    page.locator("#incident-create-link").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Log an incident")
+    page.get_by_label("Short description").fill("VPN drops every five minutes")
+    page.get_by_label("Contact name").fill("Maria Schmidt")
+    page.get_by_label("Impact").select_option(label="2 - Medium")
+    page.get_by_label("Urgency").select_option(label="1 - High")
+    # The priority preview follows the matrix as impact and urgency change.
+    expect(page.locator("#priority-preview")).to_contain_text("P2")
+    page.locator("#incident-submit").click()
+
+    expect(page.locator("#incident-title")).to_have_text("VPN drops every five minutes")
+    expect(page.locator("#incident-state")).to_have_attribute("data-state", "new")
+    incident = Incident.objects.get()
+    assert (incident.priority, incident.contact_name, incident.created_by) == (2, "Maria Schmidt", agent)
+
+    page.locator("#assign-to-me").click()
+    expect(page.locator("#incident-assignee")).to_contain_text(str(agent))
+    expect(page.locator("#incident-group")).to_contain_text("Service Desk")
+
+    page.get_by_role("button", name="Start work").click()
+    expect(page.locator("#incident-state")).to_have_attribute("data-state", "in_progress")
+
+    page.locator("[data-open-transition=resolve]").click()
+    panel = page.locator("#panel-transition-resolve")
+    expect(panel).to_be_visible()
+    panel.get_by_label("Resolution code").select_option(label="Solved (workaround)")
+    panel.get_by_label("Resolution notes").fill("Pinned the VPN client to the old gateway.")
+    panel.get_by_role("button", name="Resolve").click()
+
+    expect(page.locator("#incident-state")).to_have_attribute("data-state", "resolved")
+    expect(page.locator("#incident-resolution")).to_contain_text("Pinned the VPN client")
+    incident.refresh_from_db()
+    assert (incident.state, incident.assignee, incident.resolution_code) == (
+        IncidentState.RESOLVED, agent, "solved_workaround")
+    assert incident.first_response_at is not None and incident.resolved_at is not None
+    kinds = list(page.locator("#timeline [data-kind]").evaluate_all("items => items.map(i => i.dataset.kind)"))
+    assert "state_change" in kinds and "assignment" in kinds
+
+
+def test_a_requester_reports_in_the_portal_an_agent_resolves_and_the_requester_confirms(page, sign_in, make_user):
+    requester = make_user(Role.REQUESTER, username="requester")
+    agent = make_user(Role.AGENT, username="agent")
+    TeamFactory(name="Service Desk", members=[agent])
+
+    # The requester reports a problem.
+    sign_in(page, requester)
+    page.goto("/portal/incidents/new/")
+    page.get_by_label("What is wrong?").fill("The printer prints blank pages")
+    page.get_by_label("Details").fill("Since this morning, on the first floor.")
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("The printer prints blank pages")
+    incident = Incident.objects.get()
+    assert (incident.caller, incident.channel, incident.state) == (requester, "portal", IncidentState.NEW)
+
+    # The service desk takes and resolves it.
+    _switch_user(page, sign_in, agent)
+    page.goto(f"/incidents/{incident.pk}/")
+    page.locator("#assign-to-me").click()
+    expect(page.locator("#incident-assignee")).to_contain_text(str(agent))
+    page.locator("[data-open-transition=resolve]").click()
+    panel = page.locator("#panel-transition-resolve")
+    panel.get_by_label("Resolution code").select_option(label="Solved (permanently)")
+    panel.get_by_label("Resolution notes").fill("Replaced the toner cartridge.")
+    panel.get_by_role("button", name="Resolve").click()
+    expect(page.locator("#incident-state")).to_have_attribute("data-state", "resolved")
+
+    # The requester sees the resolution and confirms it.
+    _switch_user(page, sign_in, requester)
+    page.goto("/portal/incidents/")
+    expect(page.get_by_role("status")).to_contain_text("resolved")
+    page.get_by_role("link", name="Show them").click()
+    page.get_by_role("link", name="The printer prints blank pages").click()
+    resolution = page.locator("#resolution")
+    expect(resolution).to_contain_text("Is your problem solved?")
+    expect(resolution).to_contain_text("Replaced the toner cartridge.")
+    resolution.get_by_role("button", name="Yes, confirm the resolution").click()
+
+    expect(page.locator("#resolution")).to_have_count(0)
+    incident.refresh_from_db()
+    assert incident.state == IncidentState.CLOSED and incident.closed_at is not None
+    assert incident.history.first().history_user == requester
+
+
+def test_an_auditor_reads_the_queue_and_the_incident_without_actions_and_a_forged_post_is_refused(
+        page, sign_in, make_user):
+    agent = make_user(Role.AGENT, username="agent")
+    auditor = make_user(Role.AUDITOR, username="auditor")
+    team = TeamFactory(name="Service Desk", members=[agent])
+    incident = services.incident_create(actor=agent, data={
+        "short_description": "Mail is down", "contact_name": "Jonas Weber", "assignment_group": team,
+        "impact": 2, "urgency": 2})
+    sign_in(page, auditor)
+
+    page.goto("/incidents/?queue=open")
+    expect(page.locator("#list-results tbody")).to_contain_text("Mail is down")
+    expect(page.locator("#incident-create-link")).to_have_count(0)
+    expect(page.locator("#bulk-form")).to_have_count(0)
+    page.get_by_role("link", name=incident.number).first.click()
+
+    expect(page.locator("#incident-title")).to_have_text("Mail is down")
+    expect(page.locator("#timeline")).to_be_visible()
+    expect(page.locator("#incident-actions")).to_have_count(0)
+    expect(page.locator("#assign-to-me")).to_have_count(0)
+    expect(page.locator("#comment-form")).to_have_count(0)
+    expect(page.get_by_role("button", name=re.compile("Start work|Resolve|Cancel"))).to_have_count(0)
+
+    token = page.locator("input[name=csrfmiddlewaretoken]").first.input_value()
+    headers = {"Referer": page.url}
+    resolve = page.request.post(f"/incidents/{incident.pk}/transition/", headers=headers, form={
+        "csrfmiddlewaretoken": token, "transition": "resolve", "resolution_code": "no_fault",
+        "resolution_notes": "Forged.", "version": str(incident.version)})
+    take = page.request.post(f"/incidents/{incident.pk}/assign-to-me/", headers=headers, form={
+        "csrfmiddlewaretoken": token, "version": str(incident.version)})
+    comment = page.request.post(f"/incidents/{incident.pk}/comment/", headers=headers, form={
+        "csrfmiddlewaretoken": token, "body": "Forged."})
+
+    assert (resolve.status, take.status, comment.status) == (403, 403, 403)
+    incident.refresh_from_db()
+    assert (incident.state, incident.assignee, incident.version) == (IncidentState.NEW, None, 1)
