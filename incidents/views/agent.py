@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import JsonResponse
+from django.http import JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.functional import cached_property
@@ -225,13 +225,19 @@ class SavedFilterCreateView(IncidentMixin, View):
         else:
             try:
                 saved = services.saved_filter_create(actor=request.user, name=form.cleaned_data["name"],
-                                                     query=form.cleaned_data["query"])
+                                                     query=clean_query(form.cleaned_data["query"]))
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
             else:
                 messages.success(request, _("Filter “%(name)s” saved.") % {"name": saved.name})
                 query = saved.query
         return redirect(reverse("incident_list") + (f"?{query.lstrip('?')}" if query else ""))
+
+
+def clean_query(query: str) -> str:
+    """The query worth saving: without empty filters, the page number or an export."""
+    pairs = [(key, value) for key, values in QueryDict(query.lstrip("?")).lists() for value in values if value]
+    return urlencode([(key, value) for key, value in pairs if key not in ("page", "export")])
 
 
 class SavedFilterDeleteView(IncidentMixin, View):

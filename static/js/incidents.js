@@ -93,6 +93,18 @@
     }
   });
 
+  // The queue's filters change the address (htmx pushes it): saving a filter saves what is shown,
+  // and a bulk action comes back to it.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var query = window.location.search.replace(/^\?/, "");
+    if (form.id === "saved-filter-form") {
+      form.querySelector("input[name=query]").value = query;
+    } else if (form.id === "bulk-form") {
+      form.querySelector("input[name=next]").value = window.location.pathname + window.location.search;
+    }
+  }, true);
+
   // Ctrl+Enter (Cmd+Enter on a Mac) submits the form being typed in.
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;

@@ -214,7 +214,7 @@ def test_a_saved_filter_round_trip(client, agent, team_lead):
     client.force_login(agent)
 
     response = client.post(reverse("incident_saved_filter_create"),
-                           {"name": "P1 open", "query": "queue=open&priority=1"})
+                           {"name": "P1 open", "query": "queue=open&priority=1&assignee=&page=3"})
     saved = SavedFilter.objects.get()
     listed = client.get(reverse("incident_list")).content.decode()
     client.force_login(team_lead)
