@@ -165,11 +165,14 @@ class IncidentListView(IncidentMixin, FilteredListView):
         query = self.filter_data.copy()
         for key in ("page", "export"):
             query.pop(key, None)
-        tabs = []
+        htmx = getattr(self.request, "htmx", None)
+        partial = bool(htmx and not htmx.history_restore_request)  # htmx swaps the rows only: no tabs
+        tabs, base = [], selectors.incident_list(user).order_by()
         for value, label in QUEUE_TABS:
             if value in ("mine", "unassigned") and not can_write:
                 continue
-            tabs.append({"value": value, "label": label, "active": value == queue,
+            count = selectors.queue(base, value, user).count() if value and not partial else None
+            tabs.append({"value": value, "label": label, "active": value == queue, "count": count,
                          "url": "?" + urlencode({"queue": value})})
         kwargs.update(
             queue_tabs=tabs, queue=queue, query_string=query.urlencode(),
