@@ -13,6 +13,7 @@ from .views import account, auth, customers, health, home, teams
 api_v1 = [
     path("", include(("itsm.api.urls", "itsm"), namespace="itsm")),
     path("cmdb/", include(("config_items.api.urls", "config_items"), namespace="config_items")),
+    path("slas/", include(("slas.api.urls", "slas"), namespace="slas")),
     path("incidents/", include(("incidents.api.urls", "incidents"), namespace="incidents")),
 ]
 

@@ -110,7 +110,7 @@ def calendar_day_delete(*, actor, day: CalendarDay) -> None:
 
 def calendar_publish(*, calendar: Calendar, actor, summary: str = "") -> CalendarVersion:
     """Snapshot the calendar's working time as a new version, unless it equals the latest."""
-    definition = expand(calendar, calendar.days.all())
+    definition = expand(calendar, CalendarDay.objects.filter(calendar=calendar))  # not a stale prefetch
     latest = calendar.versions.order_by("-number").first()
     if latest is not None and latest.definition == definition:
         return latest

@@ -10,6 +10,8 @@ class RolePermission(permissions.BasePermission):
     """A view declares `read_roles` (safe methods) and `write_roles` (everything else).
 
     Defaults: staff read, nobody writes. Auditors and read-only tokens never write.
+    `query_actions` names POST actions that only compute an answer from their input (no
+    write): they are permitted like reads.
     """
 
     message = "You do not have permission to perform this action."
@@ -18,7 +20,8 @@ class RolePermission(permissions.BasePermission):
         user = request.user
         if not (user and user.is_authenticated):
             return False
-        if request.method in permissions.SAFE_METHODS:
+        if request.method in permissions.SAFE_METHODS or getattr(view, "action", None) in getattr(
+                view, "query_actions", ()):
             return user.has_role(*getattr(view, "read_roles", STAFF_ROLES))
         if isinstance(request.auth, ApiToken) and request.auth.read_only:
             self.message = "This token is read-only."

@@ -22,3 +22,4 @@ class Entry:
     write: frozenset
     target: str | None = None  # the object whose pk fills the URL
     browser: bool = False
+    patch: bool = True  # also send PATCH (detail endpoints); False for POST-only actions

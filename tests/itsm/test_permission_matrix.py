@@ -18,6 +18,7 @@ from tests.factories import CustomerFactory, TeamFactory, UserFactory
 from tests.incidents.matrix_entry import Entry
 from tests.incidents import matrix_agent, matrix_api, matrix_portal
 from tests.incidents.factories import make_incident
+from tests.slas import matrix_api as sla_matrix_api
 from tests.kernel_app.factories import make_ticket
 
 ROLES = ("anonymous", "requester", "agent", "team_lead", "auditor", "administrator", "read_only_token")
@@ -127,8 +128,8 @@ MATRIX = {
     "relationship_type_create": Entry(read=ADMINS, write=ADMINS, browser=True),
     "relationship_type_update": Entry(read=ADMINS, write=ADMINS, target="relationship_type", browser=True),
 }
-# Incident URLs: each slice keeps its entries (and any extra targets) in tests/incidents/matrix_*.py.
-INCIDENT_MATRICES = (matrix_api, matrix_agent, matrix_portal)
+# Incident and SLA URLs: each slice keeps its entries (and any extra targets) in tests/incidents/matrix_*.py.
+INCIDENT_MATRICES = (matrix_api, matrix_agent, matrix_portal, sla_matrix_api)
 for _module in INCIDENT_MATRICES:
     MATRIX.update(_module.ENTRIES)
 
@@ -249,7 +250,7 @@ def test_role_access(name, role, people, targets):
     url = url_of(name, entry, targets, own_token)
 
     requests = [("GET", entry.read), ("POST", entry.write)]
-    if entry.target and not entry.browser:
+    if entry.target and not entry.browser and entry.patch:
         requests.append(("PATCH", entry.write))
     for method, allowed in requests:
         response = getattr(client, method.lower())(url, {}, format="json") if method != "GET" else client.get(url)

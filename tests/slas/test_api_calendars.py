@@ -1,0 +1,74 @@
+"""The calendar API: administrators edit calendars (each change a new version); every staff
+caller, read-only tokens included, asks the business-time questions."""
+
+import pytest
+
+from slas.models import Calendar
+
+pytestmark = pytest.mark.django_db
+
+OFFICE = {"mon": [["09:00", "12:00"], ["13:30", "18:00"]], "tue": [["09:00", "18:00"]], "wed": [["09:00", "18:00"]],
+          "thu": [["09:00", "18:00"]], "fri": [["09:00", "18:00"]], "sat": [], "sun": []}
+
+
+@pytest.fixture
+def china(api, admin_user):
+    api.force_authenticate(admin_user)
+    response = api.post("/api/v1/slas/calendars/", {"name": "China office", "time_zone": "Asia/Shanghai",
+                                                    "weekly_hours": OFFICE, "country": "CN"}, format="json")
+    assert response.status_code == 201, response.json()
+    api.force_authenticate(None)
+    return Calendar.objects.get(name="China office")
+
+
+def test_business_time_questions_answer_with_holidays_and_make_up_days(china, token_client, agent):
+    client = token_client(agent, read_only=True)
+
+    # Tuesday 30 September 2025 17:00 + 2 h: the National Day week is skipped.
+    added = client.post(f"/api/v1/slas/calendars/{china.pk}/add/",
+                        {"start": "2025-09-30T17:00:00+08:00", "duration": "02:00:00"}, format="json")
+    # Friday 26 September 18:00 to Monday 29 September 09:00: the make-up Sunday 28th counts,
+    # with the hours of a Monday (7.5 h).
+    between = client.post(f"/api/v1/slas/calendars/{china.pk}/between/",
+                          {"start": "2025-09-26T18:00:00+08:00", "end": "2025-09-29T09:00:00+08:00"}, format="json")
+
+    assert added.status_code == 200, added.json()
+    assert added.json()["due"] == "2025-10-09T02:00:00Z"  # Thursday 9 October 10:00 in Shanghai
+    assert between.json()["business_seconds"] == 7.5 * 3600
+    assert between.json()["calendar_version"] == 1
+
+
+def test_bad_questions_get_clear_errors(china, api, agent):
+    api.force_authenticate(agent)
+
+    naive = api.post(f"/api/v1/slas/calendars/{china.pk}/add/", {"start": "2025-09-30T17:00:00",
+                                                                 "duration": "-01:00:00"}, format="json")
+    backwards = api.post(f"/api/v1/slas/calendars/{china.pk}/between/",
+                         {"start": "2025-09-30T17:00:00Z", "end": "2025-09-29T17:00:00Z"}, format="json")
+
+    assert naive.status_code == 400
+    assert backwards.status_code == 400 and "end" in backwards.json()["error"]["fields"]
+
+
+def test_only_administrators_change_calendars_and_each_change_is_a_version(china, api, agent, admin_user):
+    api.force_authenticate(agent)
+    assert api.post("/api/v1/slas/calendars/", {"name": "x", "weekly_hours": OFFICE}, format="json").status_code == 403
+
+    api.force_authenticate(admin_user)
+    day = api.post(f"/api/v1/slas/calendars/{china.pk}/days/",
+                   {"date": "2025-12-24", "kind": "closed", "name": "Company party"}, format="json")
+    versions = api.get(f"/api/v1/slas/calendars/{china.pk}/versions/").json()["results"]
+
+    assert day.status_code == 201
+    assert [v["number"] for v in versions] == [2, 1]
+    assert versions[0]["definition"]["closed"]["2025-12-24"] == "Company party"
+
+
+def test_invalid_hours_are_refused(api, admin_user):
+    api.force_authenticate(admin_user)
+
+    response = api.post("/api/v1/slas/calendars/", {"name": "Bad", "weekly_hours": {"mon": [["18:00", "09:00"]]}},
+                        format="json")
+
+    assert response.status_code == 400 and "weekly_hours" in response.json()["error"]["fields"]
+    assert not Calendar.objects.filter(name="Bad").exists()
