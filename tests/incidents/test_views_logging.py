@@ -250,3 +250,18 @@ def test_a_closed_incident_cannot_be_edited(client, agent, caller):
 
     assert response.status_code == 302
     assert Incident.objects.get().state == IncidentState.CANCELLED
+
+
+def test_the_edit_form_shows_the_parent_by_number_and_only_the_chosen_cis(client, agent, caller):
+    parent = make_incident(agent, caller=caller, short_description="Outage")
+    chosen, other = make_ci(name="chosen-ci"), make_ci(name="other-ci")
+    incident = make_incident(agent, caller=caller, parent=parent, cis=[chosen])
+    client.force_login(agent)
+
+    content = client.get(reverse("incident_update", args=[incident.pk])).content.decode()
+
+    assert f'name="parent" value="{parent.number}"' in content
+    assert f'<option value="{chosen.pk}" selected>' in content
+    cis_select = re.search(r'<select name="cis".*?</select>', content, re.S).group(0)
+    assert f'value="{other.pk}"' not in cis_select  # the rest comes from the search URL
+    assert f'name="version" value="{incident.version}"' in content
