@@ -20,19 +20,16 @@ Definitions (also in docs/incidents.md, "Reports"):
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from itertools import groupby
-from operator import itemgetter
 
 from django import forms
 from django.db.models import Count, Q
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from itsm.forms import StyledForm
 
-from .choices import OPEN_STATES, Priority
+from .choices import OPEN_STATES, IncidentState, Priority
 from .models import Incident
 
 DEFAULT_MONTHS = 6
@@ -138,7 +135,10 @@ def backlog_by_age(now: datetime | None = None) -> list[dict]:
 
 
 def _resolved_in(period: Period):
-    return Incident.objects.filter(resolved_at__gte=period.start_instant, resolved_at__lt=period.end_instant)
+    # Only resolved and closed incidents have a resolution instant (reopening clears it); naming
+    # the states lets the database use the (state, resolved_at) index.
+    return Incident.objects.filter(state__in=(IncidentState.RESOLVED, IncidentState.CLOSED),
+                                   resolved_at__gte=period.start_instant, resolved_at__lt=period.end_instant)
 
 
 def percentile(sorted_values: list[float], share: float) -> float:
@@ -147,19 +147,43 @@ def percentile(sorted_values: list[float], share: float) -> float:
     return sorted_values[rank - 1]
 
 
+def month_starts(period: Period) -> list[tuple[str, datetime]]:
+    """("YYYY-MM", first instant) of every month the period touches, then of the month after
+    it (the end sentinel), in the current time zone."""
+    starts, year, month = [], period.start.year, period.start.month
+    while True:
+        starts.append((f"{year:04d}-{month:02d}", timezone.make_aware(datetime(year, month, 1))))
+        if (year, month) > (period.end.year, period.end.month):
+            return starts
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
 def resolution_times(period: Period) -> list[dict]:
-    """Per month of resolution and priority: count, mean and p90 hours to resolve."""
-    stream = (_resolved_in(period).annotate(month=TruncMonth("resolved_at"))
-              .order_by("month", "priority").values_list("month", "priority", "opened_at", "resolved_at")
+    """Per month of resolution and priority: count, mean and p90 hours to resolve.
+
+    The resolved incidents stream in order of resolution (the state/resolved index); each month's
+    durations are summarised when the stream passes into the next month and then dropped.
+    """
+    stream = (_resolved_in(period).order_by("resolved_at", "pk").values_list("priority", "opened_at", "resolved_at")
               .iterator(chunk_size=STREAM_CHUNK))
+    starts = month_starts(period)
+    rows, index, month_hours = [], 0, {}
+    for priority, opened, resolved in stream:
+        while resolved >= starts[index + 1][1]:
+            rows += _summarise(starts[index][0], month_hours)
+            index, month_hours = index + 1, {}
+        month_hours.setdefault(priority, []).append((resolved - opened).total_seconds() / 3600)
+    rows += _summarise(starts[index][0], month_hours)
+    return rows
+
+
+def _summarise(month: str, hours_by_priority: dict[int, list[float]]) -> list[dict]:
     rows = []
-    for (month, priority), group in groupby(stream, key=itemgetter(0, 1)):
-        hours = sorted((resolved - opened).total_seconds() / 3600 for _m, _p, opened, resolved in group)
-        month_date = month.date() if isinstance(month, datetime) else month
+    for priority, hours in sorted(hours_by_priority.items()):
+        hours.sort()
         rows.append({
-            "month": month_date.strftime("%Y-%m"), "priority": priority, "label": Priority(priority).short,
-            "count": len(hours), "mean_hours": round(sum(hours) / len(hours), 2),
-            "p90_hours": round(percentile(hours, 0.9), 2),
+            "month": month, "priority": priority, "label": Priority(priority).short, "count": len(hours),
+            "mean_hours": round(sum(hours) / len(hours), 2), "p90_hours": round(percentile(hours, 0.9), 2),
         })
     return rows
 

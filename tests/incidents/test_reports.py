@@ -107,6 +107,26 @@ def test_rates_of_an_empty_period_are_unknown_not_zero(db):
                                      "reassignment_rate": None, "reopen_rate": None}
 
 
+def test_months_of_a_period_end_with_the_month_after_it():
+    period = reports.Period(date(2025, 11, 15), date(2026, 1, 3))
+
+    assert [label for label, _start in reports.month_starts(period)] == ["2025-11", "2025-12", "2026-01", "2026-02"]
+    assert reports.month_starts(period)[1][1] == datetime(2025, 12, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "America/New_York"])
+def test_months_follow_the_time_zone_of_the_reader(agent, zone):
+    # resolved 2026-01-31 20:00 UTC: still January in New York, February in Shanghai
+    incident = make_incident(agent)
+    resolve(agent, incident)
+    set_instants(incident, opened_at=at(31, 10), resolved_at=at(31, 20))
+
+    with timezone.override(zone):
+        months = [row["month"] for row in reports.resolution_times(PERIOD)]
+
+    assert months == (["2026-02"] if zone == "Asia/Shanghai" else ["2026-01"])
+
+
 def test_p90_is_the_nearest_rank():
     assert reports.percentile([float(n) for n in range(1, 11)], 0.9) == 9.0
     assert reports.percentile([5.0], 0.9) == 5.0
