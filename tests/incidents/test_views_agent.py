@@ -5,6 +5,8 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from incidents import selectors, services
@@ -108,8 +110,6 @@ def test_the_queue_runs_a_constant_number_of_queries(client, agent, desk, django
     make_incident(agent, assignment_group=desk, assignee=agent)
     url = reverse("incident_list") + "?queue=open"
     client.get(url)  # warm caches (content types, sessions)
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as one:
         assert len(client.get(url).context["object_list"]) == 1
@@ -455,3 +455,26 @@ def test_requesters_get_403_on_the_agent_page(client, caller_user, agent):
     client.force_login(caller_user)
 
     assert client.get(reverse("incident_detail", args=[incident.pk])).status_code == 403
+
+
+def test_the_incident_page_runs_the_same_queries_for_a_short_and_a_long_timeline(client, agent, team_lead,
+                                                                                  desk, network, caller_user):
+    incident = make_incident(agent, caller=caller_user)
+    client.force_login(agent)
+    url = reverse("incident_detail", args=[incident.pk])
+
+    def work(rounds):
+        for n in range(rounds):
+            services.incident_comment(actor=agent, incident=incident, body=f"comment {n}")
+            services.incident_assign(actor=agent, incident=incident, group=desk if n % 2 else network)
+            services.incident_update(actor=agent, incident=incident, data={"impact": 1 + n % 3})
+
+    work(2)
+    with CaptureQueriesContext(connection) as short:
+        client.get(url)
+    work(10)
+    with CaptureQueriesContext(connection) as long:
+        response = client.get(url)
+
+    assert len(response.context["timeline"]) > 40
+    assert len(long.captured_queries) == len(short.captured_queries)
