@@ -128,6 +128,32 @@ def test_each_recipient_gets_a_message_in_their_own_language(desk):
     assert languages == {"alice@example.com": "en", "bob@example.com": "zh-hans"}
 
 
+def test_the_templates_are_rendered_with_the_recipients_language_active(desk, monkeypatch):
+    # given bob reads Chinese, and a spy on the template rendering
+    from django.utils import translation
+
+    from incidents import notifications
+
+    desk["bob"].language = "zh-hans"
+    desk["bob"].save()
+    incident = make_incident(desk["lead"], caller=desk["caller"])
+    rendered = []
+    real_render = notifications.render_to_string
+
+    def spy(name, context):
+        rendered.append((context["recipient"].username, name.rsplit("/", 1)[-1], translation.get_language()))
+        return real_render(name, context)
+
+    monkeypatch.setattr(notifications, "render_to_string", spy)
+
+    # when the incident goes to the team
+    services.incident_assign(actor=desk["lead"], incident=incident, group=desk["team"], assignee=None)
+
+    # then subject and body of each message were rendered in that person's language
+    assert rendered == [("alice", "assigned_subject.txt", "en"), ("alice", "assigned_body.txt", "en"),
+                        ("bob", "assigned_subject.txt", "zh-hans"), ("bob", "assigned_body.txt", "zh-hans")]
+
+
 def test_a_public_comment_by_the_caller_mails_the_assignee(desk):
     # given an incident assigned to alice
     incident = make_incident(desk["lead"], caller=desk["caller"], assignment_group=desk["team"],
