@@ -34,29 +34,32 @@ from .models import Incident
 TOPIC = "email"
 
 
+AGENT_PAGE, PORTAL_PAGE = "incident_detail", "portal_incident_detail"
+
+
 @dataclass(frozen=True)
 class Recipient:
     address: str
     language: str
     user: object = None  # the User, when the address is a person's
-
-    @property
-    def is_staff(self) -> bool:
-        return self.user is not None and self.user.has_role(*STAFF_ROLES)
+    page: str | None = None  # URL name of the incident page they can open; None: no link
 
 
 def recipient_of(user) -> Recipient | None:
     if user is None or not user.is_active or not user.email:
         return None
-    return Recipient(user.email, user.language or settings.LANGUAGE_CODE, user)
+    page = AGENT_PAGE if user.has_role(*STAFF_ROLES) else PORTAL_PAGE
+    return Recipient(user.email, user.language or settings.LANGUAGE_CODE, user, page)
 
 
 def incident_url(incident: Incident, recipient: Recipient) -> str:
-    """The incident's page for this recipient: the portal for requesters, the agents' page for
-    staff; absolute when SITE_URL is set (e.g. https://itsm.example.com), else the path."""
-    name = "incident_detail" if recipient.is_staff else "portal_incident_detail"
+    """The incident's page for this recipient (the portal for requesters, the agents' page for
+    staff and team addresses, none for outside callers); absolute when SITE_URL is set
+    (e.g. https://itsm.example.com), else the path."""
+    if recipient.page is None:
+        return ""
     try:
-        path = reverse(name, args=[incident.pk])
+        path = reverse(recipient.page, args=[incident.pk])
     except NoReverseMatch:  # a page not (yet) mounted: the number in the subject still identifies it
         path = ""
     return getattr(settings, "SITE_URL", "").rstrip("/") + path if path else ""
@@ -110,7 +113,7 @@ def on_assigned(event) -> None:
     group = incident.assignment_group
     if group is not None and after.get("group") and after.get("group") != before.get("group"):
         if group.email:
-            recipients.append(Recipient(group.email, settings.LANGUAGE_CODE))
+            recipients.append(Recipient(group.email, settings.LANGUAGE_CODE, page=AGENT_PAGE))
         else:
             recipients += [recipient_of(user) for user in group.members.order_by("pk")]
     _send(event, "assigned", recipients, {"incident": incident, "group": group, "assignee": incident.assignee})

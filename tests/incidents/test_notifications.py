@@ -64,8 +64,9 @@ def test_a_team_email_replaces_the_members(desk):
     # when an incident is logged straight into the team
     incident = make_incident(desk["lead"], caller=desk["caller"], assignment_group=desk["team"])
 
-    # then the team address gets the one message
+    # then the team address gets the one message, with the agents' page
     assert mails() == [("network@example.com", f"[{incident.number}] Assigned to Network: Mail is down")]
+    assert OutboxMessage.objects.get().payload["body"].endswith(f"/incidents/{incident.pk}/\n")
 
 
 def test_a_new_assignee_within_the_group_is_told_and_the_group_is_not(desk):
@@ -215,7 +216,9 @@ def test_resolution_of_an_outside_caller_goes_to_the_contact_email(desk):
 
     resolve(desk["alice"], incident)
 
+    # (without a link: an outside caller has no account to open it with)
     assert recipients() == ["dora@example.org"]
+    assert "/incidents/" not in OutboxMessage.objects.get().payload["body"]
 
 
 def test_other_transitions_mail_nobody(desk):
