@@ -143,7 +143,7 @@ class IncidentListView(IncidentMixin, FilteredListView):
     def prepare_filter_form(self, form) -> None:
         super().prepare_filter_form(form)
         for name in ("state", "priority"):
-            form.fields[name].widget.attrs["data-tom-select"] = "multiple"
+            form.fields[name].widget.attrs.update({"data-tom-select": "multiple", "placeholder": _("Any")})
         form.fields["assignment_group"].queryset = form.fields["assignment_group"].queryset.order_by("name")
         form.fields["assignee"].queryset = User.objects.filter(
             is_active=True, groups__name__in=[str(r) for r in INCIDENT_WORKERS]).distinct().order_by("username")
