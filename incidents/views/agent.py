@@ -348,8 +348,7 @@ def timeline(incident, user):
         data = entry.data or {}
         kind = "communication" if data.get("communication") else (
             "attachment" if data.get("attachment") else entry.kind)
-        colour = "red" if kind == "communication" else ("teal" if kind == "attachment" else
-                                                        JournalKind(entry.kind).colour)
+        colour = "red" if kind == "communication" else ("teal" if kind == "attachment" else kind_colour(entry.kind))
         items.append({
             "type": "journal", "kind": kind, "entry": entry, "when": entry.created_at, "who": entry.author,
             "colour": colour, "label": _label_of(kind, entry),
@@ -362,6 +361,13 @@ def timeline(incident, user):
                       "row": row})
     items.sort(key=lambda item: item["when"], reverse=True)
     return items
+
+
+def kind_colour(kind: str) -> str:
+    try:
+        return JournalKind(kind).colour
+    except (ValueError, KeyError):
+        return "secondary"
 
 
 def _label_of(kind, entry) -> str:
