@@ -180,6 +180,8 @@ class IncidentForm(VersionedModelForm):
             if name == "cis":
                 return self.data.getlist(self.add_prefix(name)) if hasattr(self.data, "getlist") else []
             return self.data.get(self.add_prefix(name))
+        if name in self.initial:
+            return self.initial[name]
         if name == "cis":
             return list(self.instance.cis.values_list("pk", flat=True)) if self.instance.pk else []
         return getattr(self.instance, f"{name}_id", None)

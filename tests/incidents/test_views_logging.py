@@ -265,3 +265,13 @@ def test_the_edit_form_shows_the_parent_by_number_and_only_the_chosen_cis(client
     cis_select = re.search(r'<select name="cis".*?</select>', content, re.S).group(0)
     assert f'value="{other.pk}"' not in cis_select  # the rest comes from the search URL
     assert f'name="version" value="{incident.version}"' in content
+
+
+def test_the_form_can_start_from_a_service_and_a_caller(client, agent, caller):
+    service = make_service(name="Intranet")
+    client.force_login(agent)
+
+    content = client.get(reverse("incident_create"), {"service": service.pk, "caller": caller.pk}).content.decode()
+
+    assert f'<option value="{service.pk}" selected>' in content
+    assert f'<option value="{caller.pk}" selected>' in content
