@@ -129,10 +129,6 @@ class IncidentListView(IncidentMixin, FilteredListView):
         queryset = self.filterset.qs if self.filterset.is_valid() else self.filterset.queryset.none()
         return queryset.order_by(*self.order_by_fields())
 
-    def current_sort(self) -> str:
-        sort = self.request.GET.get("sort", "")
-        return sort if sort.lstrip("-") in self.sort_fields else self.default_sort
-
     def order_by_fields(self) -> list[str]:
         fields = super().order_by_fields()
         if self.current_sort().lstrip("-") == "priority":
