@@ -8,6 +8,9 @@ class IncidentsConfig(AppConfig):
 
     def ready(self):
         from . import notifications  # noqa: F401  routes incident events to the outbox
+        from . import sla
+
+        sla.register()  # incidents are SLA subjects (the slas app never imports incidents)
 
         register_menu()
         register_home_panel()

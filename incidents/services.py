@@ -26,6 +26,7 @@ from itsm.permissions import ADMIN_ROLES, is_read_only, may
 from itsm.records import check_version, next_number, record_create, record_save, save_with_history
 from itsm.services import system_actor
 from itsm.workflow import transition_apply
+from slas.services import timers_sync
 
 from .choices import DEFAULT_PRIORITY_MATRIX, OPEN_STATES, Channel, IncidentState
 from .models import Category, Incident, PriorityRule, SavedFilter
@@ -209,7 +210,13 @@ def incident_create(*, actor, data: dict, reason: str = "") -> Incident:
     if incident.assignment_group_id:
         _journal_assignment(incident, actor, {"group": None, "assignee": None})
     emit("incident.created", record=incident, actor=actor, payload={"priority": incident.priority})
+    _sync_clocks(incident, actor, "logged")
     return incident
+
+
+def _sync_clocks(incident: Incident, actor, what: str) -> None:
+    """Bring the incident's SLA timers in line with it, in this transaction (slas engine)."""
+    timers_sync(incident, cause=f"{incident.number} {what} ({actor.username})")
 
 
 def _customer_of(incident: Incident):
@@ -307,6 +314,8 @@ def incident_update(*, actor, incident: Incident, data: dict, expected_version: 
              payload={"from": before_priority, "to": locked.priority})
     _journal_assignment(locked, actor, before_assignment)
     emit("incident.updated", record=locked, actor=actor, payload={"fields": changed})
+    _sync_clocks(locked, actor, f"P{before_priority} → P{locked.priority}" if locked.priority != before_priority
+                 else "updated")
     return locked
 
 
@@ -334,6 +343,7 @@ def incident_assign(*, actor, incident: Incident, group: Team | None, assignee=N
     _count_reassignment(locked, old_group)
     record_save(locked, actor=actor, reason=reason or "assigned")
     _journal_assignment(locked, actor, before)
+    _sync_clocks(locked, actor, "assigned")
     return locked
 
 
@@ -360,6 +370,7 @@ def incident_transition(*, actor, incident: Incident, name: str, data: dict | No
     with transaction.atomic():
         record = transition_apply(actor=actor, record=incident, name=name, data=data, reason=reason,
                                   expected_version=expected_version)
+        _sync_clocks(record, actor, f"{name} → {record.get_state_display()}")
         if name == "resolve":
             _resolve_children(record, actor)
     return record
@@ -373,11 +384,12 @@ def _mark_first_response(incident: Incident, actor) -> None:
 def _resolve_children(parent: Incident, actor) -> None:
     children = parent.children.filter(state__in=OPEN_STATES).order_by("pk")
     for child in children:
-        transition_apply(
+        child = transition_apply(
             actor=actor, record=child, name="resolve",
             data={"resolution_code": parent.resolution_code, "resolution_notes": parent.resolution_notes},
             reason=_("Resolved with parent incident %(number)s") % {"number": parent.number},
         )
+        _sync_clocks(child, actor, f"resolved with {parent.number}")
 
 
 def close_resolved_incidents(*, now=None, batch_size: int = AUTO_CLOSE_BATCH) -> int:
@@ -393,7 +405,9 @@ def close_resolved_incidents(*, now=None, batch_size: int = AUTO_CLOSE_BATCH) ->
     for pk in due:
         incident = Incident.objects.get(pk=pk)
         try:
-            transition_apply(actor=actor, record=incident, name="close", reason=reason)
+            with transaction.atomic():
+                incident = transition_apply(actor=actor, record=incident, name="close", reason=reason)
+                _sync_clocks(incident, actor, "closed automatically")
         except Exception:  # noqa: BLE001  one odd record must not stop the batch; it is retried next run
             continue
         closed += 1
@@ -416,6 +430,7 @@ def incident_comment(*, actor, incident: Incident, body: str, internal: bool = F
             locked = Incident.objects.select_for_update().get(pk=incident.pk)
             if locked.first_response_at is None:
                 _mark_first_response(locked, actor)
+                _sync_clocks(locked, actor, "first response (comment)")
     return entry
 
 

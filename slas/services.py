@@ -412,43 +412,53 @@ def _check_timer(pk: int, now) -> int:
             engine.count(timer, calendar, now)
             steps += engine.detect_breach(timer, now, _("escalation check"))
         handled = _handled(timer)
-        done = 0
+        to_do = []
         for percent in engine.crossed(timer, timer.target.thresholds):
-            if percent in handled:
-                continue
-            done += _escalate(timer, percent, now, steps)
-            handled.add(percent)
+            if percent not in handled:
+                to_do += _escalate(timer, percent, now, steps)
+                handled.add(percent)
         _save(timer, steps, handled=handled)
-        return done
+        # Actions run after the timer is saved: one that changes the record (raise the
+        # priority, reassign) re-syncs its timers through the record's own services.
+        _act(timer, to_do)
+        return len(to_do)
 
 
-def _escalate(timer: Timer, percent: int, now, steps: list) -> int:
-    """Record threshold `percent` of `timer` and perform its actions, each exactly once."""
+def _escalate(timer: Timer, percent: int, now, steps: list) -> list[Escalation]:
+    """Record threshold `percent` of `timer` and one escalation row per action, each exactly
+    once; returns the rows whose actions are still to be performed."""
     reached_at = timer.breached_at if percent == BREACH else now
     try:
         with transaction.atomic():
             Escalation.objects.create(timer=timer, threshold=percent, action=RECORD, due_at=reached_at)
     except IntegrityError:
-        return 0  # handled by someone else already
+        return []  # handled by someone else already
     if percent != BREACH:
         steps.append(engine.Step(TimerEventKind.THRESHOLD, now, _("escalation check"), timer.elapsed,
                                  {"percent": percent}))
     step = next((s for s in timer.target.escalations if s["percent"] == percent), {"actions": []})
-    record = timer.record
-    subject = subject_for(record) if record is not None else None
-    count = 0
+    rows = []
     for action in step["actions"]:
-        escalation = Escalation(timer=timer, threshold=percent, action=action["kind"], due_at=reached_at)
         try:
             with transaction.atomic():
-                escalation.save()
-                if subject is not None:
-                    escalation.outcome = subject.act(record, action, timer, percent) or {}
-                    escalation.save(update_fields=["outcome"])
+                rows.append(Escalation.objects.create(timer=timer, threshold=percent, action=action["kind"],
+                                                      due_at=reached_at, outcome={"action": action}))
         except IntegrityError:
             continue
-        count += 1
-    return count
+    return rows
+
+
+def _act(timer: Timer, escalations: list[Escalation]) -> None:
+    if not escalations:
+        return
+    record = timer.record
+    subject = subject_for(record) if record is not None else None
+    for escalation in escalations:
+        outcome = {"skipped": "no record type registered"}
+        if subject is not None:
+            outcome = subject.act(record, escalation.outcome["action"], timer, escalation.threshold) or {}
+        escalation.outcome = {**escalation.outcome, **outcome}
+        escalation.save(update_fields=["outcome"])
 
 
 # --- recompute and explanation ----------------------------------------------------------------

@@ -1,0 +1,88 @@
+"""Incidents as SLA subjects: what the engine reads of an incident, and how it escalates one.
+
+Registered in IncidentsConfig.ready(); the slas app never imports incidents. The services of
+this app call `slas.services.timers_sync` in the transaction of every change that can move a
+clock (see incidents.services._sync_clocks).
+"""
+
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
+
+from itsm.choices import JournalKind
+from itsm.events import emit
+from itsm.journal import journal_add
+from itsm.models import Team
+from itsm.services import system_actor
+from slas.choices import BREACH, ActionKind
+from slas.registry import Facts, SubjectType, register_subject
+
+from .choices import IncidentState
+from .models import Incident
+
+
+def facts(incident: Incident) -> Facts:
+    return Facts(
+        customer_id=incident.customer_id, service_id=incident.service_id, priority=incident.priority,
+        team_id=incident.assignment_group_id, state=incident.state, state_label=_pause_label(incident),
+        opened_at=incident.opened_at, responded_at=incident.first_response_at,
+        # A closed incident was resolved first; the resolution instant stops the clock.
+        resolved_at=incident.resolved_at if incident.state in (IncidentState.RESOLVED, IncidentState.CLOSED) else None,
+        cancelled=incident.state == IncidentState.CANCELLED,
+    )
+
+
+def _pause_label(incident: Incident) -> str:
+    if incident.state == IncidentState.ON_HOLD and incident.on_hold_reason:
+        return str(incident.get_on_hold_reason_display())
+    return str(incident.get_state_display())
+
+
+def states() -> list[tuple[str, str]]:
+    return list(IncidentState.choices)
+
+
+def act(incident: Incident, action: dict, timer, percent: int) -> dict:
+    """Perform one escalation action for `incident` (inside the sweep's transaction)."""
+    from . import services
+
+    kind = action["kind"]
+    actor = system_actor()
+    label = _("breached") if percent == BREACH else _("%(percent)s %% of the goal used") % {"percent": percent}
+    summary = _("SLA %(metric)s: %(what)s") % {"metric": timer.get_metric_display().lower(), "what": label}
+    outcome: dict = {}
+    if kind in (ActionKind.NOTIFY_ASSIGNEE, ActionKind.NOTIFY_GROUP_LEAD, ActionKind.NOTIFY_MANAGER):
+        user = _recipient(incident, action)
+        outcome = {"notified": user.username if user else None}
+        if user is not None:
+            emit("incident.sla_escalated", record=incident, actor=actor, payload={
+                "recipient": user.pk, "metric": timer.metric, "percent": percent, "due_at": _iso(timer.due_at)})
+    elif kind == ActionKind.RAISE_PRIORITY and incident.is_open and incident.urgency > 1:
+        services.incident_update(actor=actor, incident=incident, data={"urgency": incident.urgency - 1},
+                                 reason=f"SLA escalation ({percent} %)")
+        outcome = {"urgency": incident.urgency - 1}
+    elif kind == ActionKind.REASSIGN and incident.is_open:
+        team = Team.objects.filter(pk=action.get("team"), is_active=True).first()
+        if team is not None and team.pk != incident.assignment_group_id:
+            services.incident_assign(actor=actor, incident=incident, group=team, reason=f"SLA escalation ({percent} %)")
+            outcome = {"reassigned_to": team.name}
+    journal_add(record=incident, actor=actor, kind=JournalKind.SYSTEM, is_public=False, body=summary,
+                data={"sla": {"metric": timer.metric, "percent": percent, "action": kind, **outcome}})
+    return outcome
+
+
+def _recipient(incident: Incident, action: dict):
+    kind = action["kind"]
+    if kind == ActionKind.NOTIFY_ASSIGNEE:
+        return incident.assignee
+    if kind == ActionKind.NOTIFY_GROUP_LEAD:
+        return incident.assignment_group.lead if incident.assignment_group_id else None
+    return get_user_model().objects.filter(pk=action.get("user"), is_active=True).first()
+
+
+def _iso(instant) -> str | None:
+    return instant.isoformat() if instant else None
+
+
+def register() -> None:
+    register_subject(SubjectType(name="incident", label=str(Incident._meta.verbose_name), model=Incident,
+                                 facts=facts, states=states, act=act))
