@@ -20,10 +20,12 @@ def register_menu():
     """After the CMDB: the service desk's queues for staff, the portal for requesters."""
     from itsm.choices import Role
     from itsm.navigation import MenuItem, register
-    from itsm.permissions import STAFF_ROLES
+    from itsm.permissions import ADMIN_ROLES, STAFF_ROLES
 
     register(MenuItem(_("Incidents"), "incident_list", icon="alert-triangle", order=50, roles=STAFF_ROLES))
     register(MenuItem(_("Incident reports"), "incident_reports", icon="chart-bar", order=60, roles=STAFF_ROLES))
+    register(MenuItem(_("Incident settings"), "incident_category_list", icon="adjustments", order=950,
+                      roles=ADMIN_ROLES))
     register(MenuItem(_("My incidents"), "portal_incident_list", icon="lifebuoy", order=40,
                       roles=(Role.REQUESTER,)))
 

@@ -13,6 +13,7 @@ is never told about their own action; people without an email address are skippe
 | incident.commented (public, by caller)  | the assignee                                          |
 | incident.transitioned to resolved       | the caller (or the contact email of an outside caller)|
 | incident.major_promoted                 | every team lead                                       |
+| incident.sla_escalated                  | the person the SLA escalation step names              |
 """
 
 from dataclasses import dataclass
@@ -62,7 +63,7 @@ def incident_url(incident: Incident, recipient: Recipient) -> str:
         path = reverse(recipient.page, args=[incident.pk])
     except NoReverseMatch:  # a page not (yet) mounted: the number in the subject still identifies it
         path = ""
-    return getattr(settings, "SITE_URL", "").rstrip("/") + path if path else ""
+    return settings.SITE_URL + path if path else ""
 
 
 def _render(kind: str, recipient: Recipient, context: dict) -> dict:
@@ -162,11 +163,34 @@ def on_major_promoted(event) -> None:
     return None
 
 
+def on_sla_escalated(event) -> None:
+    """An SLA threshold or breach (slas sweep → incidents.sla.act): tell the named person."""
+    incident = _incident_of(event)
+    users = _users([event.payload.get("recipient")])
+    if incident is None or not users:
+        return None
+    from datetime import datetime
+
+    from slas.choices import BREACH, Metric
+
+    due = event.payload.get("due_at")
+    percent = event.payload.get("percent")
+    recipient = recipient_of(users[0])
+    with translation.override(users[0].language or settings.LANGUAGE_CODE):
+        metric = str(Metric(event.payload.get("metric")).label).lower()
+    _send(event, "sla", [recipient], {
+        "incident": incident, "metric": metric, "percent": percent, "breached": percent == BREACH,
+        "due_at": datetime.fromisoformat(due) if due else None,
+        "recipient_time_zone": users[0].time_zone or settings.TIME_ZONE})
+    return None
+
+
 ROUTES = {
     "incident.assigned": on_assigned,
     "incident.commented": on_commented,
     "incident.transitioned": on_transitioned,
     "incident.major_promoted": on_major_promoted,
+    "incident.sla_escalated": on_sla_escalated,
 }
 
 for _name, _build in ROUTES.items():

@@ -249,6 +249,8 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 # Where django.core.mail.backends.filebased.EmailBackend writes (one file per connection).
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "itsm@localhost")
+# The address people reach the product at, for links in emails (empty: links are paths).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Celery -------------------------------------------------------------------------------

@@ -99,3 +99,19 @@ def test_the_sweep_notifies_the_assignee_once_and_journals_it(agent, targets):
     assert len(sla_lines) == 5
     assert {"metric": "response", "percent": 100, "action": "notify_group_lead", "notified": None} in sla_lines
 
+
+
+def test_an_sla_warning_reaches_the_assignee_by_email_in_their_language(agent, targets):
+    from itsm.models import OutboxMessage
+
+    agent.language, agent.time_zone = "zh-hans", "Asia/Shanghai"
+    agent.save()
+    team = make_team_with(agent)
+    incident = make_incident(agent, assignment_group=team, assignee=agent)
+
+    sla.timers_sweep(now=timezone.now() + 0.6 * H)  # 60 % of the one-hour response goal
+
+    [message] = [m for m in OutboxMessage.objects.all() if "SLA" in m.payload.get("subject", "")]
+    assert message.payload["to"] == [agent.email]
+    assert message.payload["language"] == "zh-hans"
+    assert incident.number in message.payload["subject"]
