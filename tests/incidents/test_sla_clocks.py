@@ -114,4 +114,4 @@ def test_an_sla_warning_reaches_the_assignee_by_email_in_their_language(agent, t
     [message] = [m for m in OutboxMessage.objects.all() if "SLA" in m.payload.get("subject", "")]
     assert message.payload["to"] == [agent.email]
     assert message.payload["language"] == "zh-hans"
-    assert incident.number in message.payload["subject"]
+    assert message.payload["subject"].startswith(f"[{incident.number}] SLA 预警：已用去")
