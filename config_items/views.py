@@ -22,6 +22,7 @@ from django.views.generic import DetailView, ListView, TemplateView, View
 
 from itsm.exceptions import GuardFailed, TransitionNotAllowed
 from itsm.exports import Column
+from itsm.history import history_rows as field_history
 from itsm.journal import journal_for
 from itsm.permissions import ADMIN_ROLES
 from itsm.records import StaleRecord
@@ -114,39 +115,7 @@ HISTORY_HIDDEN_FIELDS = ["customers", "version", "updated_at", "updated_by"]
 
 
 def history_rows(ci, limit=HISTORY_ROWS):
-    """The CI's history, newest first: who, when, why and which fields changed (old → new).
-
-    Foreign keys are shown by name, choices by label; one query per related model, whatever
-    the number of rows.
-    """
-    records = list(ci.history.select_related("history_user").order_by("-history_date", "-history_id")[:limit + 1])
-    fields = {f.name: f for f in ConfigurationItem._meta.concrete_fields}
-    rows, references = [], {}
-    for index, record in enumerate(records[:limit]):
-        previous = records[index + 1] if index + 1 < len(records) else None
-        changes = []
-        if previous is not None:
-            for change in record.diff_against(previous, excluded_fields=HISTORY_HIDDEN_FIELDS).changes:
-                field = fields.get(change.field)
-                if field is not None and field.is_relation:
-                    for value in (change.old, change.new):
-                        if value is not None:
-                            references.setdefault(field.related_model, set()).add(value)
-                changes.append({"name": change.field, "old": change.old, "new": change.new,
-                                "field": field.verbose_name if field is not None else change.field})
-        rows.append({"record": record, "changes": changes, "created": previous is None and index == len(records) - 1})
-    names = {model: {pk: str(obj) for pk, obj in model._default_manager.in_bulk(pks).items()}
-             for model, pks in references.items()}
-    for row in rows:
-        for change in row["changes"]:
-            field = fields.get(change["name"])
-            for side in ("old", "new"):
-                value = change[side]
-                if field is not None and field.is_relation and value is not None:
-                    change[side] = names[field.related_model].get(value, value)
-                elif field is not None and field.choices and value not in (None, ""):
-                    change[side] = dict(field.flatchoices).get(value, value)
-    return rows
+    return field_history(ci, hidden_fields=HISTORY_HIDDEN_FIELDS, limit=limit)
 
 
 class CIDetailView(CIGateMixin, CMDBMixin, TemplateView):

@@ -62,7 +62,7 @@ def clean_weekly_hours(weekly: dict) -> dict:
     if unknown:
         raise ValidationError({"weekly_hours": _("Unknown weekday: %(days)s.") % {"days": ", ".join(sorted(unknown))}})
     cleaned = {day: weekly.get(day, []) for day in WEEKDAYS}
-    for day, pairs in cleaned.items():
+    for pairs in cleaned.values():
         parse_intervals(pairs, where="weekly_hours")
     if not any(cleaned.values()):
         raise ValidationError({"weekly_hours": _("A calendar needs working hours on at least one weekday.")})

@@ -27,6 +27,7 @@ from itsm.attachments import attachment_response
 from itsm.choices import JournalKind
 from itsm.exceptions import GuardFailed, TransitionNotAllowed
 from itsm.exports import Column
+from itsm.history import history_rows as field_history
 from itsm.journal import journal_for
 from itsm.models import Attachment, User
 from itsm.permissions import STAFF_ROLES
@@ -297,43 +298,9 @@ class IncidentUpdateView(IncidentGateMixin, IncidentFormView):
 # The incident page -------------------------------------------------------------------------------
 
 def history_rows(incident, limit=HISTORY_ROWS):
-    """The incident's field changes, newest first: who, when, why, which fields (old → new).
-
-    Foreign keys by name, choices by label; one query per related model whatever the rows.
-    """
-    records = list(incident.history.select_related("history_user")
-                   .order_by("-history_date", "-history_id")[:limit + 1])
-    fields = {f.name: f for f in Incident._meta.concrete_fields}
-    rows, references = [], {}
-    for index, record in enumerate(records[:limit]):
-        previous = records[index + 1] if index + 1 < len(records) else None
-        if previous is None:
-            continue  # the creation: the timeline starts with the incident itself
-        changes = []
-        for change in record.diff_against(previous, excluded_fields=HISTORY_HIDDEN_FIELDS).changes:
-            field = fields.get(change.field)
-            if field is not None and field.is_relation:
-                for value in (change.old, change.new):
-                    if value is not None:
-                        references.setdefault(field.related_model, set()).add(value)
-            changes.append({"name": change.field, "old": change.old, "new": change.new,
-                            "field": field.verbose_name if field is not None else change.field})
-        if changes:
-            rows.append({"record": record, "changes": changes})
-    names = {model: {pk: str(obj) for pk, obj in model._default_manager.in_bulk(pks).items()}
-             for model, pks in references.items()}
-    for row in rows:
-        for change in row["changes"]:
-            field = fields.get(change["name"])
-            for side in ("old", "new"):
-                value = change[side]
-                if field is not None and field.is_relation and value is not None:
-                    change[side] = names[field.related_model].get(value, value)
-                elif field is not None and field.choices and value not in (None, ""):
-                    change[side] = dict(field.flatchoices).get(value, value)
-                elif isinstance(value, bool):
-                    change[side] = _("Yes") if value else _("No")
-    return rows
+    """The incident's field changes, newest first (its creation is the timeline's first line)."""
+    rows = field_history(incident, hidden_fields=HISTORY_HIDDEN_FIELDS, limit=limit)
+    return [row for row in rows if row["changes"]]
 
 
 def timeline(incident, user):

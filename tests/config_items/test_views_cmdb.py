@@ -97,7 +97,9 @@ def test_the_menu_offers_configuration_and_the_catalogue_after_home_before_teams
     content = page(client, agent, reverse("home")).content.decode()
     nav = content[content.index('aria-label="Main menu"'):]
     titles = re.findall(r'nav-link-title">([^<]+)<', nav)
-    assert titles[:5] == ["Home", "Configuration", "Service catalogue", "Teams", "Customers"]
+    # The service desk's daily work (incidents) comes first, then the CMDB, then the kernel's pages.
+    assert titles[:7] == ["Home", "Incidents", "Incident reports", "Configuration", "Service catalogue", "Teams",
+                          "Customers"]
 
 
 # --- list ---------------------------------------------------------------------------------------
