@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""Benchmark: the incident API over 10^6 incidents: filtered lists (GET) and creation (POST) under concurrent clients.
+
+Uses the database bench/incident_queue.py seeds (and seeds it the same way if needed), starts
+gunicorn in production mode (the repository's gunicorn.conf.py), and signs requests with real
+API tokens of an agent: a read-only token for the lists, a read-write one for creation.
+(a) GET /api/v1/incidents/?state=...&assignment_group=...&page_size=50 and a few other lists:
+requests/s, p50/p95/p99 latency, and the queries of page 1 and page 2 (in-process, query log
+on). (b) POST /api/v1/incidents/ of a phone incident (caller, customer, service, category,
+impact and urgency, assignment group) from C keep-alive clients for a fixed time: incidents
+created per second, latency percentiles, errors; each one goes through incident_create with
+its number, history, journal, events and notification messages.
+Run it with `.venv/bin/python bench/incident_api.py --help`; record the figures in
+bench/results.md (see bench/README.md).
+
+Targets (issue 4): lists p95 < 100 ms with a constant number of queries; creation at least
+200 incidents/s with p95 < 100 ms on the 2-core machine.
+"""
+
+import http.client
+import json
+import os
+import random
+import shutil
+import sys
+import threading
+import time
+
+from api_list import Server, percentile
+from incident_queue import header, measure, parse_args, prepare
+
+API = "/api/v1/incidents/"
+
+
+def list_paths(world) -> list[tuple[str, str]]:
+    big, mine = world.teams[0].pk, world.teams[1].pk
+    return [
+        ("state=in_progress, largest group", f"{API}?state=in_progress&assignment_group={big}&page_size=50"),
+        ("state=new, own group", f"{API}?state=new&assignment_group={mine}&page_size=50"),
+        ("state=on_hold, own group", f"{API}?state=on_hold&assignment_group={mine}&page_size=50"),
+        ("state=closed, largest group", f"{API}?state=closed&assignment_group={big}&page_size=50"),
+        ("no filter (all 10^6)", f"{API}?page_size=50"),
+    ]
+
+
+def tokens(user) -> tuple[str, str]:
+    from itsm import services
+
+    _, read = services.token_create(actor=user, user=user, name="bench read", days=1, read_only=True)
+    _, write = services.token_create(actor=user, user=user, name="bench write", days=1, read_only=False)
+    return read, write
+
+
+def create_bodies(world, count: int, seed: int) -> list[bytes]:
+    rng = random.Random(seed)
+    bodies = []
+    for n in range(count):
+        team = rng.randrange(len(world.teams))
+        category, subcategory = rng.choice(world.categories)
+        bodies.append(json.dumps({
+            "short_description": f"Benchmark incident {n}: printer offline", "description": "Logged by the benchmark.",
+            "caller": rng.choice(world.callers), "customer": rng.choice(world.customers),
+            "service": rng.choice(world.services), "category": category, "subcategory": subcategory,
+            "impact": rng.choice([2, 3]), "urgency": rng.choice([2, 3]), "channel": "phone",
+            "assignment_group": world.teams[team].pk,
+        }).encode())
+    return bodies
+
+
+def drive_posts(port: int, path: str, headers: dict, bodies: list[bytes], clients: int,
+                seconds: float) -> tuple[list[float], dict]:
+    """`clients` threads with one keep-alive connection each POST bodies (round robin) for
+    `seconds`; returns the latencies of 201 answers and error counts."""
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    lock = threading.Lock()
+    start = threading.Barrier(clients)
+    counter = iter(range(10**9))
+
+    def client():
+        mine, my_errors = [], {}
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        start.wait()
+        deadline = time.perf_counter() + seconds
+        while (began := time.perf_counter()) < deadline:
+            body = bodies[next(counter) % len(bodies)]
+            try:
+                connection.request("POST", path, body=body, headers=headers)
+                response = connection.getresponse()
+                content = response.read()
+                if response.status == 201:
+                    mine.append(time.perf_counter() - began)
+                else:
+                    key = str(response.status)
+                    if key not in my_errors:
+                        print(f"POST {path} answered {response.status}: {content[:300]!r}")
+                    my_errors[key] = my_errors.get(key, 0) + 1
+            except (OSError, http.client.HTTPException) as exc:
+                my_errors[type(exc).__name__] = my_errors.get(type(exc).__name__, 0) + 1
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+            for key, count in my_errors.items():
+                errors[key] = errors.get(key, 0) + count
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, errors
+
+
+def count_create_queries(user, body: bytes, token: str) -> int:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    headers = {"Authorization": f"Bearer {token}"}
+    client.post("/api/v1/incidents/", body, content_type="application/json", headers=headers)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post("/api/v1/incidents/", body, content_type="application/json", headers=headers)
+    assert response.status_code == 201, response.content[:500]
+    return len(queries)
+
+
+def main() -> None:
+    parser = parse_args(__doc__)
+    parser.set_defaults(port=8079)
+    parser.add_argument("--create-clients", type=int, default=16,
+                        help="clients of the creation run (default %(default)s)")
+    parser.add_argument("--create-duration", type=float, default=30,
+                        help="measured seconds of creation (default %(default)s)")
+    parser.add_argument("--skip-lists", action="store_true")
+    parser.add_argument("--skip-create", action="store_true")
+    args = parser.parse_args()
+    load_before = os.getloadavg()[0]
+    world = prepare(args)
+    read_token, write_token = tokens(world.agent)
+    read_headers = {"Authorization": f"Bearer {read_token}", "Accept": "application/json"}
+    write_headers = {"Authorization": f"Bearer {write_token}", "Accept": "application/json",
+                     "Content-Type": "application/json"}
+    bodies = create_bodies(world, 1000, args.seed)
+    create_queries = count_create_queries(world.agent, bodies[0], write_token)
+    server = Server(world.env, args.port)
+    lists, created = [], None
+    try:
+        server.wait_ready("/api/v1/incidents/?page_size=1", read_headers)
+        print(f"gunicorn: {args.workers} processes x {args.threads} threads")
+        if not args.skip_lists:
+            print(f"lists: {args.clients} clients; warm-up {args.warmup:g}s, measuring {args.duration:g}s per URL")
+            lists = measure(args, args.port, list_paths(world), read_headers, world.agent, token=read_token)
+        if not args.skip_create:
+            print(f"creation: {args.create_clients} clients; warm-up {args.warmup:g}s, "
+                  f"measuring {args.create_duration:g}s; {create_queries} queries per creation")
+            drive_posts(args.port, "/api/v1/incidents/", write_headers, bodies, args.create_clients, args.warmup)
+            latencies, errors = drive_posts(args.port, "/api/v1/incidents/", write_headers, bodies,
+                                            args.create_clients, args.create_duration)
+            ms = sorted(value * 1000 for value in latencies)
+            created = {"ok": len(ms), "rate": len(ms) / args.create_duration, "errors": errors,
+                       "queries": create_queries,
+                       "p50": percentile(ms, 0.5) if ms else None, "p95": percentile(ms, 0.95) if ms else None,
+                       "p99": percentile(ms, 0.99) if ms else None, "max": ms[-1] if ms else None}
+            print(f"  POST /api/v1/incidents/ {created['rate']:6.0f} created/s  p50 {created['p50'] or 0:7.1f} ms  "
+                  f"p95 {created['p95'] or 0:7.1f} ms  p99 {created['p99'] or 0:7.1f} ms  errors {errors or 0}")
+    finally:
+        server.stop()
+        shutil.rmtree(world.env["ITSM_VAR_DIR"], ignore_errors=True)
+    header(args, load_before, f"incident API as {world.agent.username} ({args.incidents} incidents seeded)")
+    print(json.dumps({"lists": lists, "create": created}))
+    if any(r["errors"] or not r["ok"] for r in lists) or (created and (created["errors"] or not created["ok"])):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
