@@ -13,7 +13,7 @@ from .models import CIType, ConfigurationItem, Relationship, RelationshipType
 class CIFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     ci_type = django_filters.ModelChoiceFilter(queryset=CIType.objects.all(), to_field_name="slug", label=_("Type"))
-    status = django_filters.MultipleChoiceFilter(choices=CIStatus.choices, label=_("Status"))
+    status = django_filters.MultipleChoiceFilter(choices=CIStatus.choices, label=_("Status"), distinct=False)
     environment = django_filters.ChoiceFilter(choices=Environment.choices, label=_("Environment"))
     owner_team = django_filters.ModelChoiceFilter(queryset=Team.objects.all(), label=_("Owner team"))
     customer = django_filters.ModelChoiceFilter(queryset=Customer.objects.all(), field_name="customers",

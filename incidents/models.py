@@ -71,6 +71,9 @@ class IncidentQuerySet(models.QuerySet):
         return self.filter(state__in=OPEN_STATES)
 
 
+OPEN = Q(state__in=[s.value for s in OPEN_STATES])
+
+
 class Incident(Record):
     NUMBER_PREFIX = "INC"
 
@@ -140,14 +143,20 @@ class Incident(Record):
             # One open incident per correlation key: concurrent alerts cannot both create one.
             models.UniqueConstraint(
                 fields=["correlation_key"], name="incident_open_correlation_key",
-                condition=Q(state__in=[s.value for s in OPEN_STATES]) & ~Q(correlation_key=""),
+                condition=OPEN & ~Q(correlation_key=""),
             ),
             models.UniqueConstraint(fields=["external_id"], condition=~Q(external_id=""),
                                     name="incident_unique_external_id"),
         ]
         indexes = [
-            # Queues: by state and group / assignee, newest or most urgent first.
-            models.Index(fields=["state", "assignment_group", "priority", "opened_at"], name="inc_state_group"),
+            # Queues sort by priority, then the oldest first; the API by the newest first. Each
+            # default view below is one index range read in its sort order (bench/results.md).
+            models.Index(fields=["state", "assignment_group", "priority", "opened_at", "id"], name="inc_state_group"),
+            models.Index(fields=["state", "assignment_group", "opened_at", "id"], name="inc_state_group_opened"),
+            models.Index(fields=["priority", "opened_at", "id"], name="inc_open_queue", condition=OPEN),
+            models.Index(fields=["assignee", "priority", "opened_at", "id"], name="inc_open_assignee", condition=OPEN),
+            models.Index(fields=["assignment_group", "priority", "opened_at", "id"], name="inc_open_unassigned",
+                         condition=OPEN & Q(assignee__isnull=True)),
             models.Index(fields=["assignee", "state", "priority"], name="inc_assignee_state"),
             models.Index(fields=["state", "priority", "opened_at"], name="inc_state_priority"),
             models.Index(fields=["state", "opened_at"], name="inc_state_opened"),

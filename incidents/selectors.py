@@ -105,15 +105,27 @@ def saved_filters_of(user):
     return SavedFilter.objects.filter(owner=user) if user.is_authenticated else SavedFilter.objects.none()
 
 
-def home_counts(user) -> dict:
-    """The start page's incident figures for `user`, in one query over the open incidents."""
+def queue_counts(user) -> dict:
+    """How many incidents each queue holds for `user`, in one query over the open and the
+    recently resolved incidents (partial indexes keep that a small range)."""
     from django.db.models import Count
 
+    since = timezone.now() - timedelta(days=RECENTLY_RESOLVED_DAYS)
+    recently_resolved = Q(state=IncidentState.RESOLVED, resolved_at__gte=since)
+    open_ = Q(state__in=OPEN_STATES)
+    return incident_list(user).order_by().filter(open_ | recently_resolved).aggregate(
+        mine=Count("pk", filter=open_ & Q(assignee=user)),
+        unassigned=Count("pk", filter=open_ & Q(assignee__isnull=True, assignment_group__in=user.teams.values("pk"))),
+        open=Count("pk", filter=open_),
+        major=Count("pk", filter=open_ & Q(is_major=True)),
+        resolved=Count("pk", filter=recently_resolved),
+    )
+
+
+def home_counts(user) -> dict:
+    """The start page's incident figures for `user` (one query)."""
     if is_staff_reader(user):
-        return Incident.objects.open().aggregate(
-            mine=Count("pk", filter=Q(assignee=user)),
-            unassigned=Count("pk", filter=Q(assignee__isnull=True, assignment_group__in=user.teams.values("pk"))),
-            open=Count("pk"),
-            major=Count("pk", filter=Q(is_major=True)),
-        )
+        counts = queue_counts(user)
+        counts.pop("resolved")
+        return counts
     return {"portal": True, "own_open": incident_list(user).open().count()}

@@ -4,8 +4,10 @@ A concrete record declares `NUMBER_PREFIX` and `history = HistoricalRecords()`, 
 created and changed only through services that call `record_create` / `record_save`.
 """
 
+import re
+
 from django.conf import settings
-from django.db import models, transaction
+from django.db import IntegrityError, ProgrammingError, connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from .models import NumberSequence, Versioned
 
 NUMBER_DIGITS = 7
+PREFIX = re.compile(r"[A-Z]{1,8}")
 
 
 class StaleRecord(Exception):
@@ -64,20 +67,56 @@ def next_number(prefix: str) -> str:
 
 
 def next_numbers(prefix: str, count: int) -> list[str]:
-    """Allocate `count` consecutive numbers of `prefix`, never the same twice.
+    """Allocate `count` numbers of `prefix`, ascending, never the same twice, also under
+    concurrency.
 
-    The counter row is incremented with a single UPDATE, which takes its row lock until the
-    caller's transaction ends; a concurrent caller waits and then reads the next values.
+    On PostgreSQL each prefix has a database SEQUENCE: `nextval` never waits for another
+    transaction, so creations run in parallel (a number taken by a transaction that rolls
+    back is not reused, which leaves a gap). Elsewhere (SQLite, which serialises writers
+    anyway) a counter row is incremented with a single UPDATE, locked until commit.
     """
     if count <= 0:
         return []
+    if not PREFIX.fullmatch(prefix):
+        raise ValueError(f"number prefix {prefix!r} must be 1-8 capital letters")
+    values = _sequence_values(prefix, count) if connection.vendor == "postgresql" else _counter_values(prefix, count)
+    return [f"{prefix}{value:0{NUMBER_DIGITS}d}" for value in values]
+
+
+def _counter_values(prefix: str, count: int) -> range:
     with transaction.atomic():
         updated = NumberSequence.objects.filter(prefix=prefix).update(next_value=F("next_value") + count)
         if not updated:
             NumberSequence.objects.get_or_create(prefix=prefix)
             NumberSequence.objects.filter(prefix=prefix).update(next_value=F("next_value") + count)
         end = NumberSequence.objects.get(prefix=prefix).next_value
-    return [f"{prefix}{value:0{NUMBER_DIGITS}d}" for value in range(end - count, end)]
+    return range(end - count, end)
+
+
+def _sequence_values(prefix: str, count: int) -> list[int]:
+    name = f"itsm_number_{prefix.lower()}"
+    for _attempt in range(3):
+        try:
+            # In a savepoint: a missing sequence aborts only this statement, not the caller's work.
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [name, count])
+                return sorted(row[0] for row in cursor.fetchall())
+        except ProgrammingError:
+            _create_sequence(prefix, name)
+    raise RuntimeError(f"could not create the number sequence {name}")
+
+
+def _create_sequence(prefix: str, name: str) -> None:
+    """Create the prefix's sequence, continuing from its counter row if numbers were taken
+    before (an installation that started on the counter)."""
+    row = NumberSequence.objects.filter(prefix=prefix).values_list("next_value", flat=True).first()
+    start = row or NumberSequence._meta.get_field("next_value").default
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            # `name` is built from a validated prefix (capital letters only): safe as an identifier.
+            cursor.execute(f"CREATE SEQUENCE IF NOT EXISTS {name} START WITH {int(start)}")
+    except (IntegrityError, ProgrammingError):
+        pass  # a concurrent transaction created it first
 
 
 def record_create(record: Record, *, actor, reason: str = "") -> Record:

@@ -164,11 +164,11 @@ class IncidentListView(IncidentMixin, FilteredListView):
             query.pop(key, None)
         htmx = getattr(self.request, "htmx", None)
         partial = bool(htmx and not htmx.history_restore_request)  # htmx swaps the rows only: no tabs
-        tabs, base = [], selectors.incident_list(user).order_by()
+        tabs, counts = [], ({} if partial else selectors.queue_counts(user))
         for value, label in QUEUE_TABS:
             if value in ("mine", "unassigned") and not can_write:
                 continue
-            count = selectors.queue(base, value, user).count() if value and not partial else None
+            count = counts.get(value) if value else None
             tabs.append({"value": value, "label": label, "active": value == queue, "count": count,
                          "url": "?" + urlencode({"queue": value})})
         kwargs.update(
