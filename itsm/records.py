@@ -126,7 +126,7 @@ def record_create(record: Record, *, actor, reason: str = "") -> Record:
     record.number = next_number(record.NUMBER_PREFIX)
     record.created_by = record.updated_by = actor
     record.created_at = record.updated_at = timezone.now()
-    record.full_clean()
+    record.full_clean(exclude=_already_checked(record, "number"))
     save_with_history(record, actor=actor, reason=reason or "created")
     return record
 
@@ -140,9 +140,17 @@ def record_save(record: Record, *, actor, reason: str = "", expected_version: in
     record.version += 1
     record.updated_by = actor
     record.updated_at = timezone.now()
-    record.full_clean()
+    record.full_clean(exclude=_already_checked(record))
     save_with_history(record, actor=actor, reason=reason)
     return record
+
+
+def _already_checked(record, *names: str) -> list[str]:
+    """Fields `full_clean` need not check again: foreign keys holding a loaded object (the
+    form, serializer or service that set them read it from the database, which also enforces
+    the key) and, on creation, the number just allocated. Saves a query per such field."""
+    loaded = [f.name for f in record._meta.concrete_fields if f.many_to_one and f.is_cached(record)]
+    return [*loaded, *names]
 
 
 def save_with_history(record, *, actor, reason: str) -> None:
