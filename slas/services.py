@@ -241,17 +241,18 @@ def target_update(*, actor, target: Target, data: dict) -> Target:
     return following
 
 
-def select_target(record_type: str, facts: Facts, metric: str, *, on_date=None) -> Target | None:
-    """The target that applies, chosen deterministically among the current targets of active
-    agreements valid on the record's opening date whose conditions match:
+def select_targets(record_type: str, facts: Facts, *, on_date=None) -> dict[str, Target]:
+    """The target that applies for each metric, chosen deterministically among the current
+    targets of active agreements valid on the record's opening date whose conditions match:
     1. an agreement of the record's customer before a provider-wide one (no customer);
     2. a target naming the service before one for any service;
     3. a target naming priorities before one for any priority;
     4. the shortest goal (the strictest promise);
-    5. the oldest target (lowest id)."""
+    5. the oldest target (lowest id).
+    One query (two when some target matches), whatever the number of metrics."""
     on_date = on_date or timezone.localdate(facts.opened_at)
     candidates = (
-        Target.objects.filter(is_current=True, record_type=record_type, metric=metric,
+        Target.objects.filter(is_current=True, record_type=record_type,
                               agreement__is_active=True, agreement__valid_from__lte=on_date)
         .filter(Q(agreement__valid_to__isnull=True) | Q(agreement__valid_to__gte=on_date))
         .filter(Q(agreement__customer__isnull=True) | Q(agreement__customer_id=facts.customer_id))
@@ -259,18 +260,26 @@ def select_target(record_type: str, facts: Facts, metric: str, *, on_date=None) 
         .select_related("agreement", "calendar")
         .prefetch_related("agreement__services")
     )
-    matching = []
+    chosen: dict[str, Target] = {}
     for target in candidates:
         services = {s.pk for s in target.agreement.services.all()}
         if services and facts.service_id not in services:
             continue
         if target.priorities and facts.priority not in target.priorities:
             continue
-        matching.append(target)
-    if not matching:
-        return None
-    return min(matching, key=lambda t: (t.agreement.customer_id is None, t.service_id is None, not t.priorities,
-                                        t.goal, t.pk))
+        current = chosen.get(target.metric)
+        if current is None or _precedence(target) < _precedence(current):
+            chosen[target.metric] = target
+    return chosen
+
+
+def _precedence(target: Target) -> tuple:
+    return (target.agreement.customer_id is None, target.service_id is None, not target.priorities, target.goal,
+            target.pk)
+
+
+def select_target(record_type: str, facts: Facts, metric: str, *, on_date=None) -> Target | None:
+    return select_targets(record_type, facts, on_date=on_date).get(metric)
 
 
 # --- timers -----------------------------------------------------------------------------------
@@ -311,9 +320,10 @@ def timers_sync(record, *, cause: str, now=None) -> list[Timer]:
     content_type = ContentType.objects.get_for_model(record)
     existing = {t.metric: t for t in Timer.objects.select_for_update().select_related(
         "target", "calendar_version").filter(content_type=content_type, object_id=record.pk)}
+    chosen = select_targets(subject.name, facts)
     timers = []
     for metric in Metric.values:
-        target = select_target(subject.name, facts, metric)
+        target = chosen.get(metric)
         timer = existing.get(metric)
         if timer is None and target is not None and not facts.cancelled:
             timer = _start(record, content_type, metric, target, facts, now, cause)
