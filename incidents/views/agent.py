@@ -87,6 +87,7 @@ class IncidentListView(IncidentMixin, FilteredListView):
                    "updated": "updated_at", "group": "assignment_group__name", "assignee": "assignee__username",
                    "short_description": "short_description"}
     default_sort = "priority"
+    paginate_by = 50  # a service desk works from long queues
     export_name = "incidents"
     export_columns = [
         Column(gettext_lazy("Number"), "number"),
