@@ -43,6 +43,7 @@ kernel_pages = [
 urlpatterns = [
     *kernel_pages,
     path("cmdb/", include("config_items.urls")),
+    path("slas/", include("slas.urls")),
     path("incidents/", include("incidents.urls")),
     path("portal/", include(incidents_urls.portal_urlpatterns)),
     path("accounts/", include(accounts)),

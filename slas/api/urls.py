@@ -2,9 +2,11 @@
 
 from rest_framework.routers import DefaultRouter
 
-from . import views
+from . import reports, views
 
 router = DefaultRouter()
 router.register("calendars", views.CalendarViewSet, basename="calendar")
+for prefix, viewset, basename in getattr(views, "EXTRA_ROUTES", ()):
+    router.register(prefix, viewset, basename=basename)
 
-urlpatterns = router.urls
+urlpatterns = [*router.urls, *reports.urlpatterns]

@@ -19,6 +19,8 @@ from tests.incidents.matrix_entry import Entry
 from tests.incidents import matrix_agent, matrix_api, matrix_portal
 from tests.incidents.factories import make_incident
 from tests.slas import matrix_api as sla_matrix_api
+from tests.slas import matrix_dashboard as sla_matrix_dashboard
+from tests.slas import matrix_settings as sla_matrix_settings
 from tests.kernel_app.factories import make_ticket
 
 ROLES = ("anonymous", "requester", "agent", "team_lead", "auditor", "administrator", "read_only_token")
@@ -129,7 +131,8 @@ MATRIX = {
     "relationship_type_update": Entry(read=ADMINS, write=ADMINS, target="relationship_type", browser=True),
 }
 # Incident and SLA URLs: each slice keeps its entries (and any extra targets) in tests/incidents/matrix_*.py.
-INCIDENT_MATRICES = (matrix_api, matrix_agent, matrix_portal, sla_matrix_api)
+INCIDENT_MATRICES = (matrix_api, matrix_agent, matrix_portal, sla_matrix_api, sla_matrix_settings,
+                     sla_matrix_dashboard)
 for _module in INCIDENT_MATRICES:
     MATRIX.update(_module.ENTRIES)
 
