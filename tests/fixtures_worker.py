@@ -285,3 +285,74 @@ def pytest_unconfigure(config):
                 queue.delete()
         except Exception as exc:  # noqa: BLE001  a broker gone by now must not fail the run
             print(f"could not delete the test queue {settings.CELERY_TASK_DEFAULT_QUEUE}: {exc}")
+
+
+def _start_worker(tmp_path: Path, label: str) -> LiveWorker:
+    """Start a worker like `live_worker` does (same settings, queue, pool), logging to
+    `tmp_path/<label>.log` and writing its emails to `tmp_path/<label>-mail`; wait until ready."""
+    from django.conf import settings
+    from django.db import connection
+
+    mail_dir = tmp_path / f"{label}-mail"
+    mail_dir.mkdir()
+    log_path = tmp_path / f"{label}.log"
+    nodename = f"itsm-test-{uuid.uuid4().hex[:8]}@%h"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "itsm.settings",
+        "DATABASE_URL": _worker_database_url(connection),
+        "ITSM_VAR_DIR": str(settings.TEST_RUN_DIR),
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(mail_dir),
+        "CELERY_TASK_DEFAULT_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("ITSM_TEST_SQLITE_FILE", None)
+    command = [
+        sys.executable, "-m", "celery", "-A", "itsm", "worker", "--loglevel", "INFO",
+        "--pool", "prefork", "--concurrency", "2",
+        "--without-mingle", "--without-gossip", "--without-heartbeat",
+        "--hostname", nodename,
+    ]
+    with open(log_path, "wb") as log_file:
+        process = subprocess.Popen(
+            command, cwd=settings.BASE_DIR, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+    worker = LiveWorker(process=process, nodename=nodename, log_path=log_path, mail_dir=mail_dir)
+    deadline = time.monotonic() + READY_TIMEOUT
+    ready = re.compile(rf"{re.escape(nodename.split('@')[0])}@\S+ ready\.")
+    while not ready.search(worker.log()):
+        if process.poll() is not None:
+            _stop(process)
+            pytest.fail(worker.failure(f"the worker exited with status {process.returncode} before it was ready"))
+        if time.monotonic() > deadline:
+            _stop(process)
+            pytest.fail(worker.failure(f"the worker was not ready within {READY_TIMEOUT}s"))
+        time.sleep(0.1)
+    return worker
+
+
+@pytest.fixture
+def worker_factory(transactional_db, tmp_path) -> Iterator[Callable[[], LiveWorker]]:
+    """`worker_factory()` starts one more real worker (as `live_worker`) and returns it; call it
+    again for a second one, e.g. after killing the first (`os.killpg(worker.process.pid, SIGKILL)`).
+
+    The queue is purged before the first worker only (a second one sees what the first left);
+    every worker started is stopped after the test, then the queue is purged.
+    """
+    started: list[LiveWorker] = []
+
+    def start() -> LiveWorker:
+        if not started:
+            _purge_test_queue()
+        worker = _start_worker(tmp_path, f"worker{len(started) + 1}")
+        started.append(worker)
+        return worker
+
+    try:
+        yield start
+    finally:
+        for worker in started:
+            _stop(worker.process)
+        _purge_test_queue()
