@@ -16,7 +16,8 @@ class IncidentFilterSet(django_filters.FilterSet):
     queue = django_filters.ChoiceFilter(
         method="in_queue", label=_("Queue"),
         choices=[("mine", _("My work")), ("unassigned", _("My teams' unassigned")), ("open", _("All open")),
-                 ("major", _("Major incidents")), ("resolved", _("Recently resolved"))],
+                 ("major", _("Major incidents")), ("resolved", _("Recently resolved")),
+                 ("at_risk", _("At risk (SLA)"))],
     )
     # distinct=False: no join here can repeat a row, and DISTINCT over the whole row defeats
     # every index (bench/results.md, 2026-11-23).

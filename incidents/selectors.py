@@ -7,7 +7,8 @@ incident and one the user may not see.
 
 from datetime import timedelta
 
-from django.db.models import Q
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -15,12 +16,19 @@ from itsm.attachments import attachments_of
 from itsm.choices import Role
 from itsm.permissions import STAFF_ROLES, may
 
+from slas.choices import LIVE_STATES, Metric, TimerState
+from slas.models import Timer
+
 from .choices import OPEN_STATES, IncidentState
 from .models import Category, Incident, PriorityRule, SavedFilter
 
 RECENTLY_RESOLVED_DAYS = 7
 # Queues (?queue=...): the agents' standing views, each one indexed filter.
 QUEUES = ("mine", "unassigned", "open", "major", "resolved")
+# The "at risk" queue: open incidents whose live SLA timer has crossed its first threshold, is
+# breached, or is due within this many hours. Counted apart from QUEUES (its own tab).
+AT_RISK = "at_risk"
+AT_RISK_HOURS = 4
 
 
 def is_staff_reader(user) -> bool:
@@ -61,7 +69,60 @@ def queue(queryset, name: str, user):
     if name == "resolved":
         since = timezone.now() - timedelta(days=RECENTLY_RESOLVED_DAYS)
         return queryset.filter(state=IncidentState.RESOLVED, resolved_at__gte=since)
+    if name == AT_RISK:
+        return queryset.filter(state__in=OPEN_STATES).filter(Exists(_at_risk_timers()))
     return queryset
+
+
+def _timers_of_row():
+    """The timers of the outer incident row (served by the index timer_one_per_metric /
+    timer_record on content_type, object_id)."""
+    return Timer.objects.filter(content_type=ContentType.objects.get_for_model(Incident), object_id=OuterRef("pk"))
+
+
+def _at_risk_timers(now=None):
+    now = now or timezone.now()
+    return _timers_of_row().filter(state__in=LIVE_STATES, stopped_at__isnull=True).filter(
+        Q(state=TimerState.BREACHED) | Q(due_at__lte=now + timedelta(hours=AT_RISK_HOURS))
+        | Q(escalations__isnull=False)).values("pk")
+
+
+def with_time_to_breach(queryset):
+    """Annotate `sla_due_at`: the due instant of the incident's live resolution timer (None
+    without one, or while it is paused)."""
+    live = _timers_of_row().filter(metric=Metric.RESOLUTION, stopped_at__isnull=True,
+                                   state__in=(TimerState.RUNNING, TimerState.BREACHED))
+    return queryset.annotate(sla_due_at=Subquery(live.values("due_at")[:1]))
+
+
+def time_to_breach_order(descending: bool = False) -> list:
+    """Soonest breach first; incidents without a live timer last (whatever the direction)."""
+    due = F("sla_due_at").desc(nulls_last=True) if descending else F("sla_due_at").asc(nulls_last=True)
+    return [due, "-pk" if descending else "pk"]
+
+
+def clocks_of(incidents) -> dict:
+    """{incident pk: the timer a queue row shows (resolution, else response)}, in one query."""
+    pks = [incident.pk for incident in incidents]
+    if not pks:
+        return {}
+    rows = Timer.objects.filter(content_type=ContentType.objects.get_for_model(Incident), object_id__in=pks) \
+        .select_related("calendar_version").order_by("object_id", "metric")
+    chosen = {}
+    for timer in rows:  # "resolution" sorts before "response"
+        chosen.setdefault(timer.object_id, timer)
+    return chosen
+
+
+def timers_of(incident: Incident) -> list:
+    """The incident's timers (response, then resolution) with their target, agreement and
+    events, in a constant number of queries."""
+    timers = list(Timer.objects.filter(content_type=ContentType.objects.get_for_model(Incident),
+                                       object_id=incident.pk)
+                  .select_related("target__agreement", "target__calendar", "calendar_version")
+                  .prefetch_related("events"))
+    order = {metric: index for index, metric in enumerate(Metric.values)}
+    return sorted(timers, key=lambda t: order.get(t.metric, 99))
 
 
 def possible_duplicates(*, service_id=None, ci_ids=(), exclude_pk=None, limit=10):
@@ -111,6 +172,10 @@ def queue_counts(user) -> dict:
     the table: bench/results.md, 2026-11-23 13:47)."""
     base = incident_list(user).order_by()
     return {name: queue(base, name, user).count() for name in QUEUES}
+
+
+def at_risk_count(user) -> int:
+    return queue(incident_list(user).order_by(), AT_RISK, user).count()
 
 
 def home_counts(user) -> dict:

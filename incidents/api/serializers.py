@@ -236,3 +236,90 @@ class ImportResultSerializer(serializers.Serializer):
     created = serializers.ListField(child=serializers.DictField(), help_text="{line, external_id, number}")
     errors = ImportRowErrorSerializer(many=True)
 
+
+
+# --- SLA timers ---------------------------------------------------------------------------------
+
+class TimerEventSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    kind_label = serializers.CharField(source="get_kind_display")
+    at = serializers.DateTimeField()
+    cause = serializers.CharField()
+    elapsed = serializers.DurationField(help_text="Elapsed business time at this point.")
+    data = serializers.JSONField()
+
+
+class CountedSegmentSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+
+
+class RunningIntervalSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField(help_text="Now, when the clock is still running.")
+    ongoing = serializers.BooleanField()
+    counted = serializers.DurationField(help_text="Business time counted in this interval.")
+    segments = CountedSegmentSerializer(many=True, help_text="The calendar segments counted (the first 20).")
+    more_segments = serializers.IntegerField(help_text="Segments counted beyond those listed.")
+
+
+class TimerTargetSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    version = serializers.IntegerField()
+    agreement = serializers.CharField(source="agreement.name")
+    calendar = serializers.CharField(source="calendar.name")
+
+
+class IncidentTimerSerializer(serializers.Serializer):
+    """One SLA timer of the incident as of now, with its explanation."""
+
+    id = serializers.IntegerField()
+    metric = serializers.CharField()
+    state = serializers.CharField()
+    state_label = serializers.CharField(source="get_state_display")
+    target = TimerTargetSerializer()
+    calendar_version = serializers.IntegerField(source="calendar_version.number")
+    goal = serializers.DurationField()
+    elapsed = serializers.SerializerMethodField(help_text="Elapsed business time now (ISO 8601 / [D] HH:MM:SS).")
+    remaining = serializers.SerializerMethodField()
+    percent = serializers.SerializerMethodField()
+    running = serializers.BooleanField()
+    pause_reason = serializers.CharField()
+    started_at = serializers.DateTimeField()
+    stopped_at = serializers.DateTimeField(allow_null=True)
+    due_at = serializers.DateTimeField(allow_null=True, help_text="Null while the clock is paused or stopped.")
+    breached_at = serializers.DateTimeField(allow_null=True)
+    events = serializers.SerializerMethodField()
+    intervals = serializers.SerializerMethodField()
+
+    def _clock(self, timer):
+        from slas.explain import clock
+
+        return clock(timer, self.context.get("now"))
+
+    def get_elapsed(self, timer) -> str:
+        return serializers.DurationField().to_representation(self._clock(timer).elapsed)
+
+    def get_remaining(self, timer) -> str:
+        return serializers.DurationField().to_representation(self._clock(timer).remaining)
+
+    def get_percent(self, timer) -> float:
+        return self._clock(timer).percent
+
+    def _explanation(self, timer):
+        from slas.explain import explain
+
+        cache = self.context.setdefault("explanations", {})
+        if timer.pk not in cache:
+            cache[timer.pk] = explain(timer, self.context.get("now"))
+        return cache[timer.pk]
+
+    def get_events(self, timer) -> list[dict]:
+        return TimerEventSerializer(self._explanation(timer).events, many=True).data
+
+    def get_intervals(self, timer) -> list[dict]:
+        rows = [{"start": i.start, "end": i.end, "ongoing": i.ongoing, "counted": i.counted,
+                 "segments": [{"start": s, "end": e} for s, e in i.segments], "more_segments": i.more_segments}
+                for i in self._explanation(timer).intervals]
+        return RunningIntervalSerializer(rows, many=True).data

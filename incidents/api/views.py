@@ -10,6 +10,7 @@ import io
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -57,10 +58,16 @@ class IncidentViewSet(WorkflowActionsMixin, ServiceModelViewSet):
     serializer_class = s.IncidentDetailSerializer
     input_serializer_class = s.IncidentInputSerializer
     filterset_class = IncidentFilterSet
-    read_roles = ALL_ROLES
     ordering_fields = ["number", "opened_at", "priority", "state", "updated_at", "id"]
     ordering = ["-opened_at"]
     lookup_value_regex = "[0-9]+"
+
+    @property
+    def read_roles(self):
+        # SLA timers are the service desk's (staff); requesters read their incidents only.
+        if getattr(self, "action", None) == "timers":
+            return STAFF_ROLES
+        return ALL_ROLES
 
     @property
     def write_roles(self):
@@ -209,6 +216,16 @@ class IncidentViewSet(WorkflowActionsMixin, ServiceModelViewSet):
         """The child incidents (resolved with this one)."""
         incident = self.get_object()
         return Response(s.IncidentBriefSerializer(selectors.children_of(incident), many=True).data)
+
+    @extend_schema(responses=s.IncidentTimerSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def timers(self, request, pk=None):
+        """The incident's SLA timers (response, resolution) as of now, each with its explanation:
+        events in order (instant, cause, elapsed) and the calendar segments counted while the
+        clock ran. Staff only."""
+        incident = self.get_object()
+        context = {**self.get_serializer_context(), "now": timezone.now()}
+        return Response(s.IncidentTimerSerializer(selectors.timers_of(incident), many=True, context=context).data)
 
     # --- monitoring and import -----------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.http import JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -34,6 +35,7 @@ from itsm.permissions import STAFF_ROLES
 from itsm.records import StaleRecord
 from itsm.views.lists import FilteredListView
 from itsm.views.mixins import RoleRequiredMixin, ServiceFormView, add_service_errors
+from slas import explain as sla_explain
 
 from .. import selectors, services
 from ..choices import IncidentState, Priority
@@ -85,7 +87,7 @@ class IncidentListView(IncidentMixin, FilteredListView):
     filter_fields = ("q", "state", "priority", "assignment_group", "assignee", "service", "category")
     sort_fields = {"number": "number", "priority": "priority", "state": "state", "opened": "opened_at",
                    "updated": "updated_at", "group": "assignment_group__name", "assignee": "assignee__username",
-                   "short_description": "short_description"}
+                   "short_description": "short_description", "breach": "sla_due_at"}
     default_sort = "priority"
     paginate_by = 50  # a service desk works from long queues
     export_name = "incidents"
@@ -129,9 +131,19 @@ class IncidentListView(IncidentMixin, FilteredListView):
         self.filterset = self.filterset_class(self.filter_data, queryset=self.get_base_queryset(),
                                               request=self.request)
         queryset = self.filterset.qs if self.filterset.is_valid() else self.filterset.queryset.none()
+        if self.current_sort().lstrip("-") == "breach":
+            queryset = selectors.with_time_to_breach(queryset)
         return queryset.order_by(*self.order_by_fields())
 
-    def order_by_fields(self) -> list[str]:
+    def current_sort(self) -> str:
+        # The at-risk queue is worked soonest breach first.
+        if not self.request.GET.get("sort") and self.filter_data.get("queue") == selectors.AT_RISK:
+            return "breach"
+        return super().current_sort()
+
+    def order_by_fields(self) -> list:
+        if self.current_sort().lstrip("-") == "breach":
+            return selectors.time_to_breach_order(descending=self.current_sort().startswith("-"))
         fields = super().order_by_fields()
         if self.current_sort().lstrip("-") == "priority":
             # Equal priorities: the oldest first, as a queue is worked.
@@ -172,13 +184,33 @@ class IncidentListView(IncidentMixin, FilteredListView):
             count = counts.get(value) if value else None
             tabs.append({"value": value, "label": label, "active": value == queue, "count": count,
                          "url": "?" + urlencode({"queue": value})})
+        at_risk_tab = {"value": selectors.AT_RISK, "label": _("At risk"), "active": queue == selectors.AT_RISK,
+                       "count": None if partial else selectors.at_risk_count(user),
+                       "url": "?" + urlencode({"queue": selectors.AT_RISK})}
         kwargs.update(
-            queue_tabs=tabs, queue=queue, query_string=query.urlencode(),
+            queue_tabs=tabs, at_risk_tab=at_risk_tab, queue=queue, query_string=query.urlencode(),
             saved_filters=list(selectors.saved_filters_of(user)) if can_write else [],
             saved_filter_form=SavedFilterForm(initial={"query": query.urlencode()}),
             bulk_form=BulkForm(user=user, initial={"next": self.request.get_full_path()}) if can_write else None,
         )
-        return super().get_context_data(**kwargs)
+        context = super().get_context_data(**kwargs)
+        rows = list(context["object_list"])
+        now = timezone.now()
+        clocks = selectors.clocks_of(rows)  # one query for the page, whatever its length
+        for incident in rows:
+            timer = clocks.get(incident.pk)
+            incident.sla_clock = queue_clock(timer, now) if timer is not None else None
+        return context
+
+
+def queue_clock(timer, now) -> dict:
+    """The compact clock of a queue row: time left, paused, breached, met or cancelled."""
+    clock = sla_explain.clock(timer, now)
+    return {"timer": timer, "state": timer.state, "state_label": timer.get_state_display(),
+            "colour": clock.bar_colour if timer.state == "running" else clock.state_colour,
+            "percent": clock.percent, "overdue": clock.overdue, "due_at": timer.due_at,
+            "remaining": sla_explain.humanize(clock.remaining), "metric": timer.get_metric_display(),
+            "ticking": timer.state == "running" and timer.due_at is not None}
 
 
 class IncidentBulkView(IncidentMixin, View):
@@ -342,6 +374,28 @@ def _label_of(kind, entry) -> str:
     return entry.get_kind_display()
 
 
+def sla_clocks(incident, now=None) -> list[dict]:
+    """The incident's SLA timers as the page shows them: clock, outcome and explanation."""
+    now = now or timezone.now()
+    clocks = []
+    for timer in selectors.timers_of(incident):
+        clock = sla_explain.clock(timer, now)
+        explanation = sla_explain.explain(timer, now)
+        clocks.append({
+            "timer": timer, "clock": clock, "metric": timer.get_metric_display(),
+            "target": timer.target, "goal": sla_explain.humanize(timer.goal),
+            "elapsed": sla_explain.humanize(clock.elapsed), "remaining": sla_explain.humanize(clock.remaining),
+            "percent_bar": min(int(clock.percent), 100),
+            "ticking": timer.state == "running" and timer.due_at is not None,
+            "overdue_by": sla_explain.humanize(now - timer.due_at) if clock.overdue and timer.due_at else "",
+            "events": [{"event": event, "elapsed": sla_explain.humanize(event.elapsed),
+                        "detail": sla_explain.event_detail(event)} for event in explanation.events],
+            "intervals": [{"interval": interval, "counted": sla_explain.humanize(interval.counted)}
+                          for interval in explanation.intervals],
+        })
+    return clocks
+
+
 class IncidentDetailView(IncidentGateMixin, IncidentMixin, View):
     template_name = "incidents/incident_detail.html"
 
@@ -376,6 +430,7 @@ class IncidentDetailView(IncidentGateMixin, IncidentMixin, View):
             "state_colour": incident.state_colour, "priority_colour": incident.priority_colour,
             "priority_short": Priority(incident.priority).short,
             "assigned_to_me": incident.assignee_id == user.pk,
+            "sla_clocks": sla_clocks(incident),
         }
         return render(self.request, self.template_name, context, status=status)
 

@@ -1,0 +1,181 @@
+"""A timer explains itself: its events in order (start, pause, resume, threshold, breach,
+stop, re-target, recompute) with the instant, the cause and the elapsed business time, and
+for each interval during which the clock ran, the calendar segments that were counted.
+
+Pure reads: nothing here writes. `explain(timer, now)` uses the timer's prefetched events
+when there are some (`prefetch_related("events")`), so a page of timers costs one query.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .businesstime import segments
+from .calendars import business_calendar
+from .choices import TimerEventKind, TimerState
+from .engine import percent_of_goal
+
+SEGMENTS_PER_INTERVAL = 20  # an explanation lists at most this many segments per running interval
+STARTS = (TimerEventKind.START, TimerEventKind.RESUME, TimerEventKind.REOPEN)
+ENDS = (TimerEventKind.PAUSE, TimerEventKind.STOP, TimerEventKind.CANCEL)
+
+
+@dataclass
+class Interval:
+    """A stretch of wall-clock time during which the clock ran, and what of it was counted."""
+
+    start: datetime
+    end: datetime
+    ongoing: bool
+    segments: list[tuple[datetime, datetime]] = field(default_factory=list)
+    more_segments: int = 0  # segments beyond the listed ones
+    counted: timedelta = timedelta(0)
+
+
+@dataclass
+class Explanation:
+    events: list
+    intervals: list[Interval]
+
+
+def events_of(timer) -> list:
+    cache = getattr(timer, "_prefetched_objects_cache", {})
+    if "events" in cache:
+        return sorted(cache["events"], key=lambda e: (e.at, e.pk))
+    return list(timer.events.order_by("at", "id"))
+
+
+def running_intervals(events, now: datetime) -> list[tuple[datetime, datetime, bool]]:
+    """[start, end) intervals during which the clock ran, from the events; the last one is
+    ongoing (ends `now`) when the clock still runs."""
+    intervals, since = [], None
+    for event in events:
+        if event.kind in STARTS:
+            since = since or event.at
+        elif event.kind in ENDS and since is not None:
+            intervals.append((since, event.at, False))
+            since = None
+    if since is not None:
+        intervals.append((since, max(now, since), True))
+    return intervals
+
+
+def counted_segments(calendar, start: datetime, end: datetime, limit: int = SEGMENTS_PER_INTERVAL):
+    """The working segments of `calendar` within [start, end): (listed, how many more, total counted)."""
+    listed, more, total = [], 0, timedelta(0)
+    if end <= start:
+        return listed, more, total
+    day = start.astimezone(calendar.zone).date() - timedelta(days=1)
+    last_day = end.astimezone(calendar.zone).date()
+    while day <= last_day:
+        for seg_start, seg_end in segments(calendar, day):
+            low, high = max(seg_start, start), min(seg_end, end)
+            if high > low:
+                total += high - low
+                if len(listed) < limit:
+                    listed.append((low, high))
+                else:
+                    more += 1
+        day += timedelta(days=1)
+    return listed, more, total
+
+
+def explain(timer, now: datetime | None = None, *, limit: int = SEGMENTS_PER_INTERVAL) -> Explanation:
+    now = now or timezone.now()
+    events = events_of(timer)
+    calendar = business_calendar(timer.calendar_version.definition)
+    intervals = []
+    for start, end, ongoing in running_intervals(events, now):
+        listed, more, total = counted_segments(calendar, start, end, limit)
+        intervals.append(Interval(start, end, ongoing, listed, more, total))
+    return Explanation(events=events, intervals=intervals)
+
+
+@dataclass
+class Clock:
+    """What an agent sees of one timer now: live elapsed, remaining, percentage and colour."""
+
+    timer: object
+    elapsed: timedelta
+    remaining: timedelta
+    percent: float
+    bar_colour: str
+    state_colour: str
+    overdue: bool
+
+
+def elapsed_now(timer, now: datetime) -> timedelta:
+    """Elapsed business time as of `now` (the stored value is counted up to `counted_until`)."""
+    if timer.running and timer.stopped_at is None and now > timer.counted_until:
+        from .businesstime import between
+
+        calendar = business_calendar(timer.calendar_version.definition)
+        return timer.elapsed + between(calendar, timer.counted_until, now)
+    return timer.elapsed
+
+
+def bar_colour(percent: float, breached: bool) -> str:
+    if breached or percent >= 90:
+        return "red"
+    if percent >= 75:
+        return "orange"
+    if percent >= 50:
+        return "yellow"
+    return "green"
+
+
+def clock(timer, now: datetime | None = None) -> Clock:
+    now = now or timezone.now()
+    elapsed = elapsed_now(timer, now)
+    percent = 100.0 if timer.goal <= timedelta(0) else round(elapsed / timer.goal * 100, 1)
+    live = timer.state in (TimerState.RUNNING, TimerState.PAUSED, TimerState.BREACHED) and not timer.stopped_at
+    breached = timer.breached_at is not None or (live and timer.running and timer.due_at is not None
+                                                 and now > timer.due_at)
+    return Clock(timer=timer, elapsed=elapsed, remaining=max(timer.goal - elapsed, timedelta(0)),
+                 percent=percent, bar_colour=bar_colour(percent, breached),
+                 state_colour=TimerState(timer.state).colour, overdue=breached)
+
+
+def humanize(duration: timedelta) -> str:
+    """"2 d 3 h 05 min", "45 min", "30 s": business durations for people to read."""
+    seconds = round(max(duration, timedelta(0)).total_seconds())
+    if seconds >= 60:
+        seconds = round(seconds / 60) * 60  # minutes are what people read
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    parts = []
+    if days:
+        parts.append(_("%(count)s d") % {"count": days})
+    if hours:
+        parts.append(_("%(count)s h") % {"count": hours})
+    if minutes:
+        parts.append(_("%(count)s min") % {"count": minutes})
+    if not parts:
+        parts.append(_("%(count)s s") % {"count": seconds})
+    return " ".join(parts)
+
+
+def event_detail(event) -> str:
+    """What an event's data adds to its kind and cause, in words."""
+    data = event.data or {}
+    if event.kind == TimerEventKind.PAUSE and data.get("reason"):
+        return data["reason"]
+    if event.kind == TimerEventKind.THRESHOLD and "percent" in data:
+        return _("%(percent)s %% of the goal") % {"percent": data["percent"]}
+    if event.kind == TimerEventKind.STOP and data.get("outcome"):
+        return str(TimerState(data["outcome"]).label)
+    if event.kind == TimerEventKind.RETARGET and "to_goal" in data:
+        return _("goal %(before)s → %(after)s") % {"before": humanize(timedelta(seconds=data["from_goal"])),
+                                                    "after": humanize(timedelta(seconds=data["to_goal"]))}
+    if event.kind == TimerEventKind.START and "goal" in data:
+        return _("goal %(goal)s, calendar version %(version)s") % {
+            "goal": humanize(timedelta(seconds=data["goal"])), "version": data.get("calendar_version")}
+    if event.kind == TimerEventKind.RECOMPUTE and "after" in data:
+        return _("by %(user)s") % {"user": data.get("by", "")}
+    return ""
+
+
+__all__ = ["Clock", "event_detail", "humanize", "Explanation", "Interval", "clock", "explain", "percent_of_goal", "running_intervals"]
