@@ -30,6 +30,8 @@ ENTRIES = {
     "api:incidents:incident-comments": _incident(WORKERS_AND_CALLERS),
     "api:incidents:incident-attachments": _incident(WORKERS_AND_CALLERS),
     "api:incidents:incident-children": _incident(WORKERS),
+    # SLA timers and their explanation: staff read (not requesters); nothing to write.
+    "api:incidents:incident-timers": Entry(read=STAFF, write=WORKERS, target="incident", patch=False),
     "api:incidents:incident-assign": _incident(WORKERS),
     "api:incidents:incident-assign-to-me": _incident(WORKERS),
     "api:incidents:incident-major": _incident(WORKERS),
