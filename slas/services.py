@@ -534,3 +534,20 @@ def running_intervals(timer: Timer, now) -> list[tuple]:
 def live_timers_of(record):
     return Timer.objects.filter(content_type=ContentType.objects.get_for_model(record), object_id=record.pk,
                                 state__in=LIVE_STATES)
+
+# --- reports ----------------------------------------------------------------------------------
+
+@transaction.atomic
+def report_generated(*, actor, agreement: Agreement, month: str):
+    """Put on record that `actor` generated the monthly service-level report of `agreement`
+    for `month` ("YYYY-MM"). Generating is a read; the only side effect is one domain event,
+    "sla.report_generated" (auditors see it in the admin). Staff only."""
+    from itsm.events import emit
+    from itsm.permissions import STAFF_ROLES
+
+    if not may(actor, STAFF_ROLES):
+        raise NotPermitted()
+    return emit("sla.report_generated", record=agreement, actor=actor, payload={
+        "agreement": agreement.pk, "agreement_name": agreement.name, "month": month,
+        "customer": agreement.customer_id})
+
