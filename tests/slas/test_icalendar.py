@@ -1,0 +1,70 @@
+"""Closed days imported from an iCalendar file: every event a closed day named by its
+summary, one calendar version for the whole file; a bad file writes nothing."""
+
+from datetime import date
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from itsm.services import system_actor
+from slas import services
+from slas.icalendar import parse_closed_days
+from slas.models import CalendarDay, CalendarVersion
+
+pytestmark = pytest.mark.django_db
+
+HOLIDAYS_ICS = b"""BEGIN:VCALENDAR\r
+VERSION:2.0\r
+PRODID:-//Example//Holidays//EN\r
+BEGIN:VEVENT\r
+UID:1@example.com\r
+DTSTAMP:20250101T000000Z\r
+DTSTART;VALUE=DATE:20251224\r
+DTEND;VALUE=DATE:20251226\r
+SUMMARY:Christmas closure\r
+END:VEVENT\r
+BEGIN:VEVENT\r
+UID:2@example.com\r
+DTSTAMP:20250101T000000Z\r
+DTSTART:20251231T090000Z\r
+DTEND:20251231T170000Z\r
+SUMMARY:Inventory day\r
+END:VEVENT\r
+END:VCALENDAR\r
+"""
+
+
+def test_events_become_closed_days_named_by_their_summary():
+    days = parse_closed_days(HOLIDAYS_ICS)
+
+    assert [(d.date, d.name) for d in days] == [
+        (date(2025, 12, 24), "Christmas closure"), (date(2025, 12, 25), "Christmas closure"),
+        (date(2025, 12, 31), "Inventory day")]
+
+
+def test_import_declares_the_days_in_one_new_version(always):
+    versions_before = CalendarVersion.objects.filter(calendar=always).count()
+
+    count = services.calendar_import_ics(actor=system_actor(), calendar=always, content=HOLIDAYS_ICS)
+
+    assert count == 3
+    assert list(CalendarDay.objects.filter(calendar=always).values_list("date", "kind", "name")) == [
+        (date(2025, 12, 24), "closed", "Christmas closure"), (date(2025, 12, 25), "closed", "Christmas closure"),
+        (date(2025, 12, 31), "closed", "Inventory day")]
+    latest = always.versions.order_by("-number").first()
+    assert always.versions.count() == versions_before + 1
+    assert latest.summary == "Imported 3 closed days from 2025-12-24 to 2025-12-31"
+    assert "2025-12-25" in latest.definition["closed"]
+
+
+@pytest.mark.parametrize("content", [b"this is not a calendar", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+                                     "\xff\xfe".encode("latin-1")])
+def test_a_bad_file_is_refused_clearly_and_writes_nothing(always, content):
+    versions_before = always.versions.count()
+
+    with pytest.raises(ValidationError) as refused:
+        services.calendar_import_ics(actor=system_actor(), calendar=always, content=content)
+
+    assert list(refused.value.message_dict) == ["file"]
+    assert CalendarDay.objects.filter(calendar=always).count() == 0
+    assert always.versions.count() == versions_before
