@@ -551,3 +551,24 @@ def report_generated(*, actor, agreement: Agreement, month: str):
         "agreement": agreement.pk, "agreement_name": agreement.name, "month": month,
         "customer": agreement.customer_id})
 
+
+# --- iCalendar import (settings pages and API) ------------------------------------------------
+
+@transaction.atomic
+def calendar_import_ics(*, actor, calendar: Calendar, content) -> int:
+    """Declare closed the days of the events of an iCalendar (.ics) file, named by their
+    SUMMARY (an existing own day of that date is replaced). All or nothing: a file that does
+    not parse writes nothing. Side effects: CalendarDay history, ONE new calendar version.
+    Returns how many days were declared."""
+    from .icalendar import parse_closed_days
+
+    require_sla_admin(actor)
+    days = parse_closed_days(content)
+    calendar = Calendar.objects.select_for_update().get(pk=calendar.pk)
+    for day in days:
+        CalendarDay.objects.update_or_create(calendar=calendar, date=day.date,
+                                             defaults={"kind": DayKind.CLOSED, "name": day.name, "hours": []})
+    calendar_publish(calendar=calendar, actor=actor, summary=_("Imported %(count)s closed days from %(first)s to "
+                                                              "%(last)s") % {
+        "count": len(days), "first": days[0].date, "last": days[-1].date})
+    return len(days)
