@@ -318,7 +318,7 @@ def timers_sync(record, *, cause: str, now=None) -> list[Timer]:
     now = now or timezone.now()
     facts = subject.facts(record)
     content_type = ContentType.objects.get_for_model(record)
-    existing = {t.metric: t for t in Timer.objects.select_for_update().select_related(
+    existing = {t.metric: t for t in Timer.objects.select_for_update(of=("self",)).select_related(
         "target", "calendar_version").filter(content_type=content_type, object_id=record.pk)}
     chosen = select_targets(subject.name, facts)
     timers = []
@@ -412,7 +412,8 @@ def timers_sweep(*, now=None, batch_size: int = SWEEP_BATCH) -> SweepResult:
 
 def _check_timer(pk: int, now) -> int:
     with transaction.atomic():
-        timer = (Timer.objects.select_for_update(skip_locked=True).select_related("target", "calendar_version")
+        timer = (Timer.objects.select_for_update(skip_locked=True, of=("self",))
+                 .select_related("target", "calendar_version")
                  .filter(pk=pk, next_check_at__lte=now).first())
         if timer is None:
             return 0  # another sweep has it, or it was handled meanwhile
@@ -447,15 +448,15 @@ def _escalate(timer: Timer, percent: int, now, steps: list) -> list[Escalation]:
         steps.append(engine.Step(TimerEventKind.THRESHOLD, now, _("escalation check"), timer.elapsed,
                                  {"percent": percent}))
     step = next((s for s in timer.target.escalations if s["percent"] == percent), {"actions": []})
-    rows = []
+    # The threshold's record row is ours, and its action rows are only ever written with it, in
+    # this transaction: they cannot exist yet, so one INSERT writes them all (the first action
+    # of each kind, as the unique constraint allows).
+    actions = {}
     for action in step["actions"]:
-        try:
-            with transaction.atomic():
-                rows.append(Escalation.objects.create(timer=timer, threshold=percent, action=action["kind"],
-                                                      due_at=reached_at, outcome={"action": action}))
-        except IntegrityError:
-            continue
-    return rows
+        actions.setdefault(action["kind"], action)
+    return Escalation.objects.bulk_create([
+        Escalation(timer=timer, threshold=percent, action=kind, due_at=reached_at, outcome={"action": action})
+        for kind, action in actions.items()])
 
 
 def _act(timer: Timer, escalations: list[Escalation]) -> None:
@@ -468,7 +469,7 @@ def _act(timer: Timer, escalations: list[Escalation]) -> None:
         if subject is not None:
             outcome = subject.act(record, escalation.outcome["action"], timer, escalation.threshold) or {}
         escalation.outcome = {**escalation.outcome, **outcome}
-        escalation.save(update_fields=["outcome"])
+    Escalation.objects.bulk_update(escalations, ["outcome"])  # one UPDATE for the timer's actions
 
 
 # --- recompute and explanation ----------------------------------------------------------------
@@ -484,7 +485,8 @@ def timers_recompute(*, actor, timers, reason: str) -> int:
     changed = 0
     now = timezone.now()
     for timer in timers:
-        timer = Timer.objects.select_for_update().select_related("target", "calendar_version").get(pk=timer.pk)
+        timer = (Timer.objects.select_for_update(of=("self",)).select_related("target", "calendar_version")
+                 .get(pk=timer.pk))
         if not timer.is_live:
             continue
         target = Target.objects.get(lineage=timer.target.lineage, is_current=True)

@@ -57,6 +57,13 @@ def due_count():
     return Timer.objects.filter(next_check_at__lte=timezone.now()).count()
 
 
+def still_due():
+    """What a failure message needs about the timers still due."""
+    return [(t.pk, t.state, t.next_check_at, t.counted_until, t.breached_at,
+             sorted(t.escalations.values_list("threshold", "action")))
+            for t in Timer.objects.filter(next_check_at__lte=timezone.now())[:5]]
+
+
 def sla_emails():
     return OutboxMessage.objects.filter(event__name="incident.sla_escalated")
 
@@ -88,7 +95,7 @@ def test_a_worker_killed_mid_batch_then_a_second_worker_and_beat_notify_every_du
     second.wait_for_tasks(SWEEP, 3, timeout=60)
     deadline = time.monotonic() + 30
     while due_count():
-        assert time.monotonic() < deadline, second.failure(f"{due_count()} timers still due after the sweeps")
+        assert time.monotonic() < deadline, second.failure(f"{due_count()} timers still due after the sweeps: {still_due()}")
         time.sleep(0.1)
 
     # then every threshold of every clock was handled exactly once: nothing skipped, nothing twice
