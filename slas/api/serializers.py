@@ -1,11 +1,15 @@
 """SLA API serializers: input and output kept apart; services write."""
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from itsm.api.serializers import StrictInputSerializer
 
-from ..choices import DayKind
-from ..models import Calendar, CalendarDay, CalendarVersion
+from config_items.models import ConfigurationItem
+from itsm.models import Customer
+
+from ..choices import ActionKind, DayKind, Metric
+from ..models import Agreement, Calendar, CalendarDay, CalendarVersion, Target, Timer, TimerEvent
 
 
 class CalendarDaySerializer(serializers.ModelSerializer):
@@ -82,3 +86,128 @@ class BetweenResultSerializer(serializers.Serializer):
     business_time = serializers.DurationField()
     business_seconds = serializers.FloatField()
     calendar_version = serializers.IntegerField()
+
+
+# --- agreements -------------------------------------------------------------------------------
+
+class AgreementSerializer(serializers.ModelSerializer):
+    customer = serializers.PrimaryKeyRelatedField(read_only=True)
+    services = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Agreement
+        fields = ["id", "name", "customer", "services", "valid_from", "valid_to", "description", "is_active",
+                  "version", "created_at", "updated_at"]
+
+    def get_services(self, obj) -> list[int]:
+        return sorted(service.pk for service in obj.services.all())  # prefetched
+
+
+class AgreementInputSerializer(StrictInputSerializer):
+    name = serializers.CharField(max_length=200)
+    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all(), allow_null=True, required=False)
+    services = serializers.PrimaryKeyRelatedField(queryset=ConfigurationItem.objects.services(), many=True,
+                                                  required=False,
+                                                  help_text="Live services of the catalogue; empty: every service.")
+    valid_from = serializers.DateField()
+    valid_to = serializers.DateField(allow_null=True, required=False)
+    description = serializers.CharField(allow_blank=True, required=False)
+    is_active = serializers.BooleanField(required=False)
+
+
+# --- targets ----------------------------------------------------------------------------------
+
+class EscalationActionSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ActionKind.choices)
+    user = serializers.IntegerField(required=False, help_text="notify_manager: the manager's user id.")
+    team = serializers.IntegerField(required=False, help_text="reassign: the group's id.")
+
+
+class EscalationStepSerializer(serializers.Serializer):
+    percent = serializers.IntegerField(min_value=1, max_value=100)
+    actions = EscalationActionSerializer(many=True)
+
+
+class TargetSerializer(serializers.ModelSerializer):
+    escalations = EscalationStepSerializer(many=True)
+    created_by = serializers.CharField(source="created_by.username", read_only=True)
+
+    class Meta:
+        model = Target
+        fields = ["id", "lineage", "version", "is_current", "agreement", "name", "metric", "record_type",
+                  "priorities", "service", "goal", "calendar", "pause_states", "escalations", "reopen_continues",
+                  "created_at", "created_by"]
+
+
+class TargetInputSerializer(StrictInputSerializer):
+    agreement = serializers.PrimaryKeyRelatedField(queryset=Agreement.objects.all())
+    name = serializers.CharField(max_length=200)
+    metric = serializers.ChoiceField(choices=Metric.choices)
+    record_type = serializers.CharField(max_length=50, default="incident")
+    priorities = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=5), required=False)
+    service = serializers.PrimaryKeyRelatedField(queryset=ConfigurationItem.objects.services(), allow_null=True,
+                                                 required=False)
+    goal = serializers.DurationField(help_text='e.g. "04:00:00" or "P1DT2H".')
+    calendar = serializers.PrimaryKeyRelatedField(queryset=Calendar.objects.all())
+    pause_states = serializers.ListField(child=serializers.CharField(max_length=40), required=False)
+    escalations = EscalationStepSerializer(many=True, required=False)
+    reopen_continues = serializers.BooleanField(required=False)
+
+    def validate_record_type(self, value):
+        from .. import registry
+
+        if value not in {subject.name for subject in registry.subjects()}:
+            raise serializers.ValidationError(_("Unknown record type."))
+        return value
+
+    def validate(self, data):
+        from .. import registry
+
+        record_type = data.get("record_type")
+        if record_type and data.get("pause_states"):
+            states = {value for value, _label in registry.subject_named(record_type).states()}
+            unknown = [state for state in data["pause_states"] if state not in states]
+            if unknown:
+                raise serializers.ValidationError({"pause_states": _("Not a state of this record type: "
+                                                                     "%(states)s") % {"states": ", ".join(unknown)}})
+        if "escalations" in data:
+            data["escalations"] = [{"percent": step["percent"], "actions": [dict(a) for a in step["actions"]]}
+                                   for step in data["escalations"]]
+        return data
+
+
+# --- timers and breaches ----------------------------------------------------------------------
+
+class TimerEventSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = TimerEvent
+        fields = ["kind", "kind_label", "at", "cause", "elapsed", "data"]
+
+
+class TimerSerializer(serializers.ModelSerializer):
+    record_type = serializers.SerializerMethodField()
+    record_number = serializers.SerializerMethodField()
+    target_version = serializers.IntegerField(source="target.version", read_only=True)
+    calendar_version = serializers.IntegerField(source="calendar_version.number", read_only=True)
+
+    class Meta:
+        model = Timer
+        fields = ["id", "record_type", "object_id", "record_number", "metric", "state", "running", "pause_reason",
+                  "target", "target_version", "calendar_version", "goal", "elapsed", "counted_until",
+                  "started_at", "stopped_at", "due_at", "breached_at", "customer", "team", "priority"]
+
+    def get_record_type(self, obj) -> str | None:
+        return self.context.get("record_types", {}).get(obj.content_type_id)
+
+    def get_record_number(self, obj) -> str | None:
+        record = obj.record  # prefetched per content type by the view
+        return getattr(record, "number", None) if record is not None else None
+
+
+class TimerDetailSerializer(TimerSerializer):
+    events = TimerEventSerializer(many=True, read_only=True, help_text="The explanation of the clock, in order.")
+
+    class Meta(TimerSerializer.Meta):
+        fields = [*TimerSerializer.Meta.fields, "events"]

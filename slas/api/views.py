@@ -1,18 +1,29 @@
 """SLA API: calendars (administrators write, staff read) and the business-time arithmetic
 the engine uses, for integrations that need the same answers (any staff caller: asking a
-question changes nothing, so read-only tokens and auditors may ask too)."""
+question changes nothing, so read-only tokens and auditors may ask too); agreements and
+targets (administrators write, staff read); timers with their explanation and breaches
+(read-only for everyone: only the engine writes timers).
+"""
 
+import django_filters
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from itsm.api.errors import PreconditionFailed
+from itsm.api.mixins import ConcurrencyMixin, etag_for, respond_idempotently
+from itsm.api.schema import IDEMPOTENCY_PARAMETER, IF_MATCH_PARAMETER
 from itsm.api.viewsets import ServiceModelViewSet
-from itsm.permissions import ADMIN_ROLES, STAFF_ROLES
+from itsm.permissions import ADMIN_ROLES, STAFF_ROLES, may
 
-from .. import businesstime, selectors, services
+from .. import businesstime, registry, selectors, services
+from ..choices import Metric, TimerState
+from ..models import Agreement, Target, TimerEvent
 from ..calendars import business_calendar
 from . import serializers as s
 
@@ -87,3 +98,162 @@ class CalendarViewSet(ServiceModelViewSet):
         return Response(s.BetweenResultSerializer({
             "start": start, "end": end, "business_time": elapsed, "business_seconds": elapsed.total_seconds(),
             "calendar_version": version.number}).data)
+
+
+# --- agreements and targets -------------------------------------------------------------------
+
+class AgreementViewSet(ServiceModelViewSet):
+    """Service level agreements. Updates need If-Match (or `version`), as for every record."""
+
+    serializer_class = s.AgreementSerializer
+    input_serializer_class = s.AgreementInputSerializer
+    read_roles = STAFF_ROLES
+    write_roles = ADMIN_ROLES
+    filterset_fields = ["is_active", "customer"]
+    ordering_fields = ["name", "valid_from", "id"]
+    ordering = ["name"]
+
+    def get_queryset(self):
+        if not may(self.request.user, STAFF_ROLES):
+            return Agreement.objects.none()
+        return Agreement.objects.prefetch_related("services")
+
+    def perform_service_create(self, data):
+        return services.agreement_create(actor=self.request.user, data=data)
+
+    def perform_service_update(self, obj, data, expected_version):
+        return services.agreement_update(actor=self.request.user, agreement=obj, data=data,
+                                         expected_version=expected_version)
+
+
+class TargetFilterSet(django_filters.FilterSet):
+    class Meta:
+        model = Target
+        fields = ["agreement", "is_current", "metric", "record_type", "lineage", "calendar"]
+
+
+@extend_schema_view(partial_update=extend_schema(
+    summary="Change a target: writes its next version",
+    description="Targets are never edited in place. PATCH on the current version writes the next version "
+                "(same `lineage`, `version` + 1) with the fields given and the others copied, makes it current "
+                "and answers it (its new `id`). Running timers keep the version they started with until "
+                "an administrator recomputes them. PATCH on an older version is refused (400). If-Match is "
+                "optional: when given, it must be the ETag of the current version (412 otherwise)."))
+class TargetViewSet(ConcurrencyMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Targets, every version: `?is_current=true` for the ones in force, `?lineage=` for a history."""
+
+    serializer_class = s.TargetSerializer
+    read_roles = STAFF_ROLES
+    write_roles = ADMIN_ROLES
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    filterset_class = TargetFilterSet
+    ordering_fields = ["name", "version", "created_at", "id"]
+    ordering = ["agreement", "metric", "name", "-version"]
+
+    def get_queryset(self):
+        if not may(self.request.user, STAFF_ROLES):
+            return Target.objects.none()
+        return Target.objects.select_related("created_by")
+
+    def get_serializer_class(self):
+        if getattr(self, "action", None) in ("create", "partial_update"):
+            return s.TargetInputSerializer
+        return s.TargetSerializer
+
+    def _output(self, target, status_code):
+        self._etag_object = target
+        return Response(s.TargetSerializer(target, context=self.get_serializer_context()).data, status=status_code)
+
+    @extend_schema(request=s.TargetInputSerializer, responses={201: s.TargetSerializer},
+                   parameters=[IDEMPOTENCY_PARAMETER])
+    def create(self, request, *args, **kwargs):
+        def create():
+            serializer = s.TargetInputSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            target = services.target_create(actor=request.user, data=dict(serializer.validated_data))
+            return self._output(target, status.HTTP_201_CREATED)
+
+        return respond_idempotently(request, create)
+
+    @extend_schema(request=s.TargetInputSerializer, responses=s.TargetSerializer, parameters=[IF_MATCH_PARAMETER])
+    def partial_update(self, request, *args, **kwargs):
+        target = self.get_object()
+        if not target.is_current:
+            raise ValidationError(_("Version %(number)s is not the current version of this target.") % {
+                "number": target.version})
+        if_match = request.headers.get("If-Match")
+        if if_match and if_match.strip() not in (etag_for(target), "*"):
+            raise PreconditionFailed()
+        serializer = s.TargetInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        following = services.target_update(actor=request.user, target=target, data=dict(serializer.validated_data))
+        return self._output(following, status.HTTP_200_OK)
+
+
+# --- timers and breaches (read-only) ----------------------------------------------------------
+
+def record_types() -> dict[int, str]:
+    """Content type id -> subject name of every registered record type (cached content types)."""
+    return {ContentType.objects.get_for_model(subject.model).pk: subject.name for subject in registry.subjects()}
+
+
+class TimerFilterSet(django_filters.FilterSet):
+    state = django_filters.MultipleChoiceFilter(choices=TimerState.choices)
+    metric = django_filters.ChoiceFilter(choices=Metric.choices)
+    breached = django_filters.BooleanFilter(field_name="breached_at", lookup_expr="isnull", exclude=True,
+                                            help_text="true: breached timers; false: the others.")
+    record_type = django_filters.CharFilter(method="filter_record_type", help_text="e.g. incident")
+    object_id = django_filters.NumberFilter(help_text="The record's id (with record_type).")
+    customer = django_filters.NumberFilter(field_name="customer_id")
+    team = django_filters.NumberFilter(field_name="team_id")
+    breached_after = django_filters.IsoDateTimeFilter(field_name="breached_at", lookup_expr="gte")
+    breached_before = django_filters.IsoDateTimeFilter(field_name="breached_at", lookup_expr="lt")
+
+    def filter_record_type(self, queryset, name, value):
+        try:
+            subject = registry.subject_named(value)
+        except KeyError:
+            return queryset.none()
+        return queryset.filter(content_type=ContentType.objects.get_for_model(subject.model))
+
+
+class TimerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """SLA timers, read-only (the engine writes them). A timer's page carries its `events`: the
+    explanation of its clock in order (start, pause, resume, threshold, breach, stop, retarget,
+    recompute), each with its instant, cause and the business time elapsed at that point."""
+
+    serializer_class = s.TimerSerializer
+    read_roles = STAFF_ROLES
+    write_roles = ()
+    filterset_class = TimerFilterSet
+    ordering_fields = ["started_at", "due_at", "breached_at", "id"]
+    ordering = ["-started_at"]
+
+    def get_queryset(self):
+        timers = selectors.timer_list(self.request.user).prefetch_related("record")
+        if self.action == "retrieve":
+            timers = timers.prefetch_related(Prefetch("events", queryset=TimerEvent.objects.order_by("at", "id")))
+        return timers
+
+    def get_serializer_class(self):
+        return s.TimerDetailSerializer if self.action == "retrieve" else s.TimerSerializer
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "record_types": record_types()}
+
+
+class BreachViewSet(TimerViewSet):
+    """Breached timers (`breached_at` set), most recent first, with the record's number."""
+
+    ordering = ["-breached_at"]
+
+    def get_queryset(self):
+        return super().get_queryset().filter(breached_at__isnull=False)
+
+
+EXTRA_ROUTES = [
+    ("agreements", AgreementViewSet, "agreement"),
+    ("targets", TargetViewSet, "target"),
+    ("timers", TimerViewSet, "timer"),
+    ("breaches", BreachViewSet, "breach"),
+]
