@@ -21,6 +21,7 @@ from itsm import services
 from itsm.choices import Role
 from itsm.models import Customer, Team, User
 from itsm.records import save_with_history
+from slas import demo as sla_demo
 
 # Published in README.md and printed by the command: never use it outside a demo.
 DEMO_PASSWORD = "itsm-demo-2025"
@@ -82,6 +83,7 @@ class Command(BaseCommand):
             created = self._users() + self._teams() + self._customers()
             cmdb = cmdb_demo.load(admin=User.objects.get(username="admin"))
             incidents = incident_demo.load(count=incidents) if incidents > 0 else {"incidents": 0}
+            slas = sla_demo.load()
         self.stdout.write(f"Demo data: {created} object(s) created, the rest already existed.")
         self.stdout.write(
             f"Demo CMDB: {cmdb['cis']} CI(s), {cmdb['relationships']} relationship(s) and "
@@ -89,6 +91,11 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Demo incidents: {incidents['incidents']} created over the last 90 days "
                           "(none when they already exist).")
+        self.stdout.write(
+            f"Demo service levels: {slas['calendars']} calendar(s), {slas['agreements']} agreement(s), "
+            f"{slas['targets']} target(s), {slas['timers']} timer(s) and {slas['incidents']} incident(s) created; "
+            f"“{sla_demo.ESCALATION_INCIDENT}” escalates within minutes."
+        )
         self.stdout.write(f"Demo logins (password {DEMO_PASSWORD!r}):")
         for username, first, last, role in USERS:
             self.stdout.write(f"  {username:<10} {Role(role).label}")
