@@ -185,7 +185,8 @@ def _counts():
 
 def totals(filters: Filters) -> dict:
     counts = with_outcome(filters).aggregate(**_counts())
-    return {**counts, "total": counts["met"] + counts["breached"], "attainment": _rate(counts["met"], counts["breached"])}
+    met, breached = counts["met"], counts["breached"]
+    return {"met": met, "breached": breached, "total": met + breached, "attainment": _rate(met, breached)}
 
 
 def attainment(filters: Filters, group_by: str) -> list[dict]:
@@ -341,7 +342,7 @@ def breaches(filters: Filters, limit: int | None = BREACH_LIMIT) -> list[dict]:
             "priority": f"P{timer.priority}" if timer.priority else "",
             "paused_for": "; ".join(dict.fromkeys(p for p in pauses if p)),
             "causes": [{"kind": e.kind, "label": e.get_kind_display(), "at": e.at, "cause": e.cause,
-                        "reason": e.data.get("reason", "")} for e in timeline],
+                        "reason": e.data.get("reason", ""), "percent": e.data.get("percent")} for e in timeline],
             "breach_cause": next((e.cause for e in timeline if e.kind == TimerEventKind.BREACH), ""),
         })
     return rows

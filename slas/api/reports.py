@@ -85,7 +85,8 @@ class BreachReportView(ReportView):
             "paused_for": serializers.CharField(),
             "causes": inline_serializer("SlaBreachCause", many=True, fields={
                 "kind": serializers.CharField(), "at": serializers.DateTimeField(),
-                "cause": serializers.CharField(), "reason": serializers.CharField()}),
+                "cause": serializers.CharField(), "reason": serializers.CharField(),
+                "percent": serializers.IntegerField(allow_null=True)}),
         }),
     }))
     def get(self, request):
@@ -93,7 +94,8 @@ class BreachReportView(ReportView):
         rows = []
         for row in reports.breaches(filters, limit=BREACH_API_LIMIT):
             row = {key: value for key, value in row.items() if key not in ("goal", "metric_label", "breach_cause")}
-            row["causes"] = [{key: c[key] for key in ("kind", "at", "cause", "reason")} for c in row["causes"]]
+            row["causes"] = [{key: c[key] for key in ("kind", "at", "cause", "reason", "percent")}
+                             for c in row["causes"]]
             rows.append(row)
         return Response({"from": filters.start, "to": filters.end, "count": len(rows), "rows": rows})
 

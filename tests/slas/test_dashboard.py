@@ -28,7 +28,7 @@ def test_the_dashboard_shows_attainment_breaches_and_times(client, auditor, worl
     assert '<div class="h1 mb-0">42.9 %</div>' in html
     assert '<div class="h1 mb-0" id="breached-total">4</div>' in html
     assert f'<a href="{reverse("incident_detail", kwargs={"pk": i3.pk})}">{i3.number}</a>' in html
-    assert "Paused: Awaiting vendor" in html
+    assert "Paused: Awaiting vendor" in html and "Threshold reached (90 %)" in html
     assert "<tr><td>Acme</td><td class=\"text-end\">3</td><td class=\"text-end\">3</td>" in html
     assert 'id="sla-chart-data"' in html and "vendor/echarts/echarts.min.js" in html
     assert "<script>" not in html  # charts come from static/js/sla-dashboard.js (strict CSP)
@@ -56,7 +56,8 @@ def test_each_table_exports_as_csv(client, agent, world):  # noqa: F811
 
     answer = client.get(reverse("sla_dashboard"), {**NOVEMBER, "export": "by_customer"})
 
-    assert answer["Content-Disposition"] == 'attachment; filename="sla-attainment-by-customer-2026-11-01-2026-11-30.csv"'
+    assert answer["Content-Disposition"] == (
+        'attachment; filename="sla-attainment-by-customer-2026-11-01-2026-11-30.csv"')
     lines = b"".join(answer.streaming_content).decode("utf-8-sig").splitlines()
     assert lines == ["Customer,Met,Breached,Attainment %", "Acme,3,3,50.0", "Globex,0,1,0.0"]
 

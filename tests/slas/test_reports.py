@@ -83,7 +83,8 @@ def world(agent):
     resolve(agent, i1)
     incidents.incident_transition(actor=agent, incident=i4, name="cancel")
     sla.timers_sweep(now=now + 1.5 * H)
-    i3 = incidents.incident_transition(actor=agent, incident=i3, name="hold", data={"on_hold_reason": "awaiting_vendor"})
+    i3 = incidents.incident_transition(actor=agent, incident=i3, name="hold",
+                                       data={"on_hold_reason": "awaiting_vendor"})
     incidents.incident_transition(actor=agent, incident=i3, name="resume")
     i2 = incidents.incident_transition(actor=agent, incident=i2, name="start")
     resolve(agent, i2)
@@ -98,7 +99,8 @@ def world(agent):
 def test_the_fixture_holds_what_the_module_docstring_says(world):
     i1, i2, i3, i4, i5 = world["incidents"]
 
-    states = {(n, m): timer(i, m).state for n, i in enumerate(world["incidents"], 1) for m in ("response", "resolution")}
+    states = {(n, m): timer(i, m).state for n, i in enumerate(world["incidents"], 1)
+              for m in ("response", "resolution")}
 
     assert states == {(1, "response"): "met", (1, "resolution"): "met", (2, "response"): "breached",
                       (2, "resolution"): "met", (3, "response"): "breached", (3, "resolution"): "breached",
