@@ -8,7 +8,7 @@ every read through incidents.selectors (a requester sees only the incidents they
 import io
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -58,7 +58,9 @@ class IncidentViewSet(WorkflowActionsMixin, ServiceModelViewSet):
     serializer_class = s.IncidentDetailSerializer
     input_serializer_class = s.IncidentInputSerializer
     filterset_class = IncidentFilterSet
-    ordering_fields = ["number", "opened_at", "priority", "state", "updated_at", "id"]
+    # time_to_breach: the due instant of the live resolution timer, soonest first; incidents
+    # without a live timer last in either direction.
+    ordering_fields = ["number", "opened_at", "priority", "state", "updated_at", "id", "time_to_breach"]
     ordering = ["-opened_at"]
     lookup_value_regex = "[0-9]+"
 
@@ -80,8 +82,24 @@ class IncidentViewSet(WorkflowActionsMixin, ServiceModelViewSet):
         return tuple(roles) or INCIDENT_WORKERS
 
     def get_queryset(self):
-        return selectors.incident_list(self.request.user).prefetch_related(
+        queryset = selectors.incident_list(self.request.user).prefetch_related(
             Prefetch("cis", queryset=ConfigurationItem.objects.only("id")))
+        if self._breach_ordering() is not None:
+            queryset = selectors.with_time_to_breach(queryset).annotate(time_to_breach=F("sla_due_at"))
+        return queryset
+
+    def _breach_ordering(self) -> bool | None:
+        """True/False (descending or not) when ?ordering= starts with time_to_breach, else None."""
+        request = getattr(self, "request", None)
+        first = ((request.query_params.get("ordering") if request else "") or "").split(",")[0].strip()
+        return first.startswith("-") if first.lstrip("-") == "time_to_breach" else None
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        descending = self._breach_ordering()
+        if descending is None or getattr(self, "action", None) != "list":
+            return queryset
+        return queryset.order_by(*selectors.time_to_breach_order(descending=descending))
 
     def get_serializer_class(self):
         if getattr(self, "action", None) == "list":

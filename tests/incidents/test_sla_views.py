@@ -160,3 +160,17 @@ def test_requesters_may_not_read_the_timers(api, agent, requester, targets):
     api.force_authenticate(requester)
 
     assert api.get(f"/api/v1/incidents/{incident.pk}/timers/").status_code == 403
+
+
+def test_the_api_orders_by_time_to_breach(api, agent, targets):
+    later = make_incident(agent, impact=3, urgency=3)
+    soon = make_incident(agent, impact=1, urgency=1)
+    paused = make_incident(agent, impact=3, urgency=3)
+    services.incident_transition(actor=agent, incident=paused, name="hold", data={"on_hold_reason": "awaiting_caller"})
+    api.force_authenticate(agent)
+
+    ascending = api.get("/api/v1/incidents/", {"ordering": "time_to_breach"}).json()["results"]
+    descending = api.get("/api/v1/incidents/", {"ordering": "-time_to_breach"}).json()["results"]
+
+    assert [row["number"] for row in ascending] == [soon.number, later.number, paused.number]
+    assert [row["number"] for row in descending] == [later.number, soon.number, paused.number]
