@@ -11,10 +11,33 @@ ENTRIES = {
     # Business-time questions change nothing: every staff caller may ask, read-only tokens too.
     "api:slas:calendar-add": Entry(read=STAFF, write=STAFF, target="calendar", patch=False),
     "api:slas:calendar-between": Entry(read=STAFF, write=STAFF, target="calendar", patch=False),
+    "api:slas:agreement-list": Entry(read=STAFF, write=ADMINS),
+    "api:slas:agreement-detail": Entry(read=STAFF, write=ADMINS, target="sla_api_agreement"),
+    "api:slas:target-list": Entry(read=STAFF, write=ADMINS),
+    "api:slas:target-detail": Entry(read=STAFF, write=ADMINS, target="sla_api_target"),
+    # Only the engine writes timers: read-only for every caller.
+    "api:slas:timer-list": Entry(read=STAFF, write=NOBODY),
+    "api:slas:timer-detail": Entry(read=STAFF, write=NOBODY, target="sla_timer"),
+    "api:slas:breach-list": Entry(read=STAFF, write=NOBODY),
+    "api:slas:breach-detail": Entry(read=STAFF, write=NOBODY, target="sla_timer"),
 }
 
 
 def targets(people, base):
-    from slas.models import Calendar
+    from datetime import date, timedelta
 
-    return {"calendar": Calendar.objects.get(name="24×7")}
+    from django.utils import timezone
+
+    from itsm.services import system_actor
+    from slas import services
+    from slas.models import Calendar, Timer
+
+    calendar = Calendar.objects.get(name="24×7")
+    actor = system_actor()
+    agreement = services.agreement_create(actor=actor, data={"name": "Matrix API SLA", "valid_from": date(2020, 1, 1)})
+    target = services.target_create(actor=actor, data={
+        "agreement": agreement, "name": "Matrix API response", "metric": "response", "record_type": "incident",
+        "goal": timedelta(hours=1), "calendar": calendar})
+    timer = next(t for t in services.timers_sync(base["incident"], cause="matrix") if t.metric == "response")
+    Timer.objects.filter(pk=timer.pk).update(breached_at=timezone.now())  # listed among the breaches too
+    return {"calendar": calendar, "sla_api_agreement": agreement, "sla_api_target": target, "sla_timer": timer}

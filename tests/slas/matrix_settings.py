@@ -1,7 +1,42 @@
-"""Permission-matrix entries of the SLA settings pages (merged by tests/itsm/test_permission_matrix.py)."""
+"""Permission-matrix entries of the SLA settings pages (merged by tests/itsm/test_permission_matrix.py):
+staff read calendars, agreements and targets; administrators change them; requesters nothing."""
 
-ENTRIES = {}
+from tests.incidents.matrix_entry import ADMINS, NOBODY, STAFF_PEOPLE, Entry
+
+ENTRIES = {
+    "sla_calendar_list": Entry(read=STAFF_PEOPLE, write=NOBODY, browser=True),
+    "sla_calendar_detail": Entry(read=STAFF_PEOPLE, write=NOBODY, target="calendar", browser=True),
+    "sla_calendar_create": Entry(read=ADMINS, write=ADMINS, browser=True),
+    "sla_calendar_update": Entry(read=ADMINS, write=ADMINS, target="calendar", browser=True),
+    # POST-only actions: GET answers 405 (refused) to staff, 403 to the others.
+    "sla_calendar_day_add": Entry(read=NOBODY, write=ADMINS, target="calendar", browser=True),
+    "sla_calendar_day_delete": Entry(read=NOBODY, write=ADMINS, target="calendar_day", browser=True),
+    "sla_calendar_import": Entry(read=NOBODY, write=ADMINS, target="calendar", browser=True),
+    "sla_calendar_recompute": Entry(read=NOBODY, write=ADMINS, target="calendar", browser=True),
+    "sla_agreement_list": Entry(read=STAFF_PEOPLE, write=NOBODY, browser=True),
+    "sla_agreement_detail": Entry(read=STAFF_PEOPLE, write=NOBODY, target="agreement", browser=True),
+    "sla_agreement_create": Entry(read=ADMINS, write=ADMINS, browser=True),
+    "sla_agreement_update": Entry(read=ADMINS, write=ADMINS, target="agreement", browser=True),
+    "sla_target_create": Entry(read=ADMINS, write=ADMINS, target="agreement", browser=True),
+    # Staff read a target and its versions; administrators save the next version.
+    "sla_target_update": Entry(read=STAFF_PEOPLE, write=ADMINS, target="sla_target", browser=True),
+    "sla_target_recompute": Entry(read=NOBODY, write=ADMINS, target="sla_target", browser=True),
+}
 
 
 def targets(people, base):
-    return {}
+    from datetime import date, timedelta
+
+    from itsm.services import system_actor
+    from slas import services
+    from slas.models import Calendar
+
+    calendar = Calendar.objects.get(name="24×7")
+    actor = system_actor()
+    agreement = services.agreement_create(actor=actor, data={"name": "Matrix SLA", "valid_from": date(2020, 1, 1)})
+    target = services.target_create(actor=actor, data={
+        "agreement": agreement, "name": "Matrix resolution", "metric": "resolution", "record_type": "incident",
+        "goal": timedelta(hours=8), "calendar": calendar})
+    day = services.calendar_day_set(actor=actor, calendar=calendar, date=date(2030, 12, 24), kind="closed",
+                                    name="Matrix day")
+    return {"agreement": agreement, "sla_target": target, "calendar_day": day}
