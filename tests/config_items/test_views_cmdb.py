@@ -98,8 +98,8 @@ def test_the_menu_offers_configuration_and_the_catalogue_after_home_before_teams
     nav = content[content.index('aria-label="Main menu"'):]
     titles = re.findall(r'nav-link-title">([^<]+)<', nav)
     # The service desk's daily work (incidents) comes first, then the CMDB, then the kernel's pages.
-    assert titles[:7] == ["Home", "Incidents", "Incident reports", "Configuration", "Service catalogue", "Teams",
-                          "Customers"]
+    assert titles[:8] == ["Home", "Incidents", "Incident reports", "Service levels", "Configuration",
+                          "Service catalogue", "Teams", "Customers"]
 
 
 # --- list ---------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ def test_an_agent_switches_to_chinese_creates_and_revokes_a_token_and_signs_out(
     page.get_by_test_id("language-menu").click()
     page.get_by_role("button", name="简体中文").click()
     menu = page.get_by_role("navigation", name="主菜单")
-    expect(menu.get_by_role("link")).to_have_text(["首页", "事件", "事件报表", "配置", "服务目录", "团队", "客户"])
+    expect(menu.get_by_role("link")).to_have_text(["首页", "事件", "事件报表", "服务级别", "配置", "服务目录", "团队", "客户"])
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
 
     page.get_by_test_id("user-menu").click()

@@ -131,7 +131,8 @@ def test_the_menu_shows_each_role_only_what_it_may_open(client, requester, agent
         return [item.url_name for item in client.get(reverse("home")).context["main_menu"]]
 
     assert menu(requester) == ["home", "portal_incident_list"]
-    assert menu(agent) == ["home", "incident_list", "incident_reports", "ci_list", "service_catalogue", "team_list",
-                           "customer_list"]
-    assert menu(admin_user) == ["home", "incident_list", "incident_reports", "ci_list", "service_catalogue",
-                                "team_list", "customer_list", "incident_category_list", "admin:index"]
+    assert menu(agent) == ["home", "incident_list", "incident_reports", "sla_dashboard", "ci_list",
+                           "service_catalogue", "team_list", "customer_list"]
+    assert menu(admin_user) == ["home", "incident_list", "incident_reports", "sla_dashboard", "ci_list",
+                                "service_catalogue", "team_list", "customer_list", "incident_category_list",
+                                "sla_calendar_list", "admin:index"]
