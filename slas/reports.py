@@ -144,9 +144,15 @@ class FilterForm(StyledForm):
 def filters_from(query) -> tuple[FilterForm, Filters]:
     """The requested filters, or this month unfiltered when the input is wrong."""
     form = FilterForm(query)
-    if form.is_valid():
-        return form, form.cleaned_data["filters"]
-    return form, Filters(*this_month())
+    if not form.is_valid():
+        return form, Filters(*this_month())
+    filters = form.cleaned_data["filters"]
+    # Show the days of the period used in the date fields (this month's when none were given).
+    shown = query.copy() if hasattr(query, "copy") else dict(query)
+    shown["start"], shown["end"] = filters.start.isoformat(), filters.end.isoformat()
+    shown = FilterForm(shown)
+    shown.is_valid()
+    return shown, filters
 
 
 # --- querysets ------------------------------------------------------------------------------
@@ -405,7 +411,8 @@ def monthly_report(agreement: Agreement, month: str) -> dict:
     target_rows = []
     for target in targets:
         counts = per_lineage.get(target.lineage, {"met": 0, "breached": 0})
-        target_rows.append({"target": target, "met": counts["met"], "breached": counts["breached"],
+        target_rows.append({"target": target, "goal_hours": round(target.goal.total_seconds() / 3600, 2),
+                            "met": counts["met"], "breached": counts["breached"],
                             "attainment": _rate(counts["met"], counts["breached"]),
                             "times": times.get(target.lineage)})
     return {

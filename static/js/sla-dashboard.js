@@ -46,7 +46,18 @@
     window.addEventListener("resize", function () { chart.resize(); });
   }
 
+  // Choosing a day means a custom period: the period choice follows the date fields.
+  function followDates() {
+    var form = document.getElementById("sla-filters");
+    if (!form || !form.elements.period) return;
+    ["start", "end"].forEach(function (name) {
+      var field = form.elements[name];
+      if (field) field.addEventListener("change", function () { form.elements.period.value = "custom"; });
+    });
+  }
+
   function start() {
+    followDates();
     if (typeof echarts === "undefined") return;
     document.querySelectorAll("[data-sla-chart]").forEach(function (container) {
       var source = document.getElementById(container.dataset.slaSource);

@@ -36,3 +36,13 @@ def test_a_manager_sees_the_trend_and_service_charts_without_console_errors(page
         expect(container.locator("svg").first).to_be_visible()
     expect(page.locator("#breached-total")).to_have_text("1")
     assert errors == []
+
+
+def test_choosing_a_day_makes_the_period_custom(page, sign_in, make_user):
+    sign_in(page, make_user(Role.AUDITOR, username="auditor"))
+    page.goto("/slas/")
+    expect(page.get_by_label("Period")).to_have_value("month")
+
+    page.get_by_label("From").fill("2026-11-02")
+
+    expect(page.get_by_label("Period")).to_have_value("custom")
