@@ -574,3 +574,21 @@ def calendar_import_ics(*, actor, calendar: Calendar, content) -> int:
                                                               "%(last)s") % {
         "count": len(days), "first": days[0].date, "last": days[-1].date})
     return len(days)
+
+
+def outdated_timers(*, calendar: Calendar | None = None, target: Target | None = None):
+    """Live timers computed with an older version of `calendar` (or of `target`'s lineage)
+    than the current one: the timers a recompute would move."""
+    timers = Timer.objects.filter(state__in=LIVE_STATES, stopped_at__isnull=True)
+    if calendar is not None:
+        latest = calendar.versions.order_by("-number").values_list("pk", flat=True).first()
+        return timers.filter(calendar_version__calendar=calendar).exclude(calendar_version_id=latest)
+    return timers.filter(target__lineage=target.lineage, target__is_current=False)
+
+
+def timers_recompute_outdated(*, actor, reason: str, calendar: Calendar | None = None,
+                              target: Target | None = None) -> int:
+    """Recompute (see `timers_recompute`) the live timers on an older version of `calendar`
+    or of `target`. Administrators only; a reason is required. Returns how many changed."""
+    return timers_recompute(actor=actor, timers=list(outdated_timers(calendar=calendar, target=target)),
+                            reason=reason)
