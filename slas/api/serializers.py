@@ -211,3 +211,20 @@ class TimerDetailSerializer(TimerSerializer):
 
     class Meta(TimerSerializer.Meta):
         fields = [*TimerSerializer.Meta.fields, "events"]
+
+
+class IcsImportInputSerializer(StrictInputSerializer):
+    content = serializers.CharField(help_text="The text of an iCalendar (.ics) file; every event becomes a closed day.")
+
+
+class ImportResultSerializer(serializers.Serializer):
+    imported = serializers.IntegerField(help_text="Closed days declared.")
+    calendar_version = serializers.IntegerField()
+
+
+class RecomputeInputSerializer(StrictInputSerializer):
+    reason = serializers.CharField(max_length=300, help_text="Recorded on every timer that changes.")
+
+
+class RecomputeResultSerializer(serializers.Serializer):
+    recomputed = serializers.IntegerField(help_text="Live timers moved to the current versions.")

@@ -65,6 +65,24 @@ class CalendarViewSet(ServiceModelViewSet):
         page = self.paginate_queryset(calendar.versions.select_related("created_by").order_by("-number"))
         return self.get_paginated_response(s.CalendarVersionSerializer(page, many=True).data)
 
+    @extend_schema(request=s.IcsImportInputSerializer, responses=s.ImportResultSerializer)
+    @action(detail=True, methods=["post"], url_path="import", url_name="import")
+    def import_ics(self, request, pk=None):
+        """Declare closed the days of the events of an iCalendar file (all or nothing; one new version)."""
+        calendar = self.get_object()
+        serializer = s.IcsImportInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        count = services.calendar_import_ics(actor=request.user, calendar=calendar,
+                                             content=serializer.validated_data["content"])
+        return Response(s.ImportResultSerializer({"imported": count,
+                                                  "calendar_version": services.current_version(calendar).number}).data)
+
+    @extend_schema(request=s.RecomputeInputSerializer, responses=s.RecomputeResultSerializer)
+    @action(detail=True, methods=["post"])
+    def recompute(self, request, pk=None):
+        """Move the live timers on an older version of this calendar to its current version."""
+        return recompute(request, calendar=self.get_object())
+
     def _current(self):
         version = services.current_version(self.get_object())
         return version, business_calendar(version.definition)
@@ -188,6 +206,21 @@ class TargetViewSet(ConcurrencyMixin, mixins.ListModelMixin, mixins.RetrieveMode
         serializer.is_valid(raise_exception=True)
         following = services.target_update(actor=request.user, target=target, data=dict(serializer.validated_data))
         return self._output(following, status.HTTP_200_OK)
+
+
+    @extend_schema(request=s.RecomputeInputSerializer, responses=s.RecomputeResultSerializer)
+    @action(detail=True, methods=["post"])
+    def recompute(self, request, pk=None):
+        """Move the live timers on an older version of this target to its current version."""
+        return recompute(request, target=self.get_object())
+
+
+def recompute(request, **scope):
+    serializer = s.RecomputeInputSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    count = services.timers_recompute_outdated(actor=request.user, reason=serializer.validated_data["reason"],
+                                               **scope)
+    return Response(s.RecomputeResultSerializer({"recomputed": count}).data)
 
 
 # --- timers and breaches (read-only) ----------------------------------------------------------

@@ -13,7 +13,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import TemplateView, View
 
 from itsm.permissions import ADMIN_ROLES, STAFF_ROLES, may
@@ -21,10 +21,10 @@ from itsm.records import StaleRecord
 from itsm.views.mixins import RoleRequiredMixin, ServiceFormView, add_service_errors
 
 from .. import selectors, services
-from ..choices import LIVE_STATES, WEEKDAYS
+from ..choices import WEEKDAYS
 from ..forms import (WEEKDAY_LABELS, AgreementForm, CalendarDayForm, CalendarForm, IcsImportForm, RecomputeForm,
                      TargetForm, format_escalations, format_hours)
-from ..models import Agreement, Calendar, CalendarDay, CalendarVersion, Target, Timer
+from ..models import Agreement, Calendar, CalendarDay, CalendarVersion, Target
 
 
 class SettingsMixin(RoleRequiredMixin):
@@ -90,23 +90,14 @@ class CalendarDetailView(SettingsMixin, TemplateView):
             holidays = sorted((date.fromisoformat(day), name) for day, name in items
                               if today.isoformat() <= day <= horizon.isoformat() and day not in own_dates)
         kwargs.update(
-            calendar=calendar, week=week_grid(calendar.weekly_hours), hour_marks=range(0, 24, 3), holidays=holidays, own_days=own,
+            calendar=calendar, week=week_grid(calendar.weekly_hours), hour_marks=range(0, 24, 3),
+            holidays=holidays, own_days=own,
             versions=versions, current=versions[0] if versions else None,
             day_form=kwargs.get("day_form") or CalendarDayForm(),
             import_form=kwargs.get("import_form") or IcsImportForm(),
-            recompute_form=RecomputeForm(), stale_timers=stale_timers(calendar=calendar).count(),
+            recompute_form=RecomputeForm(), stale_timers=services.outdated_timers(calendar=calendar).count(),
         )
         return super().get_context_data(**kwargs)
-
-
-def stale_timers(*, calendar=None, target=None):
-    """Live timers computed with an older version than the current one."""
-    timers = Timer.objects.filter(state__in=LIVE_STATES, stopped_at__isnull=True)
-    if calendar is not None:
-        latest = calendar.versions.order_by("-number").first()
-        timers = timers.filter(calendar_version__calendar=calendar)
-        return timers.exclude(calendar_version=latest) if latest else timers.none()
-    return timers.filter(target__lineage=target.lineage, target__is_current=False)
 
 
 class CalendarCreateView(SettingsMixin, ServiceFormView):
@@ -183,28 +174,29 @@ class CalendarImportView(SettingsMixin, View):
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                messages.success(request, _("%(count)s closed days imported.") % {"count": count})
+                messages.success(request, ngettext("%(count)s closed day imported.",
+                                                   "%(count)s closed days imported.", count) % {"count": count})
                 return redirect("sla_calendar_detail", pk=calendar.pk)
         view = CalendarDetailView(request=request, kwargs={"pk": pk}, args=())
         return view.render_to_response(view.get_context_data(import_form=form), status=400)
 
 
 class RecomputeMixin(SettingsMixin, View):
-    def recompute(self, request, timers, back):
+    def recompute(self, request, back, **scope):
         form = RecomputeForm(request.POST)
         if not form.is_valid():
             messages.error(request, _("Say why the timers are recomputed."))
             return redirect(back)
-        count = services.timers_recompute(actor=request.user, timers=list(timers),
-                                          reason=form.cleaned_data["reason"])
-        messages.success(request, _("%(count)s running timers recomputed.") % {"count": count})
+        count = services.timers_recompute_outdated(actor=request.user, reason=form.cleaned_data["reason"], **scope)
+        messages.success(request, ngettext("%(count)s running timer recomputed.",
+                                           "%(count)s running timers recomputed.", count) % {"count": count})
         return redirect(back)
 
 
 class CalendarRecomputeView(RecomputeMixin):
     def post(self, request, pk):
         calendar = selectors.calendar_get_for_user(request.user, pk)
-        return self.recompute(request, stale_timers(calendar=calendar), reverse("sla_calendar_detail", args=[pk]))
+        return self.recompute(request, reverse("sla_calendar_detail", args=[pk]), calendar=calendar)
 
 
 # --- agreements and targets -----------------------------------------------------------------------
@@ -328,14 +320,14 @@ class TargetUpdateView(SettingsMixin, ServiceFormView):
         kwargs.update(target=target, agreement=target.agreement,
                       versions=Target.objects.filter(lineage=target.lineage).select_related("created_by", "calendar")
                       .order_by("-version"),
-                      recompute_form=RecomputeForm(), stale_timers=stale_timers(target=target).count())
+                      recompute_form=RecomputeForm(), stale_timers=services.outdated_timers(target=target).count())
         return super().get_context_data(**kwargs)
 
 
 class TargetRecomputeView(RecomputeMixin):
     def post(self, request, pk):
         target = get_object_or_404(Target, pk=pk)
-        return self.recompute(request, stale_timers(target=target), reverse("sla_target_update", args=[pk]))
+        return self.recompute(request, reverse("sla_target_update", args=[pk]), target=target)
 
 
 urlpatterns = [

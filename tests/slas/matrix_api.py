@@ -11,6 +11,9 @@ ENTRIES = {
     # Business-time questions change nothing: every staff caller may ask, read-only tokens too.
     "api:slas:calendar-add": Entry(read=STAFF, write=STAFF, target="calendar", patch=False),
     "api:slas:calendar-between": Entry(read=STAFF, write=STAFF, target="calendar", patch=False),
+    "api:slas:calendar-import": Entry(read=STAFF, write=ADMINS, target="calendar", patch=False),
+    "api:slas:calendar-recompute": Entry(read=STAFF, write=ADMINS, target="calendar", patch=False),
+    "api:slas:target-recompute": Entry(read=STAFF, write=ADMINS, target="sla_api_target", patch=False),
     "api:slas:agreement-list": Entry(read=STAFF, write=ADMINS),
     "api:slas:agreement-detail": Entry(read=STAFF, write=ADMINS, target="sla_api_agreement"),
     "api:slas:target-list": Entry(read=STAFF, write=ADMINS),

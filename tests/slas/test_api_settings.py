@@ -162,3 +162,38 @@ def test_lists_take_a_constant_number_of_queries(api, agent, admin_user, make_ta
 
     assert len(api.get(f"{URL}/timers/").json()["results"]) == 8
     assert many == few
+
+
+def test_recompute_moves_live_timers_to_the_current_target_version(api, admin_user, make_target):
+    target = make_target(goal=4 * H)
+    ticket = make_ticket()
+    services.timers_sync(ticket, cause="created", now=ticket.created_at)
+    services.target_update(actor=system_actor(), target=target, data={"goal": 2 * H})
+    api.force_authenticate(admin_user)
+
+    no_reason = api.post(f"{URL}/targets/{target.pk}/recompute/", {"reason": ""}, format="json")
+    done = api.post(f"{URL}/targets/{target.pk}/recompute/", {"reason": "Contract renewed"}, format="json")
+    again = api.post(f"{URL}/targets/{target.pk}/recompute/", {"reason": "Contract renewed"}, format="json")
+    timer = api.get(f"{URL}/timers/", {"record_type": "ticket", "object_id": ticket.pk}).json()["results"][0]
+    events = api.get(f"{URL}/timers/{timer['id']}/").json()["events"]
+
+    assert no_reason.status_code == 400
+    assert done.json() == {"recomputed": 1}
+    assert again.json() == {"recomputed": 0}
+    assert (timer["target_version"], timer["goal"]) == (2, "02:00:00")
+    assert events[-1]["kind"] == "recompute" and events[-1]["cause"] == "Contract renewed"
+    assert events[-1]["data"]["before"]["target_version"] == 1
+
+
+def test_closed_days_are_imported_through_the_api(api, admin_user, always):
+    from tests.slas.test_icalendar import HOLIDAYS_ICS
+
+    api.force_authenticate(admin_user)
+
+    imported = api.post(f"{URL}/calendars/{always.pk}/import/", {"content": HOLIDAYS_ICS.decode()}, format="json")
+    bad = api.post(f"{URL}/calendars/{always.pk}/import/", {"content": "nonsense"}, format="json")
+
+    assert imported.status_code == 200
+    assert imported.json()["imported"] == 3
+    assert bad.status_code == 400 and "file" in bad.json()["error"]["fields"]
+    assert always.days.count() == 3

@@ -219,3 +219,24 @@ def test_recompute_needs_a_reason_and_reports_the_count(client, admin_user, gold
 
     assert messages_of(without) == ["Say why the timers are recomputed."]
     assert messages_of(done) == ["0 running timers recomputed."]
+
+
+def test_recomputing_a_calendar_moves_its_running_timers(client, admin_user, office):
+    from tests.kernel_app.factories import make_ticket
+
+    agreement = services.agreement_create(actor=system_actor(), data={"name": "T", "valid_from": date(2020, 1, 1)})
+    services.target_create(actor=system_actor(), data={
+        "agreement": agreement, "name": "Tickets", "metric": "resolution", "record_type": "ticket",
+        "goal": timedelta(hours=8), "calendar": office})
+    ticket = make_ticket()
+    services.timers_sync(ticket, cause="created")
+    services.calendar_day_set(actor=system_actor(), calendar=office, date=date(2031, 1, 2), kind="closed")
+    client.force_login(admin_user)
+    page = client.get(reverse("sla_calendar_detail", args=[office.pk]))
+
+    done = client.post(reverse("sla_calendar_recompute", args=[office.pk]), {"reason": "New closed day"},
+                       follow=True)
+
+    assert "1 running timer uses an older version of this calendar." in page.content.decode()
+    assert messages_of(done) == ["1 running timer recomputed."]
+    assert "0 running timers use an older version of this calendar." in done.content.decode()
