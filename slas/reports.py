@@ -85,6 +85,7 @@ def month_bounds(month: str) -> tuple[date, date]:
     return first, following - timedelta(days=1)
 
 
+SEARCHABLE = {"data-tom-select": "single"}  # Tom Select (static/js/itsm.js) searches the options
 PERIOD_CHOICES = (
     ("month", gettext_lazy("This month")),
     ("7", gettext_lazy("Last 7 days")),
@@ -101,9 +102,11 @@ class FilterForm(StyledForm):
     start = forms.DateField(label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     customer = forms.ModelChoiceField(label=gettext_lazy("Customer"), required=False,
-                                      queryset=Customer.objects.order_by("name"))
-    service = forms.ModelChoiceField(label=gettext_lazy("Service"), required=False, queryset=None)
-    team = forms.ModelChoiceField(label=gettext_lazy("Team"), required=False, queryset=Team.objects.order_by("name"))
+                                      queryset=Customer.objects.order_by("name"), widget=forms.Select(SEARCHABLE))
+    service = forms.ModelChoiceField(label=gettext_lazy("Service"), required=False, queryset=None,
+                                     widget=forms.Select(SEARCHABLE))
+    team = forms.ModelChoiceField(label=gettext_lazy("Team"), required=False, queryset=Team.objects.order_by("name"),
+                                  widget=forms.Select(SEARCHABLE))
     priority = forms.TypedChoiceField(label=gettext_lazy("Priority"), required=False, coerce=int, empty_value=None,
                                       choices=[("", "---------"), *((p, f"P{p}") for p in PRIORITIES)])
     metric = forms.ChoiceField(label=gettext_lazy("Metric"), required=False,
