@@ -240,7 +240,8 @@ class TargetForm(StyledForm):
         label=gettext_lazy("Priorities"), choices=PRIORITY_CHOICES, coerce=int, required=False,
         help_text=gettext_lazy("Empty: any priority."), widget=forms.CheckboxSelectMultiple)
     service = forms.ModelChoiceField(label=gettext_lazy("Service"), queryset=ConfigurationItem.objects.none(),
-                                     required=False, empty_label=gettext_lazy("Any service of the agreement"))
+                                     required=False, empty_label=gettext_lazy("Any service of the agreement"),
+                                     widget=forms.Select(attrs={"data-tom-select": "single", "class": "form-select"}))
     goal_hours = forms.IntegerField(label=gettext_lazy("Goal: hours"), min_value=0, max_value=100000, initial=0)
     goal_minutes = forms.IntegerField(label=gettext_lazy("Goal: minutes"), min_value=0, max_value=59, initial=0)
     calendar = forms.ModelChoiceField(label=gettext_lazy("Calendar"), queryset=Calendar.objects.none())
@@ -264,6 +265,8 @@ class TargetForm(StyledForm):
         self.fields["calendar"].queryset = Calendar.objects.filter(is_active=True).order_by("name") | (
             Calendar.objects.filter(pk=target.calendar_id) if target else Calendar.objects.none())
         services = agreement.services.all()
+        if not services.exists():  # an agreement for every service: any live service of the catalogue
+            services = ConfigurationItem.objects.services().filter(catalogue_status=CatalogueStatus.LIVE)
         if target is not None and target.service_id:
             services = services | ConfigurationItem.objects.filter(pk=target.service_id)
         self.fields["service"].queryset = services.order_by("name")
