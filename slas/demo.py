@@ -22,6 +22,7 @@ nothing: objects are looked up by name first.
 from datetime import date, timedelta
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import F
 from django.utils import timezone
 
 from itsm import services as itsm_services
@@ -139,25 +140,28 @@ def _fresh_incidents(escalation_customer, acme) -> int:
     from incidents import services as incident_services
     from incidents.models import Incident
 
-    created = 0
+    created, fresh = 0, []
     agent = User.objects.filter(username="agent").first()
     desk = Team.objects.filter(name="Service Desk").first()
     if agent is None:
         return 0
     if not Incident.objects.filter(short_description=ESCALATION_INCIDENT).exists():
-        incident_services.incident_create(actor=agent, reason="demo data (service levels)", data={
+        fresh.append(incident_services.incident_create(actor=agent, reason="demo data (service levels)", data={
             "short_description": ESCALATION_INCIDENT, "impact": 2, "urgency": 2, "customer": escalation_customer,
             "contact_name": "Demo caller", "contact_email": "caller@example.com", "assignment_group": desk,
             "assignee": agent,
             "description": "Logged by the demo data: its resolution target is 6 minutes away. Watch the "
-                           "Service levels card and the journal: warnings at 50, 75 and 90 %, then the breach."})
+                           "Service levels card and the journal: warnings at 50, 75 and 90 %, then the breach."}))
         created += 1
     if not Incident.objects.filter(short_description=CANCELLED_INCIDENT).exists():
         duplicate = incident_services.incident_create(actor=agent, reason="demo data (service levels)", data={
             "short_description": CANCELLED_INCIDENT, "impact": 3, "urgency": 2, "customer": acme,
             "contact_name": "Maria Schmidt", "contact_email": "m.schmidt@acme.example.com",
             "assignment_group": desk})
+        fresh.append(duplicate)
         incident_services.incident_transition(actor=agent, incident=duplicate, name="cancel",
                                               reason="Duplicate of an incident already logged.")
         created += 1
+    # As the other demo incidents show it: created when opened (not microseconds later).
+    Incident.objects.filter(pk__in=[i.pk for i in fresh]).update(created_at=F("opened_at"))
     return created
