@@ -197,3 +197,16 @@ def test_closed_days_are_imported_through_the_api(api, admin_user, always):
     assert imported.json()["imported"] == 3
     assert bad.status_code == 400 and "file" in bad.json()["error"]["fields"]
     assert always.days.count() == 3
+
+
+def test_a_target_patch_with_a_stale_if_match_is_refused(api, admin_user, make_target):
+    target = make_target(goal=4 * H)
+    api.force_authenticate(admin_user)
+    etag = api.get(f"{URL}/targets/{target.pk}/")["ETag"]
+    api.patch(f"{URL}/targets/{target.pk}/", {"goal": "03:00:00"}, format="json", HTTP_IF_MATCH=etag)
+    current = Target.objects.get(lineage=target.lineage, is_current=True)
+
+    stale = api.patch(f"{URL}/targets/{current.pk}/", {"goal": "02:00:00"}, format="json", HTTP_IF_MATCH=etag)
+
+    assert stale.status_code == 412
+    assert Target.objects.filter(lineage=target.lineage).count() == 2

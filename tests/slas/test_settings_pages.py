@@ -240,3 +240,15 @@ def test_recomputing_a_calendar_moves_its_running_timers(client, admin_user, off
     assert "1 running timer uses an older version of this calendar." in page.content.decode()
     assert messages_of(done) == ["1 running timer recomputed."]
     assert "0 running timers use an older version of this calendar." in done.content.decode()
+
+
+def test_auditors_read_a_target_and_its_versions_without_saving(client, auditor, gold_target):
+    client.force_login(auditor)
+
+    page = client.get(reverse("sla_target_update", args=[gold_target.pk]))
+    refused = client.post(reverse("sla_target_update", args=[gold_target.pk]), {"name": "x"})
+
+    assert page.status_code == 200
+    assert "Save as a new version" not in page.content.decode()
+    assert [v.version for v in page.context["versions"]] == [1]
+    assert refused.status_code == 403
