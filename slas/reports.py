@@ -308,7 +308,10 @@ def record_links(timers) -> dict[tuple[int, int], tuple[str, str | None]]:
         model = ContentType.objects.get_for_id(type_id).model_class()
         if model is None:
             continue
-        for record in model._default_manager.filter(pk__in=ids):
+        records = model._default_manager.filter(pk__in=ids)
+        if any(f.name == "number" for f in model._meta.concrete_fields):
+            records = records.only("pk", "number")
+        for record in records:
             try:
                 url = reverse(f"{model._meta.model_name}_detail", kwargs={"pk": record.pk})
             except NoReverseMatch:
