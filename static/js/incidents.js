@@ -134,16 +134,20 @@
 // data-sla-over="%(time)s overdue"> counts down every second (the server rendered the first text);
 // <div data-sla-percent="42"> bars get their width (no inline style: the CSP forbids it).
 (function () {
-  function human(ms) {
+  // Units come translated from the page: data-sla-units="%(count)s d|%(count)s h|%(count)s min|%(count)s s".
+  function human(ms, node) {
+    var holder = node.closest("[data-sla-units]");
+    var units = (holder ? holder.dataset.slaUnits : "%(count)s d|%(count)s h|%(count)s min|%(count)s s").split("|");
+    function unit(index, count) { return (units[index] || "%(count)s").replace("%(count)s", count); }
     var seconds = Math.max(0, Math.floor(ms / 1000));
     var days = Math.floor(seconds / 86400);
     var hours = Math.floor((seconds % 86400) / 3600);
     var minutes = Math.floor((seconds % 3600) / 60);
     var parts = [];
-    if (days) parts.push(days + " d");
-    if (hours) parts.push(hours + " h");
-    if (days || hours || minutes) parts.push(minutes + " min");
-    if (!days && !hours) parts.push((seconds % 60) + " s");
+    if (days) parts.push(unit(0, days));
+    if (hours) parts.push(unit(1, hours));
+    if (minutes) parts.push(unit(2, minutes));
+    if (!days && !hours) parts.push(unit(3, seconds % 60));
     return parts.join(" ");
   }
 
@@ -154,7 +158,7 @@
       if (isNaN(due)) return;
       var left = due - now;
       var template = left >= 0 ? node.dataset.slaLeft : node.dataset.slaOver;
-      if (template) node.textContent = template.replace("%(time)s", human(Math.abs(left)));
+      if (template) node.textContent = template.replace("%(time)s", human(Math.abs(left), node));
       node.classList.toggle("text-red", left < 0);
     });
   }
