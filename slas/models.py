@@ -210,6 +210,8 @@ class Timer(models.Model):
             models.Index(fields=["content_type", "object_id"], name="timer_record"),
             models.Index(fields=["state", "due_at"], name="timer_state_due"),
             models.Index(fields=["stopped_at"], name="timer_stopped"),
+            # Dashboards and breach lists by breach instant.
+            models.Index(fields=["breached_at"], name="timer_breached", condition=Q(breached_at__isnull=False)),
         ]
 
     def __str__(self) -> str:
