@@ -44,7 +44,7 @@ def test_about_three_hundred_incidents_in_every_state_priority_team_and_service(
         "Service Desk", "Network Operations", "Application Support"}
     assert set(incidents.exclude(service=None).values_list("service__external_id", flat=True)) == {
         "svc-shop", "svc-erp", "svc-email", "svc-sso", "svc-dbplatform"}
-    assert set(incidents.exclude(customer=None).values_list("customer__code", flat=True)) == {"acme", "globex"}
+    assert set(incidents.exclude(customer=None).values_list("customer__code", flat=True)) >= {"acme", "globex"}
     assert incidents.exclude(subcategory=None).values("category").distinct().count() >= 5
     assignees = set(incidents.exclude(assignee=None).values_list("assignee__username", flat=True))
     assert {"agent", "netagent", "appagent"} <= assignees
