@@ -1,6 +1,7 @@
 """The agents' SLA clocks: the incident page's "Service levels" card with its explanation,
 the queue's compact clock, the time-to-breach sort, the at-risk queue and the timers API."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -174,3 +175,33 @@ def test_the_api_orders_by_time_to_breach(api, agent, targets):
 
     assert [row["number"] for row in ascending] == [soon.number, later.number, paused.number]
     assert [row["number"] for row in descending] == [later.number, soon.number, paused.number]
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_countdown_ticks_and_the_bar_is_drawn_in_a_browser(page, sign_in, make_user):
+    from playwright.sync_api import expect
+
+    from itsm.choices import Role
+
+    agent = make_user(Role.AGENT, username="agent")
+    system = system_actor()
+    agreement = sla.agreement_create(actor=system, data={"name": "Standard", "valid_from": date(2020, 1, 1)})
+    sla.target_create(actor=system, data={"agreement": agreement, "calendar": Calendar.objects.get(name="24×7"),
+                                          "record_type": "incident", "name": "Resolve", "metric": "resolution",
+                                          "goal": 2 * H})
+    incident = make_incident(agent)
+    shift(incident, 1.5)  # 75 % used: orange
+    sign_in(page, agent)
+
+    page.goto(reverse("incident_detail", args=[incident.pk]))
+
+    countdown = page.locator("#sla-clocks .sla-countdown")
+    expect(countdown).to_have_text(re.compile(r"^29 min \d+ s left$"))
+    first = countdown.text_content()
+    expect(countdown).not_to_have_text(first)  # it ticks
+    bar = page.locator("#sla-clocks .progress-bar")
+    assert bar.get_attribute("class").split()[-1] == "bg-orange"
+    assert 70 < bar.evaluate("b => b.getBoundingClientRect().width / b.parentElement.getBoundingClientRect().width") * 100 < 80
+    page.get_by_text("Explain").click()
+    expect(page.locator("#sla-clocks [data-sla-event=start]")).to_be_visible()
