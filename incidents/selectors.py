@@ -70,6 +70,8 @@ def queue(queryset, name: str, user):
         since = timezone.now() - timedelta(days=RECENTLY_RESOLVED_DAYS)
         return queryset.filter(state=IncidentState.RESOLVED, resolved_at__gte=since)
     if name == AT_RISK:
+        if not is_staff_reader(user):
+            return queryset.none()  # SLA clocks are the service desk's, not the callers'
         return queryset.filter(state__in=OPEN_STATES).filter(Exists(_at_risk_timers()))
     return queryset
 

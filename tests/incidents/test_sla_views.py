@@ -205,3 +205,12 @@ def test_the_countdown_ticks_and_the_bar_is_drawn_in_a_browser(page, sign_in, ma
     assert 70 < bar.evaluate("b => b.getBoundingClientRect().width / b.parentElement.getBoundingClientRect().width") * 100 < 80
     page.get_by_text("Explain").click()
     expect(page.locator("#sla-clocks [data-sla-event=start]")).to_be_visible()
+
+
+def test_a_requester_s_at_risk_queue_is_empty(api, agent, requester, targets):
+    make_incident(agent, impact=1, urgency=1, caller=requester)  # due within 2 h
+    api.force_authenticate(requester)
+
+    response = api.get("/api/v1/incidents/", {"queue": "at_risk"})
+
+    assert response.json()["results"] == []
