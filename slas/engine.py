@@ -11,7 +11,7 @@ Rules (also in docs/slas.md):
   is therefore met (the goal was reached, not exceeded).
 - Thresholds (percent of the goal) are crossed when elapsed ≥ goal × percent; the breach is
   threshold 100. `next_check_at` is when the sweep must look next: the first threshold not
-  yet handled, or now if one is already crossed, or never.
+  yet handled, or now if one is already crossed, or never (a stopped clock escalates no more).
 """
 
 from dataclasses import dataclass, field
@@ -104,6 +104,7 @@ def retarget(timer, calendar, now, *, goal: timedelta, cause: str, data: dict) -
     count(timer, calendar, now)
     previous = timer.goal
     timer.goal = goal
+    timer.due_at = None  # recomputed by schedule() for the new goal
     if timer.breached_at and timer.stopped_at is None and timer.elapsed < goal:
         # The new, longer goal is not exceeded: the earlier breach no longer stands.
         timer.breached_at = None
@@ -131,11 +132,16 @@ def schedule(timer, calendar: BusinessCalendar, *, thresholds, handled: set[int]
         if timer.breached_at is None:
             timer.due_at = add(calendar, timer.counted_until, remaining) if remaining > timedelta(0) \
                 else (timer.due_at or timer.counted_until)
+    if timer.stopped_at is not None:
+        # A stopped (or cancelled) clock escalates no more: warnings about a record that is
+        # already answered or resolved would be noise. Its breach stays on the timer.
+        timer.next_check_at = None
+        return
     pending = [p for p in crossed(timer, thresholds) if p not in handled]
     if pending:
         timer.next_check_at = timer.counted_until
         return
-    if not timer.running or timer.stopped_at is not None:
+    if not timer.running:
         timer.next_check_at = None
         return
     upcoming = []

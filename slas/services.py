@@ -22,6 +22,7 @@ from itsm.permissions import ADMIN_ROLES, is_read_only, may
 from itsm.records import check_version, save_with_history
 
 from . import engine
+from .businesstime import add
 from .calendars import business_calendar, clean_weekly_hours, expand, parse_intervals, validate_region
 from .choices import BREACH, DEFAULT_THRESHOLDS, LIVE_STATES, ActionKind, DayKind, Metric, TimerEventKind
 from .models import Agreement, Calendar, CalendarDay, CalendarVersion, Escalation, Target, Timer, TimerEvent
@@ -349,7 +350,12 @@ def _start(record, content_type, metric, target, facts, now, cause) -> Timer:
     steps = [engine.Step(TimerEventKind.START, start, cause, timedelta(0),
                          {"target": target.pk, "target_version": target.version, "calendar_version": version.number,
                           "goal": target.goal.total_seconds()})]
-    engine.count(timer, business_calendar(version.definition), now)
+    calendar = business_calendar(version.definition)
+    # The due instant from the start, before counting: a timer started late (an incident
+    # logged with a past opening) is breached at once if its goal has already passed.
+    timer.due_at = add(calendar, start, target.goal)
+    engine.count(timer, calendar, now)
+    steps += engine.detect_breach(timer, now, cause)
     _save(timer, steps, handled=set())
     return timer
 
@@ -358,14 +364,17 @@ def _follow(timer: Timer, target: Target | None, facts: Facts, now, cause: str) 
     calendar = _calendar_of(timer)
     steps = []
     live = timer.stopped_at is None and timer.state != "cancelled"
+    stop_at = facts.responded_at if timer.metric == Metric.RESPONSE else facts.resolved_at
+    # Count up to the stop when the record stopped the clock earlier than now (a response or
+    # resolution instant of the past), so the stop is not moved to now.
+    horizon = min(stop_at, now) if (live and stop_at is not None and not facts.cancelled) else now
     if live:
-        engine.count(timer, calendar, now)
-        steps += engine.detect_breach(timer, now, cause)
+        engine.count(timer, calendar, horizon)
+        steps += engine.detect_breach(timer, horizon, cause)
     if target is not None and target.lineage != timer.target.lineage and live:
-        steps += engine.retarget(timer, calendar, now, goal=target.goal, cause=cause,
+        steps += engine.retarget(timer, calendar, horizon, goal=target.goal, cause=cause,
                                  data={"target": target.pk, "target_version": target.version})
         timer.target = target
-    stop_at = facts.responded_at if timer.metric == Metric.RESPONSE else facts.resolved_at
     if facts.cancelled:
         steps += engine.cancel(timer, calendar, now, cause=cause)
     elif stop_at is not None:
@@ -536,6 +545,7 @@ def running_intervals(timer: Timer, now) -> list[tuple]:
 def live_timers_of(record):
     return Timer.objects.filter(content_type=ContentType.objects.get_for_model(record), object_id=record.pk,
                                 state__in=LIVE_STATES)
+
 
 # --- reports ----------------------------------------------------------------------------------
 

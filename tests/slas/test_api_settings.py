@@ -90,6 +90,7 @@ def breached_ticket(make_target):
     services.timers_sync(ticket, cause="created", now=ticket.created_at)
     ticket.state = TicketState.RESOLVED
     ticket.save()
+    ticket.updated_at = ticket.created_at + 5 * H  # resolved five hours in (the facts' resolution instant)
     services.timers_sync(ticket, cause="resolved", now=ticket.created_at + 5 * H)
     return ticket
 

@@ -172,3 +172,38 @@ def test_a_sweep_with_nothing_due_touches_nothing(make_target):
     sync(ticket, ticket.created_at)
 
     assert services.timers_sweep(now=ticket.created_at + H).checked == 0
+
+
+def test_a_timer_started_after_its_goal_passed_is_breached_at_once(make_target):
+    make_target(goal=4 * H)
+    ticket = make_ticket()
+
+    timer = sync(ticket, ticket.created_at + 5 * H)["resolution"]  # first seen five hours after opening
+
+    assert timer.state == TimerState.BREACHED
+    assert timer.breached_at == ticket.created_at + 4 * H
+
+
+def test_a_stop_in_the_past_keeps_its_instant(make_target):
+    make_target(goal=4 * H)
+    ticket = make_ticket()
+    sync(ticket, ticket.created_at)
+    ticket = set_state(ticket, TicketState.RESOLVED)
+    ticket.updated_at = ticket.created_at + 3 * H  # resolved at three hours, synced at six
+
+    timer = sync(ticket, ticket.created_at + 6 * H)["resolution"]
+
+    assert (timer.state, timer.stopped_at, timer.elapsed) == (TimerState.MET, ticket.created_at + 3 * H, 3 * H)
+
+
+def test_a_stopped_timer_escalates_no_more(make_target):
+    make_target(goal=4 * H)
+    ticket = make_ticket()
+    sync(ticket, ticket.created_at)
+    ticket = set_state(ticket, TicketState.RESOLVED)
+    ticket.updated_at = ticket.created_at + 3.5 * H  # past 50 % and 75 % without a sweep in between
+    timer = sync(ticket, ticket.created_at + 3.5 * H)["resolution"]
+
+    assert timer.next_check_at is None
+    assert services.timers_sweep(now=ticket.created_at + 10 * H).checked == 0
+    assert ACTIONS == []
