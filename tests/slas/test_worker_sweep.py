@@ -25,7 +25,7 @@ from tests.incidents.factories import make_incident, make_team_with
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 SWEEP = sweep_timers.name
-INCIDENTS = 300
+INCIDENTS = 200
 H = timedelta(hours=1)
 NOTIFY = ActionKind.NOTIFY_ASSIGNEE
 # Per timer: each threshold recorded once, and its one action (an email to the assignee).
@@ -70,7 +70,7 @@ def sla_emails():
 
 def test_a_worker_killed_mid_batch_then_a_second_worker_and_beat_notify_every_due_threshold_once(
         worker_factory, agent):
-    # given 300 incidents whose clocks all have two thresholds due (50 % and the breach)
+    # given 200 incidents whose clocks all have two thresholds due (50 % and the breach)
     incidents = incidents_overdue(agent, INCIDENTS)
     total = len(EXPECTED_ROWS) * INCIDENTS
 
