@@ -75,6 +75,9 @@ bench: $(DEV_STAMP)  ## Run the benchmarks against PostgreSQL (see bench/README.
 	$(PY) bench/api_list.py
 	$(PY) bench/cmdb_impact.py
 	$(PY) bench/cmdb_import.py
+	$(PY) bench/incident_queue.py
+	$(PY) bench/incident_api.py
+	$(PY) bench/sla_sweep.py
 
 clean:  ## Remove the virtualenv, collected static files and local data (var/: database, queue)
 	rm -rf $(VENV) staticfiles var .pytest_cache

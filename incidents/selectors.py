@@ -60,7 +60,9 @@ def queue(queryset, name: str, user):
     if name == "mine":
         return queryset.filter(assignee=user, state__in=OPEN_STATES)
     if name == "unassigned":
-        return queryset.filter(assignment_group__in=user.teams.values("pk"), assignee__isnull=True,
+        # The team ids as a list: PostgreSQL plans the partial index for a list, not a subquery.
+        teams = list(user.teams.values_list("pk", flat=True))
+        return queryset.filter(assignment_group__in=teams, assignee__isnull=True,
                                state__in=OPEN_STATES)
     if name == "open":
         return queryset.filter(state__in=OPEN_STATES)

@@ -27,7 +27,7 @@ def _snapshot():
 @pytest.fixture
 def demo(settings):
     settings.DEBUG = True
-    call_command("demo_data")
+    call_command("demo_data", incidents=0)
 
 
 def test_it_loads_five_live_services_about_sixty_cis_and_a_hundred_relationships(demo):
@@ -75,6 +75,6 @@ def test_the_graph_shows_shared_components_under_several_services(demo):
 def test_running_it_twice_adds_nothing(demo):
     first = _snapshot()
 
-    call_command("demo_data")
+    call_command("demo_data", incidents=0)
 
     assert _snapshot() == first

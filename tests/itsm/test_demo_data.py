@@ -24,21 +24,21 @@ def _snapshot():
 def test_running_it_twice_creates_everything_once(settings):
     settings.DEBUG = True
 
-    call_command("demo_data")
+    call_command("demo_data", incidents=0)
     first = _snapshot()
-    call_command("demo_data")
+    call_command("demo_data", incidents=0)
 
     assert _snapshot() == first
     users, teams, customers, _ = first
     assert set(users.values()) == {1}
     assert sorted(teams) == ["Application Support", "Network Operations", "Service Desk"]
-    assert sorted(customers) == ["acme", "globex"]
+    assert sorted(customers) == ["acme", "demo-sla", "globex"]  # demo-sla: the SLA escalation demo
 
 
 def test_every_role_has_a_demo_user_who_can_sign_in(settings):
     settings.DEBUG = True
 
-    call_command("demo_data")
+    call_command("demo_data", incidents=0)
 
     for role in Role:
         users = User.objects.filter(groups__name=role, is_active=True).exclude(username="system")
@@ -51,7 +51,7 @@ def test_every_role_has_a_demo_user_who_can_sign_in(settings):
 def test_teams_have_a_lead_who_is_a_member_and_history_names_the_system_account(settings):
     settings.DEBUG = True
 
-    call_command("demo_data")
+    call_command("demo_data", incidents=0)
 
     desk = Team.objects.get(name="Service Desk")
     assert desk.lead.username == "lead"
@@ -66,7 +66,7 @@ def test_it_refuses_to_run_without_debug_and_writes_nothing(settings):
     before = _snapshot()
 
     with pytest.raises(CommandError, match="DEBUG is off"):
-        call_command("demo_data")
+        call_command("demo_data", incidents=0)
 
     assert _snapshot() == before
     assert not User.objects.filter(username="admin").exists()
@@ -75,19 +75,19 @@ def test_it_refuses_to_run_without_debug_and_writes_nothing(settings):
 def test_force_runs_it_without_debug(settings):
     settings.DEBUG = False
 
-    call_command("demo_data", force=True)
+    call_command("demo_data", force=True, incidents=0)
 
     assert User.objects.filter(username="admin").exists()
 
 
 def test_existing_objects_are_left_as_they_are(settings):
     settings.DEBUG = True
-    call_command("demo_data")
+    call_command("demo_data", incidents=0)
     agent = User.objects.get(username="agent")
     agent.set_password("changed-by-the-user-1")
     agent.save()
 
-    call_command("demo_data")
+    call_command("demo_data", incidents=0)
 
     agent.refresh_from_db()
     assert agent.check_password("changed-by-the-user-1")
