@@ -347,6 +347,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Enumerations that share a field name ("state", "kind") across apps get names of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "IncidentStateEnum": "incidents.choices.IncidentState",
+        "TimerStateEnum": "slas.choices.TimerState",
+        "TimerEventKindEnum": "slas.choices.TimerEventKind",
+        "CalendarDayKindEnum": "slas.choices.DayKind",
+        "JournalKindEnum": "itsm.choices.JournalKind",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "itsm.api.schema.add_conventions",

@@ -217,7 +217,7 @@ class IcsImportInputSerializer(StrictInputSerializer):
     content = serializers.CharField(help_text="The text of an iCalendar (.ics) file; every event becomes a closed day.")
 
 
-class ImportResultSerializer(serializers.Serializer):
+class CalendarImportResultSerializer(serializers.Serializer):
     imported = serializers.IntegerField(help_text="Closed days declared.")
     calendar_version = serializers.IntegerField()
 

@@ -65,7 +65,7 @@ class CalendarViewSet(ServiceModelViewSet):
         page = self.paginate_queryset(calendar.versions.select_related("created_by").order_by("-number"))
         return self.get_paginated_response(s.CalendarVersionSerializer(page, many=True).data)
 
-    @extend_schema(request=s.IcsImportInputSerializer, responses=s.ImportResultSerializer)
+    @extend_schema(request=s.IcsImportInputSerializer, responses=s.CalendarImportResultSerializer)
     @action(detail=True, methods=["post"], url_path="import", url_name="import")
     def import_ics(self, request, pk=None):
         """Declare closed the days of the events of an iCalendar file (all or nothing; one new version)."""
@@ -74,7 +74,7 @@ class CalendarViewSet(ServiceModelViewSet):
         serializer.is_valid(raise_exception=True)
         count = services.calendar_import_ics(actor=request.user, calendar=calendar,
                                              content=serializer.validated_data["content"])
-        return Response(s.ImportResultSerializer({"imported": count,
+        return Response(s.CalendarImportResultSerializer({"imported": count,
                                                   "calendar_version": services.current_version(calendar).number}).data)
 
     @extend_schema(request=s.RecomputeInputSerializer, responses=s.RecomputeResultSerializer)
