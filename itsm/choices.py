@@ -41,3 +41,4 @@ class OutboxStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     DELIVERED = "delivered", _("Delivered")
     FAILED = "failed", _("Failed")
+    WITHHELD = "withheld", _("Withheld (not sent)")

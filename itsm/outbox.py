@@ -50,15 +50,26 @@ def outbox_enqueue(topic: str, payload: dict, *, event=None) -> OutboxMessage:
 
 
 def publish(message_id: int) -> bool:
-    """Hand a message to the broker. On failure it stays pending for the sweep."""
+    """Hand a message to the broker if it is still pending. On failure it stays pending for
+    the sweep."""
     from .tasks import deliver_outbox_message
 
+    if not OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.PENDING).exists():
+        return False  # withheld or already delivered: no task to queue
     try:
         deliver_outbox_message.delay(message_id)
         return True
     except Exception as exc:  # broker down: the sweep will publish it later
         log.warning("outbox message %s not published (%s); the sweep will retry", message_id, exc)
         return False
+
+
+def withhold_pending(*, since_id: int, reason: str) -> int:
+    """Mark the pending messages written after message `since_id` as withheld (never sent),
+    e.g. the notifications of demo history. Call it in the transaction that wrote them, so
+    their after-commit publish finds nothing to queue."""
+    return OutboxMessage.objects.filter(pk__gt=since_id, status=OutboxStatus.PENDING).update(
+        status=OutboxStatus.WITHHELD, last_error=reason[:500])
 
 
 def backoff(attempts: int) -> timedelta:

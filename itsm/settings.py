@@ -269,6 +269,9 @@ def filesystem_broker_options(var_dir: Path) -> dict:
         "processed_folder": str(broker_dir / "processed"),
         "control_folder": str(broker_dir / "control"),
         "store_processed": False,
+        # Look for new task files ten times a second (the default, once a second, lets a burst
+        # of notifications hold up the SLA sweep for minutes).
+        "polling_interval": 0.1,
     }
 
 

@@ -80,3 +80,19 @@ def test_backoff_grows_and_is_capped():
 def test_an_unknown_topic_is_refused_at_write_time():
     with pytest.raises(ValueError, match="no deliverer"):
         outbox.outbox_enqueue("carrier-pigeon", {})
+
+
+def test_withheld_messages_are_never_queued_nor_sent(django_capture_on_commit_callbacks):
+    before = enqueue()
+    with mock.patch("itsm.tasks.deliver_outbox_message.delay") as delay:
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            history = [outbox.outbox_enqueue("email", EMAIL) for _ in range(3)]
+            assert outbox.withhold_pending(since_id=before.pk, reason="demo history") == 3
+
+    delay.assert_not_called()
+    assert outbox.deliver(history[0].pk) == "skipped"
+    assert len(mail.outbox) == 0
+    assert set(OutboxMessage.objects.filter(pk__in=[m.pk for m in history]).values_list("status", "last_error")) == {
+        (OutboxStatus.WITHHELD, "demo history")}
+    before.refresh_from_db()
+    assert before.status == OutboxStatus.PENDING  # written before: still to be sent
