@@ -50,9 +50,11 @@ def act(incident: Incident, action: dict, timer, percent: int) -> dict:
     label = _("breached") if percent == BREACH else _("%(percent)s %% of the goal used") % {"percent": percent}
     summary = _("SLA %(metric)s: %(what)s") % {"metric": timer.get_metric_display().lower(), "what": label}
     outcome: dict = {}
+    done = _("nothing to do")
     if kind in (ActionKind.NOTIFY_ASSIGNEE, ActionKind.NOTIFY_GROUP_LEAD, ActionKind.NOTIFY_MANAGER):
         user = _recipient(incident, action)
         outcome = {"notified": user.username if user else None}
+        done = _("notified %(name)s") % {"name": user} if user else _("nobody to notify")
         if user is not None:
             emit("incident.sla_escalated", record=incident, actor=actor, payload={
                 "recipient": user.pk, "metric": timer.metric, "percent": percent, "due_at": _iso(timer.due_at)})
@@ -60,12 +62,14 @@ def act(incident: Incident, action: dict, timer, percent: int) -> dict:
         services.incident_update(actor=actor, incident=incident, data={"urgency": incident.urgency - 1},
                                  reason=f"SLA escalation ({percent} %)")
         outcome = {"urgency": incident.urgency - 1}
+        done = _("urgency raised")
     elif kind == ActionKind.REASSIGN and incident.is_open:
         team = Team.objects.filter(pk=action.get("team"), is_active=True).first()
         if team is not None and team.pk != incident.assignment_group_id:
             services.incident_assign(actor=actor, incident=incident, group=team, reason=f"SLA escalation ({percent} %)")
             outcome = {"reassigned_to": team.name}
-    journal_add(record=incident, actor=actor, kind=JournalKind.SYSTEM, is_public=False, body=summary,
+            done = _("reassigned to %(team)s") % {"team": team.name}
+    journal_add(record=incident, actor=actor, kind=JournalKind.SYSTEM, is_public=False, body=f"{summary} — {done}",
                 data={"sla": {"metric": timer.metric, "percent": percent, "action": kind, **outcome}})
     return outcome
 
