@@ -70,17 +70,19 @@ def clean_weekly_hours(weekly: dict) -> dict:
 
 
 def validate_region(country: str, subdivision: str) -> None:
+    """The holidays library must know the country, and the region within it."""
     if not country:
         if subdivision:
             raise ValidationError({"subdivision": _("Choose the country first.")})
         return
     try:
-        holidays.country_holidays(country, subdiv=subdivision or None, years=timezone.now().year)
-    except NotImplementedError:
+        known = holidays.country_holidays(country, years=timezone.now().year)
+    except NotImplementedError:  # the library's answer for a country it does not know
         raise ValidationError({"country": _("No public holidays are known for “%(code)s”.") % {"code": country}}) \
             from None
-    except ValueError as exc:  # an unknown subdivision
-        raise ValidationError({"subdivision": str(exc)}) from None
+    if subdivision and subdivision not in known.subdivisions:
+        raise ValidationError({"subdivision": _("“%(region)s” is not a region of %(code)s. Known: %(known)s.") % {
+            "region": subdivision, "code": country, "known": ", ".join(known.subdivisions) or "—"}})
 
 
 def expand(calendar, days, *, today: date | None = None) -> dict:

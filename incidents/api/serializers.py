@@ -167,6 +167,8 @@ class AssignInputSerializer(StrictInputSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
 
 
+# Takes no fields of its own: only the optional `version` precondition that every strict input
+# accepts; anything else is refused as unknown. (A comment, not a docstring: it would change the schema.)
 class AssignToMeInputSerializer(StrictInputSerializer):
     pass
 
