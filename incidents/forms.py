@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from config_items.models import ConfigurationItem
-from itsm.forms import PersonChoiceField, StyledForm, VersionedModelForm, style_widgets
+from itsm.forms import PersonChoiceField, StyledForm, VersionedModelForm, offer_rows, people_rows, style_widgets
 from itsm.models import Customer, Team, User
 
 from . import selectors
@@ -302,7 +302,9 @@ class BulkForm(StyledForm):
         self.auto_id = "id_bulk_%s"
         self.fields["incidents"].queryset = selectors.incident_list(user)
         self.fields["assignment_group"].queryset = Team.objects.filter(is_active=True).order_by("name")
+        offer_rows(self.fields["assignment_group"], self.fields["assignment_group"].queryset.values_list("pk", "name"))
         self.fields["assignee"].queryset = workers()
+        offer_rows(self.fields["assignee"], people_rows(workers()))
         self.fields["assignee"].widget.teams = team_memberships()
         self.fields["assignee"].widget.attrs["data-assignee-of"] = "id_bulk_assignment_group"
         steps = [t for t in Incident.workflow.transitions if set(t.roles) & set(INCIDENT_WORKERS)]

@@ -15,7 +15,6 @@ from django.utils import timezone
 from itsm.attachments import attachments_of
 from itsm.choices import Role
 from itsm.permissions import STAFF_ROLES, may
-
 from slas.choices import LIVE_STATES, Metric, TimerState
 from slas.models import Timer
 
@@ -35,11 +34,18 @@ def is_staff_reader(user) -> bool:
     return may(user, STAFF_ROLES)
 
 
+# What a queue row shows, joined to the rows query. Each further join costs the planner dearly
+# on a table with this many indexes: planning ORDER BY ... LIMIT 50 took about 1 ms with these
+# four joins, 11 ms with six and 24-47 ms with seven (bench/results.md, 2026-11-23).
+ROW_RELATIONS = ("caller", "assignment_group", "assignee", "service")
+# The rest of what the API, exports and the incident page show: small tables, read by one
+# IN query each (with_details) or joined for a single incident.
+DETAIL_RELATIONS = ("customer", "category", "subcategory")
+
+
 def incident_list(user):
-    """Incidents the user may see, with everything list pages and the API show loaded up front."""
-    queryset = Incident.objects.select_related(
-        "caller", "assignment_group", "assignee", "service", "customer", "category", "subcategory",
-    )
+    """Incidents the user may see, with what a queue row shows loaded up front."""
+    queryset = Incident.objects.select_related(*ROW_RELATIONS)
     if is_staff_reader(user):
         return queryset
     if may(user, (Role.REQUESTER,)):
@@ -47,10 +53,15 @@ def incident_list(user):
     return queryset.none()
 
 
+def with_details(queryset):
+    """`queryset` with everything the API and exports show of an incident loaded up front."""
+    return queryset.prefetch_related(*DETAIL_RELATIONS)
+
+
 def incident_get_for_user(user, pk) -> Incident:
     """The incident `pk` if the user may see it; Http404 both when it is missing and when not."""
     try:
-        return incident_list(user).get(pk=pk)
+        return incident_list(user).select_related(*DETAIL_RELATIONS).get(pk=pk)
     except (Incident.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 

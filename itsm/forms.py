@@ -102,12 +102,30 @@ class TokenCreateForm(StyledForm):
     )
 
 
+def offer_rows(field: forms.ModelChoiceField, rows) -> None:
+    """Render a model choice field from (pk, label) pairs read with `values_list`: building a
+    model instance per option cost a queue page more than its 50 rows (bench/results.md,
+    2026-11-23). The field's queryset still validates whatever is posted."""
+    empty = [] if field.empty_label is None else [("", field.empty_label)]
+    field.widget.choices = [*empty, *rows]
+
+
+def person_label(first_name: str, last_name: str, username: str) -> str:
+    full_name = f"{first_name} {last_name}".strip()
+    return f"{full_name} ({username})" if full_name else username
+
+
+def people_rows(users) -> list[tuple[int, str]]:
+    """(pk, "Full Name (username)") of `users`, in their order, without model instances."""
+    return [(pk, person_label(*names)) for pk, *names in users.values_list("pk", "first_name", "last_name",
+                                                                            "username")]
+
+
 class PersonChoiceMixin:
     """Choices of people: active accounts, shown by name and username."""
 
     def label_from_instance(self, obj):
-        full_name = obj.get_full_name()
-        return f"{full_name} ({obj.username})" if full_name else obj.username
+        return person_label(obj.first_name, obj.last_name, obj.username)
 
 
 class PersonChoiceField(PersonChoiceMixin, forms.ModelChoiceField):

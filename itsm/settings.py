@@ -112,7 +112,7 @@ TEMPLATES = [
 ]
 
 # Forms render with the project's templates (templates/itsm/forms/), like every other page.
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+FORM_RENDERER = "itsm.renderers.FormRenderer"  # TemplatesSetting, with selects written in Python
 
 # --- Database -----------------------------------------------------------------------------
 DATABASES = {

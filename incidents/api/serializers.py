@@ -6,10 +6,10 @@ from rest_framework import serializers
 
 from config_items.api.serializers import CIBriefSerializer, CustomerBriefSerializer, TeamBriefSerializer
 from config_items.models import ConfigurationItem
-from itsm.api.serializers import StrictInputSerializer, UserBriefSerializer
+from itsm.api.serializers import ChoiceLabelField, StrictInputSerializer, UserBriefSerializer
 from itsm.models import Attachment, Customer, Team
 
-from ..choices import Channel
+from ..choices import Channel, Impact, IncidentState, Priority, Urgency
 from ..models import Category, Incident
 
 User = get_user_model()
@@ -47,10 +47,10 @@ class IncidentSerializer(serializers.ModelSerializer):
     subcategory = CategoryBriefSerializer(read_only=True)
     assignment_group = TeamBriefSerializer(read_only=True)
     assignee = UserBriefSerializer(read_only=True)
-    state_label = serializers.CharField(source="get_state_display", read_only=True)
-    priority_label = serializers.CharField(source="get_priority_display", read_only=True)
-    impact_label = serializers.CharField(source="get_impact_display", read_only=True)
-    urgency_label = serializers.CharField(source="get_urgency_display", read_only=True)
+    state_label = ChoiceLabelField(source="state", choices=IncidentState.choices)
+    priority_label = ChoiceLabelField(source="priority", choices=Priority.choices)
+    impact_label = ChoiceLabelField(source="impact", choices=Impact.choices)
+    urgency_label = ChoiceLabelField(source="urgency", choices=Urgency.choices)
     impact = serializers.IntegerField(read_only=True, help_text=IMPACT_HELP)
     urgency = serializers.IntegerField(read_only=True, help_text=URGENCY_HELP)
     cis = serializers.SerializerMethodField(help_text="Ids of the affected CIs.")

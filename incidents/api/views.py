@@ -82,7 +82,7 @@ class IncidentViewSet(WorkflowActionsMixin, ServiceModelViewSet):
         return tuple(roles) or INCIDENT_WORKERS
 
     def get_queryset(self):
-        queryset = selectors.incident_list(self.request.user).prefetch_related(
+        queryset = selectors.with_details(selectors.incident_list(self.request.user)).prefetch_related(
             Prefetch("cis", queryset=ConfigurationItem.objects.only("id")))
         if self._breach_ordering() is not None:
             queryset = selectors.with_time_to_breach(queryset).annotate(time_to_breach=F("sla_due_at"))

@@ -30,8 +30,37 @@ class StrictInputSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+class ChoiceLabelField(serializers.CharField):
+    """The label of a choice field's value (read-only), as get_FOO_display gives it.
+
+    A method as `source` costs DRF an inspect.signature per row, and each label was translated
+    anew: a page of 50 incidents spent a third of its time there (bench/results.md,
+    2026-11-23). The labels are translated once per response, in the request's language."""
+
+    def __init__(self, *, choices, **kwargs):
+        self.choices = choices
+        super().__init__(read_only=True, **kwargs)
+
+    def bind(self, field_name, parent):
+        super().bind(field_name, parent)
+        self.labels = {value: str(label) for value, label in self.choices}
+
+    def to_representation(self, value):
+        return self.labels.get(value, "" if value is None else str(value))
+
+
+class DisplayNameField(serializers.CharField):
+    """str() of the object itself (read-only), without DRF's per-row signature check."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        return str(value)
+
+
 class UserBriefSerializer(serializers.ModelSerializer):
-    display_name = serializers.CharField(source="__str__", read_only=True)
+    display_name = DisplayNameField()
 
     class Meta:
         model = User
@@ -39,7 +68,7 @@ class UserBriefSerializer(serializers.ModelSerializer):
 
 
 class UserSerializer(serializers.ModelSerializer):
-    display_name = serializers.CharField(source="__str__", read_only=True)
+    display_name = DisplayNameField()
     roles = serializers.SerializerMethodField()
 
     class Meta:

@@ -12,6 +12,7 @@ from django.views.generic import ListView
 
 from .. import exports
 from ..forms import style_widgets
+from ..pagination import CappedPaginator
 from .mixins import RoleRequiredMixin
 
 
@@ -24,6 +25,7 @@ class FilteredListView(RoleRequiredMixin, ListView):
     export_name = ""  # file name stem: "teams" -> teams-2026-01-31.csv
     results_template_name = ""  # the part of the page that htmx swaps
     paginate_by = 25
+    paginator_class = CappedPaginator  # counts up to 10,000 rows, then says "more"
 
     def get_base_queryset(self):
         """The permission-restricted rows, from the app's selector."""
