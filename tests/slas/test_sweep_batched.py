@@ -145,9 +145,9 @@ def test_the_queries_of_a_sweep_do_not_grow_with_the_due_timers(make_target, dja
     Timer.objects.update(object_id=F("object_id") + 10**6)  # the timers' records are gone
     now = after_breach_of_all(tickets)
 
-    # Per chunk: lock, calendar versions, handled thresholds, records, the escalation rows (in a
-    # savepoint), the events, the timers: 12 queries on PostgreSQL whatever the count; SQLite
-    # splits the 540 escalation rows of 60 timers into INSERTs of at most 999 parameters (16).
+    # Per chunk: lock, targets, calendar versions, handled thresholds, records, the escalation
+    # rows (in a savepoint), the events, the timers: 13 queries on PostgreSQL whatever the count;
+    # SQLite splits the 540 escalation rows of 60 timers into INSERTs of at most 999 parameters (17).
     # Per timer, as before the batched sweep, it would be well over 60.
     with django_assert_max_num_queries(20):
         result = services.timers_sweep(now=now)
