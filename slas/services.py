@@ -623,6 +623,8 @@ def _act(thresholds: list[_Threshold], records: dict) -> int:
 # rest of the sweep (a model instance per row, a CASE WHEN per field and row for the update):
 # these write plain values with one statement (a few on SQLite, whose statements take at most
 # 999 parameters), prepared as the fields prepare them. No signals, as with the bulk methods.
+# They need PostgreSQL or SQLite 3.35+ (INSERT … RETURNING, UPDATE … FROM: the image's Debian 12
+# has 3.40), as Django's own bulk_create needs 3.35 to return primary keys.
 
 def _preparer(field):
     """How to turn a value of `field` into a query parameter; None: as it is."""
