@@ -58,3 +58,8 @@ def subject_for(record) -> SubjectType | None:
 
 def subjects() -> list[SubjectType]:
     return list(_subjects.values())
+
+
+def subject_for_model(model) -> SubjectType | None:
+    model = model._meta.concrete_model
+    return next((s for s in _subjects.values() if s.model._meta.concrete_model is model), None)

@@ -6,13 +6,14 @@ Calendars, agreements and targets are the administrators'. Timers are written on
 the periodic escalation task, `timers_recompute` by an explicit administrator action.
 """
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +27,7 @@ from .businesstime import add
 from .calendars import business_calendar, clean_weekly_hours, expand, parse_intervals, validate_region
 from .choices import BREACH, DEFAULT_THRESHOLDS, LIVE_STATES, ActionKind, DayKind, Metric, TimerEventKind
 from .models import Agreement, Calendar, CalendarDay, CalendarVersion, Escalation, Target, Timer, TimerEvent
-from .registry import Facts, subject_for
+from .registry import Facts, subject_for, subject_for_model
 
 log = logging.getLogger(__name__)
 
@@ -398,87 +399,296 @@ def _follow(timer: Timer, target: Target | None, facts: Facts, now, cause: str) 
 
 # --- escalation sweep -------------------------------------------------------------------------
 
+SWEEP_CHUNK = 100  # timers locked, computed and written together, in one transaction
+TIMER_SWEPT_FIELDS = ("elapsed", "counted_until", "breached_at", "state", "due_at", "next_check_at", "updated_at")
+
+
 @dataclass
 class SweepResult:
     checked: int = 0
     escalations: int = 0
 
 
+@dataclass(slots=True)
+class _Row:
+    """An escalation row to write: the threshold's record row, or one of its actions."""
+
+    threshold: int
+    action: str
+    due_at: object
+    outcome: dict
+    pk: int | None = None
+
+
+@dataclass
+class _Threshold:
+    """A threshold of a timer found crossed and not yet handled: its record row and action rows."""
+
+    timer: Timer
+    percent: int
+    rows: list  # [record row, action rows...] (_Row)
+
+
 def timers_sweep(*, now=None, batch_size: int = SWEEP_BATCH) -> SweepResult:
-    """Handle the timers whose next check is due, oldest first, at most `batch_size`, each in
-    its own transaction with its row locked (others skip it). A threshold is handled once:
-    its escalation rows are unique per timer, threshold and action, written in the same
-    transaction as the actions' outbox messages. Safe to run concurrently and to repeat."""
+    """Handle the timers whose next check is due, oldest first, at most `batch_size`, in chunks
+    of SWEEP_CHUNK: each chunk is one transaction that locks its timers (SKIP LOCKED: a
+    concurrent sweep takes other timers), writes their escalation rows, events and new clocks
+    with a few bulk statements, then performs the actions record by record. A threshold is
+    handled once: its escalation rows are unique per timer, threshold and action, written in the
+    same transaction as the actions' outbox messages. Safe to run concurrently and to repeat."""
     now = now or timezone.now()
-    due = list(Timer.objects.filter(next_check_at__lte=now).order_by("next_check_at")
-               .values_list("pk", flat=True)[:batch_size])
     result = SweepResult()
-    for pk in due:
-        result.escalations += _check_timer(pk, now)
-        result.checked += 1
+    # Nothing due, the usual case every 10 s: one query on the partial index, no transaction.
+    if not Timer.objects.filter(next_check_at__lte=now).exists():
+        return result
+    # At most ceil(batch_size / SWEEP_CHUNK) chunks, so a timer that stayed due cannot loop.
+    while result.checked < batch_size:
+        limit = min(SWEEP_CHUNK, batch_size - result.checked)
+        checked, escalations = _sweep_chunk(now, limit)
+        result.checked += checked
+        result.escalations += escalations
+        if checked < limit:
+            break  # nothing more due, or the rest is locked by another sweep
     return result
 
 
-def _check_timer(pk: int, now) -> int:
-    with transaction.atomic():
-        timer = (Timer.objects.select_for_update(skip_locked=True, of=("self",))
-                 .select_related("target", "calendar_version")
-                 .filter(pk=pk, next_check_at__lte=now).first())
-        if timer is None:
-            return 0  # another sweep has it, or it was handled meanwhile
-        calendar = _calendar_of(timer)
-        steps = []
+@transaction.atomic
+def _sweep_chunk(now, limit: int) -> tuple[int, int]:
+    """One transaction: lock up to `limit` due timers, escalate them; returns (timers, actions)."""
+    timers = list(Timer.objects.select_for_update(skip_locked=True, of=("self",))
+                  .filter(next_check_at__lte=now).order_by("next_check_at")[:limit])
+    if not timers:
+        return 0, 0
+    # Targets and calendar versions once per chunk, not once per timer row (a join would build
+    # and transfer them per row); calendars are parsed once per version.
+    targets = Target.objects.in_bulk({t.target_id for t in timers})
+    versions = CalendarVersion.objects.in_bulk({t.calendar_version_id for t in timers})
+    calendars = {pk: business_calendar(version.definition) for pk, version in versions.items()}
+    handled = {t.pk: set() for t in timers}
+    for timer_id, percent in Escalation.objects.filter(timer__in=timers, action=RECORD).values_list(
+            "timer_id", "threshold"):
+        handled[timer_id].add(percent)
+
+    cause = _("escalation check")
+    steps, crossed = {}, {}
+    for timer in timers:
+        timer.target, timer.calendar_version = targets[timer.target_id], versions[timer.calendar_version_id]
+        steps[timer.pk] = []
         if timer.is_live:
-            engine.count(timer, calendar, now)
-            steps += engine.detect_breach(timer, now, _("escalation check"))
-        handled = _handled(timer)
-        to_do = []
-        for percent in engine.crossed(timer, timer.target.thresholds):
-            if percent not in handled:
-                to_do += _escalate(timer, percent, now, steps)
-                handled.add(percent)
-        _save(timer, steps, handled=handled)
-        # Actions run after the timer is saved: one that changes the record (raise the
-        # priority, reassign) re-syncs its timers through the record's own services.
-        _act(timer, to_do)
-        return len(to_do)
+            engine.count(timer, calendars[timer.calendar_version_id], now)
+            steps[timer.pk] += engine.detect_breach(timer, now, cause)
+        crossed[timer.pk] = [p for p in engine.crossed(timer, timer.target.thresholds) if p not in handled[timer.pk]]
+
+    records = _records_acted_on([t for t in timers if any(_actions(t, p) for p in crossed[t.pk])])
+    thresholds = []
+    for timer in timers:
+        acted_on = (timer.content_type_id, timer.object_id) in records
+        for percent in crossed[timer.pk]:
+            reached_at = timer.breached_at if percent == BREACH else now
+            rows = [_Row(percent, RECORD, reached_at, {})]
+            for kind, action in _actions(timer, percent).items():
+                # Without a record of a registered type the outcome is known now: no update later.
+                outcome = {"action": action} if acted_on else {"action": action,
+                                                              "skipped": "no record type registered"}
+                rows.append(_Row(percent, kind, reached_at, outcome))
+            thresholds.append(_Threshold(timer, percent, rows))
+    ours = _insert_escalations(thresholds)
+
+    for threshold in ours:
+        if threshold.percent != BREACH:
+            steps[threshold.timer.pk].append(engine.Step(
+                TimerEventKind.THRESHOLD, now, cause, threshold.timer.elapsed, {"percent": threshold.percent}))
+    updated_at = timezone.now()
+    for timer in timers:
+        # Crossed thresholds are handled, whether by us or (after a conflict) by someone else.
+        engine.schedule(timer, calendars[timer.calendar_version_id], thresholds=timer.target.thresholds,
+                        handled=handled[timer.pk] | set(crossed[timer.pk]))
+        timer.updated_at = updated_at
+    _insert_rows(TimerEvent, ("timer", "kind", "at", "cause", "elapsed", "data"), [
+        (timer.pk, s.kind, s.at, s.cause[:300], s.elapsed, s.data) for timer in timers for s in steps[timer.pk]])
+    _update_rows(Timer, timers, TIMER_SWEPT_FIELDS)
+    # Actions run after the timers are saved: one that changes the record (raise the priority,
+    # reassign) re-syncs its timers through the record's own services, reading them as saved.
+    return len(timers), _act(ours, records)
 
 
-def _escalate(timer: Timer, percent: int, now, steps: list) -> list[Escalation]:
-    """Record threshold `percent` of `timer` and one escalation row per action, each exactly
-    once; returns the rows whose actions are still to be performed."""
-    reached_at = timer.breached_at if percent == BREACH else now
-    try:
-        with transaction.atomic():
-            Escalation.objects.create(timer=timer, threshold=percent, action=RECORD, due_at=reached_at)
-    except IntegrityError:
-        return []  # handled by someone else already
-    if percent != BREACH:
-        steps.append(engine.Step(TimerEventKind.THRESHOLD, now, _("escalation check"), timer.elapsed,
-                                 {"percent": percent}))
+def _actions(timer: Timer, percent: int) -> dict:
+    """The actions of threshold `percent` of the timer's target, the first of each kind (as the
+    unique constraint allows)."""
     step = next((s for s in timer.target.escalations if s["percent"] == percent), {"actions": []})
-    # The threshold's record row is ours, and its action rows are only ever written with it, in
-    # this transaction: they cannot exist yet, so one INSERT writes them all (the first action
-    # of each kind, as the unique constraint allows).
     actions = {}
     for action in step["actions"]:
         actions.setdefault(action["kind"], action)
-    return Escalation.objects.bulk_create([
-        Escalation(timer=timer, threshold=percent, action=kind, due_at=reached_at, outcome={"action": action})
-        for kind, action in actions.items()])
+    return actions
 
 
-def _act(timer: Timer, escalations: list[Escalation]) -> None:
-    if not escalations:
+def _records_acted_on(timers) -> dict:
+    """{(content type id, object id): (record, subject)} of the timers' records that exist and
+    are of a registered record type: one query per content type, none for unregistered ones."""
+    ids = {}
+    for timer in timers:
+        ids.setdefault(timer.content_type_id, set()).add(timer.object_id)
+    found = {}
+    for content_type_id, object_ids in ids.items():
+        model = ContentType.objects.get_for_id(content_type_id).model_class()
+        subject = subject_for_model(model) if model is not None else None
+        if subject is None:
+            continue
+        for pk, record in model._base_manager.in_bulk(object_ids).items():
+            found[(content_type_id, pk)] = (record, subject)
+    return found
+
+
+ESCALATION_COLUMNS = ("timer", "threshold", "action", "due_at", "done_at", "outcome")
+
+
+def _insert_escalations(thresholds: list[_Threshold]) -> list[_Threshold]:
+    """Write the escalation rows of `thresholds`; return those that are ours to act on.
+
+    The rows of a timer are only ever written here, by the sweep holding the timer's row lock,
+    after reading its handled thresholds under that lock: they cannot exist yet, and one INSERT
+    writes them all. The unique constraint stays the safety net. On a conflict (a row written
+    outside this path) we do not use ON CONFLICT DO NOTHING: a skipped action row would look
+    like ours without being ours, and rows it keeps carry no key to update their outcome. The
+    savepoint is rolled back instead and the chunk's thresholds are written one by one, as
+    before: a threshold whose record row already exists is someone else's and is skipped whole.
+    """
+    done_at = timezone.now()
+
+    def write(chunk):
+        rows = [(t.timer.pk, row.threshold, row.action, row.due_at, done_at, row.outcome)
+                for t in chunk for row in t.rows]
+        with transaction.atomic():
+            ids = _insert_rows(Escalation, ESCALATION_COLUMNS, rows, returning=True)
+        for row, pk in zip((row for t in chunk for row in t.rows), ids, strict=True):
+            row.pk = pk
+
+    if not thresholds:
+        return []
+    try:
+        write(thresholds)
+        return thresholds
+    except IntegrityError:
+        log.warning("escalation rows already present in a chunk of %d thresholds; writing them one by one",
+                    len(thresholds))
+    ours = []
+    for threshold in thresholds:
+        try:
+            write([threshold])
+        except IntegrityError:
+            continue  # handled by someone else already
+        ours.append(threshold)
+    return ours
+
+
+def _act(thresholds: list[_Threshold], records: dict) -> int:
+    """Perform the actions of `thresholds` record by record; one UPDATE of their outcomes.
+
+    Each record's actions run in a savepoint. If one raises, that record's actions are rolled
+    back (no half-done escalation: no journal line without its email), the error is logged, and
+    its rows say it failed; the other records' actions and the chunk's clocks stand. The threshold
+    stays handled: retrying would repeat every 10 s an action that fails for good (a deleted
+    team, a bug), and before batching such an error rolled back its timer and, the oldest due,
+    blocked every sweep after it. The failure is logged and on the escalation record.
+
+    A transient database error (OperationalError: a deadlock with a concurrent sweep acting on
+    the same record, a lost connection) is not the record's fault: it rolls back the whole
+    chunk, which the next sweep does again, so nothing is recorded as failed that could work."""
+    by_record = {}
+    for threshold in thresholds:
+        key = (threshold.timer.content_type_id, threshold.timer.object_id)
+        if key in records:
+            by_record.setdefault(key, []).extend((threshold.timer, row) for row in threshold.rows[1:])
+    done = []
+    for key, work in by_record.items():
+        record, subject = records[key]
+        outcomes = []
+        try:
+            with transaction.atomic():
+                for timer, row in work:
+                    outcomes.append({**row.outcome, **(subject.act(record, row.outcome["action"], timer,
+                                                                   row.threshold) or {})})
+        except (OperationalError, InterfaceError):
+            raise
+        except Exception as error:
+            log.exception("SLA escalation of %s %s failed", subject.name, record.pk)
+            outcomes = [{**row.outcome, "failed": f"{type(error).__name__}: {error}"[:300]} for _t, row in work]
+        for (_timer, row), outcome in zip(work, outcomes, strict=True):
+            done.append(Escalation(pk=row.pk, outcome=outcome))
+    _update_rows(Escalation, done, ["outcome"])  # one UPDATE for the chunk's actions
+    return sum(len(threshold.rows) - 1 for threshold in thresholds)
+
+
+# Writing a chunk's rows. QuerySet.bulk_create and bulk_update cost more Python time than the
+# rest of the sweep (a model instance per row, a CASE WHEN per field and row for the update):
+# these write plain values with one statement (a few on SQLite, whose statements take at most
+# 999 parameters), prepared as the fields prepare them. No signals, as with the bulk methods.
+# They need PostgreSQL or SQLite 3.35+ (INSERT … RETURNING, UPDATE … FROM: the image's Debian 12
+# has 3.40), as Django's own bulk_create needs 3.35 to return primary keys.
+
+def _preparer(field):
+    """How to turn a value of `field` into a query parameter; None: as it is."""
+    kind = field.get_internal_type()
+    if kind in ("ForeignKey", "CharField", "PositiveSmallIntegerField", "PositiveBigIntegerField", "BigAutoField",
+                "AutoField", "IntegerField", "BooleanField"):
+        return None
+    if connection.vendor == "postgresql":
+        if kind in ("DateTimeField", "DurationField"):
+            return None  # psycopg adapts aware datetimes and timedeltas (timestamptz, interval)
+        if kind == "JSONField":  # the text, cast to jsonb by the column (INSERT) or CAST (UPDATE)
+            return lambda value: json.dumps(value, cls=field.encoder)
+    return lambda value: field.get_db_prep_save(value, connection)
+
+
+def _insert_rows(model, field_names, rows, *, returning: bool = False) -> list:
+    """INSERT `rows` (tuples of values of `field_names`); their primary keys if `returning`."""
+    fields = [model._meta.get_field(name) for name in field_names]
+    preparers = [_preparer(field) for field in fields]
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(field.column) for field in fields)
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    suffix = f" RETURNING {qn(model._meta.pk.column)}" if returning else ""
+    per_statement = (connection.features.max_query_params or 65535) // len(fields)
+    ids = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            batch = rows[start:start + per_statement]
+            params = [value if prepare is None else prepare(value)
+                      for values in batch for prepare, value in zip(preparers, values, strict=True)]
+            cursor.execute(f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES "
+                           f"{', '.join([row] * len(batch))}{suffix}", params)
+            if returning:  # in the order of the VALUES, as Django's bulk_create relies on
+                ids += [pk for (pk,) in cursor.fetchall()]
+    return ids
+
+
+def _update_rows(model, objects, field_names) -> None:
+    """Write `field_names` of `objects` (by primary key) with one `UPDATE … FROM (VALUES …)`."""
+    if not objects:
         return
-    record = timer.record
-    subject = subject_for(record) if record is not None else None
-    for escalation in escalations:
-        outcome = {"skipped": "no record type registered"}
-        if subject is not None:
-            outcome = subject.act(record, escalation.outcome["action"], timer, escalation.threshold) or {}
-        escalation.outcome = {**escalation.outcome, **outcome}
-    Escalation.objects.bulk_update(escalations, ["outcome"])  # one UPDATE for the timer's actions
+    fields = [model._meta.get_field(name) for name in field_names]
+    preparers = [_preparer(field) for field in fields]
+    pk, qn = model._meta.pk, connection.ops.quote_name
+    table = qn(model._meta.db_table)
+
+    def value(n, field):  # VALUES columns are named column1, column2, … on PostgreSQL and SQLite
+        if connection.vendor == "postgresql":  # a column of NULLs only would be text
+            return f"CAST(v.column{n} AS {field.db_type(connection)})"
+        return f"v.column{n}"
+
+    assignments = ", ".join(f"{qn(field.column)} = {value(n, field)}" for n, field in enumerate(fields, start=2))
+    row = "(" + ", ".join(["%s"] * (len(fields) + 1)) + ")"
+    per_statement = (connection.features.max_query_params or 65535) // (len(fields) + 1)
+    with connection.cursor() as cursor:
+        for start in range(0, len(objects), per_statement):
+            batch = objects[start:start + per_statement]
+            params = []
+            for obj in batch:
+                params.append(obj.pk)
+                params += [getattr(obj, field.attname) if prepare is None else prepare(getattr(obj, field.attname))
+                           for prepare, field in zip(preparers, fields, strict=True)]
+            cursor.execute(f"UPDATE {table} SET {assignments} FROM (VALUES {', '.join([row] * len(batch))}) AS v "
+                           f"WHERE {table}.{qn(pk.column)} = v.column1", params)
 
 
 # --- recompute and explanation ----------------------------------------------------------------
