@@ -6,18 +6,18 @@ Calendars, agreements and targets are the administrators'. Timers are written on
 the periodic escalation task, `timers_recompute` by an explicit administrator action.
 """
 
-import json
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from itsm.bulk import insert_rows, update_rows
 from itsm.exceptions import NotPermitted
 from itsm.permissions import ADMIN_ROLES, is_read_only, may
 from itsm.records import check_version, save_with_history
@@ -504,9 +504,9 @@ def _sweep_chunk(now, limit: int) -> tuple[int, int]:
         engine.schedule(timer, calendars[timer.calendar_version_id], thresholds=timer.target.thresholds,
                         handled=handled[timer.pk] | set(crossed[timer.pk]))
         timer.updated_at = updated_at
-    _insert_rows(TimerEvent, ("timer", "kind", "at", "cause", "elapsed", "data"), [
+    insert_rows(TimerEvent, ("timer", "kind", "at", "cause", "elapsed", "data"), [
         (timer.pk, s.kind, s.at, s.cause[:300], s.elapsed, s.data) for timer in timers for s in steps[timer.pk]])
-    _update_rows(Timer, timers, TIMER_SWEPT_FIELDS)
+    update_rows(Timer, timers, TIMER_SWEPT_FIELDS)
     # Actions run after the timers are saved: one that changes the record (raise the priority,
     # reassign) re-syncs its timers through the record's own services, reading them as saved.
     return len(timers), _act(ours, records)
@@ -559,7 +559,7 @@ def _insert_escalations(thresholds: list[_Threshold]) -> list[_Threshold]:
         rows = [(t.timer.pk, row.threshold, row.action, row.due_at, done_at, row.outcome)
                 for t in chunk for row in t.rows]
         with transaction.atomic():
-            ids = _insert_rows(Escalation, ESCALATION_COLUMNS, rows, returning=True)
+            ids = insert_rows(Escalation, ESCALATION_COLUMNS, rows, returning=True)
         for row, pk in zip((row for t in chunk for row in t.rows), ids, strict=True):
             row.pk = pk
 
@@ -615,80 +615,8 @@ def _act(thresholds: list[_Threshold], records: dict) -> int:
             outcomes = [{**row.outcome, "failed": f"{type(error).__name__}: {error}"[:300]} for _t, row in work]
         for (_timer, row), outcome in zip(work, outcomes, strict=True):
             done.append(Escalation(pk=row.pk, outcome=outcome))
-    _update_rows(Escalation, done, ["outcome"])  # one UPDATE for the chunk's actions
+    update_rows(Escalation, done, ["outcome"])  # one UPDATE for the chunk's actions
     return sum(len(threshold.rows) - 1 for threshold in thresholds)
-
-
-# Writing a chunk's rows. QuerySet.bulk_create and bulk_update cost more Python time than the
-# rest of the sweep (a model instance per row, a CASE WHEN per field and row for the update):
-# these write plain values with one statement (a few on SQLite, whose statements take at most
-# 999 parameters), prepared as the fields prepare them. No signals, as with the bulk methods.
-# They need PostgreSQL or SQLite 3.35+ (INSERT … RETURNING, UPDATE … FROM: the image's Debian 12
-# has 3.40), as Django's own bulk_create needs 3.35 to return primary keys.
-
-def _preparer(field):
-    """How to turn a value of `field` into a query parameter; None: as it is."""
-    kind = field.get_internal_type()
-    if kind in ("ForeignKey", "CharField", "PositiveSmallIntegerField", "PositiveBigIntegerField", "BigAutoField",
-                "AutoField", "IntegerField", "BooleanField"):
-        return None
-    if connection.vendor == "postgresql":
-        if kind in ("DateTimeField", "DurationField"):
-            return None  # psycopg adapts aware datetimes and timedeltas (timestamptz, interval)
-        if kind == "JSONField":  # the text, cast to jsonb by the column (INSERT) or CAST (UPDATE)
-            return lambda value: json.dumps(value, cls=field.encoder)
-    return lambda value: field.get_db_prep_save(value, connection)
-
-
-def _insert_rows(model, field_names, rows, *, returning: bool = False) -> list:
-    """INSERT `rows` (tuples of values of `field_names`); their primary keys if `returning`."""
-    fields = [model._meta.get_field(name) for name in field_names]
-    preparers = [_preparer(field) for field in fields]
-    qn = connection.ops.quote_name
-    columns = ", ".join(qn(field.column) for field in fields)
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    suffix = f" RETURNING {qn(model._meta.pk.column)}" if returning else ""
-    per_statement = (connection.features.max_query_params or 65535) // len(fields)
-    ids = []
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), per_statement):
-            batch = rows[start:start + per_statement]
-            params = [value if prepare is None else prepare(value)
-                      for values in batch for prepare, value in zip(preparers, values, strict=True)]
-            cursor.execute(f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES "
-                           f"{', '.join([row] * len(batch))}{suffix}", params)
-            if returning:  # in the order of the VALUES, as Django's bulk_create relies on
-                ids += [pk for (pk,) in cursor.fetchall()]
-    return ids
-
-
-def _update_rows(model, objects, field_names) -> None:
-    """Write `field_names` of `objects` (by primary key) with one `UPDATE … FROM (VALUES …)`."""
-    if not objects:
-        return
-    fields = [model._meta.get_field(name) for name in field_names]
-    preparers = [_preparer(field) for field in fields]
-    pk, qn = model._meta.pk, connection.ops.quote_name
-    table = qn(model._meta.db_table)
-
-    def value(n, field):  # VALUES columns are named column1, column2, … on PostgreSQL and SQLite
-        if connection.vendor == "postgresql":  # a column of NULLs only would be text
-            return f"CAST(v.column{n} AS {field.db_type(connection)})"
-        return f"v.column{n}"
-
-    assignments = ", ".join(f"{qn(field.column)} = {value(n, field)}" for n, field in enumerate(fields, start=2))
-    row = "(" + ", ".join(["%s"] * (len(fields) + 1)) + ")"
-    per_statement = (connection.features.max_query_params or 65535) // (len(fields) + 1)
-    with connection.cursor() as cursor:
-        for start in range(0, len(objects), per_statement):
-            batch = objects[start:start + per_statement]
-            params = []
-            for obj in batch:
-                params.append(obj.pk)
-                params += [getattr(obj, field.attname) if prepare is None else prepare(getattr(obj, field.attname))
-                           for prepare, field in zip(preparers, fields, strict=True)]
-            cursor.execute(f"UPDATE {table} SET {assignments} FROM (VALUES {', '.join([row] * len(batch))}) AS v "
-                           f"WHERE {table}.{qn(pk.column)} = v.column1", params)
 
 
 # --- recompute and explanation ----------------------------------------------------------------
