@@ -6,6 +6,9 @@ history or journal rows; a second run reuses it): 30 teams of very different siz
 service desk takes a quarter of the incidents), 2,000 callers, 50 customers, 20 services,
 the default categories; about 5% of the incidents open (most of them from the last month),
 priorities from P1 (1%) to P5 as the default matrix gives them, opened evenly over 730 days.
+Every incident has a response and a resolution SLA timer (24x7 calendar, 2 h and 48 h goals):
+stopped, cancelled, paused or running as its incident is, so the queue shows real clocks and
+creation starts two timers.
 Then it starts gunicorn in production mode (the repository's gunicorn.conf.py), signs in an
 agent of the second-largest team (a real session) and requests each queue URL from C
 keep-alive clients for a fixed time: requests/s, p50/p95/p99 latency, errors. The number of
@@ -174,6 +177,8 @@ def wipe() -> None:
 
     table = Incident._meta.db_table
     with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM slas_timer WHERE object_id IN (SELECT id FROM {table} WHERE number LIKE %s)",
+                       [f"{NUMBER_PREFIX}%"])
         cursor.execute(f"DELETE FROM {Incident.cis.through._meta.db_table} WHERE incident_id IN "
                        f"(SELECT id FROM {table} WHERE number LIKE %s)", [f"{NUMBER_PREFIX}%"])
         cursor.execute(f"DELETE FROM {table} WHERE number LIKE %s", [f"{NUMBER_PREFIX}%"])
@@ -307,13 +312,93 @@ def seed(args, world) -> None:
     print(f"seeded {args.incidents} incidents in {time.perf_counter() - started:.0f}s")
 
 
+# Service levels of the bench: every incident has a response and a resolution clock on the
+# 24x7 calendar, as with any agreement in force (the queue shows them, creation starts them).
+RESPONSE_GOAL, RESOLUTION_GOAL = timedelta(hours=2), timedelta(hours=48)
+
+
+def bench_targets():
+    """The bench agreement's two targets (made once, found again on later runs)."""
+    from datetime import date
+
+    from itsm.services import system_actor
+    from slas import services
+    from slas.models import Agreement, Calendar, Target
+
+    actor = system_actor()
+    agreement = Agreement.objects.filter(name="Bench incidents").first() or services.agreement_create(
+        actor=actor, data={"name": "Bench incidents", "valid_from": date(2020, 1, 1)})
+    always = Calendar.objects.get(name="24×7")
+    targets = {}
+    for metric, goal in (("response", RESPONSE_GOAL), ("resolution", RESOLUTION_GOAL)):
+        targets[metric] = Target.objects.filter(agreement=agreement, metric=metric, is_current=True).first() \
+            or services.target_create(actor=actor, data={
+                "agreement": agreement, "calendar": always, "record_type": "incident", "metric": metric,
+                "name": f"Bench {metric}", "goal": goal})
+    return targets, services.current_version(always)
+
+
+def seed_timers() -> None:
+    """One response and one resolution timer per seeded incident, in one INSERT ... SELECT each:
+    stopped (met or breached) at the response or resolution, cancelled with the incident, paused
+    on hold, else running (breached once past the goal). 24x7: elapsed time is wall time."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection, transaction
+
+    from incidents.models import Incident
+
+    started = time.perf_counter()
+    targets, version = bench_targets()
+    content_type = ContentType.objects.get_for_model(Incident).pk
+    with transaction.atomic(), connection.cursor() as cursor:
+        for metric, stop in (("response", "first_response_at"), ("resolution", "resolved_at")):
+            target = targets[metric]
+            cursor.execute(f"""
+                INSERT INTO slas_timer (content_type_id, object_id, metric, target_id, calendar_version_id, goal,
+                    state, running, pause_reason, started_at, stopped_at, elapsed, counted_until, due_at,
+                    breached_at, next_check_at, service_id_snapshot, priority, customer_id, team_id, updated_at)
+                SELECT %(ct)s, i.id, %(metric)s, %(target)s, %(version)s, %(goal)s,
+                    CASE WHEN stop_at IS NULL AND i.state = 'cancelled' THEN 'cancelled'
+                         WHEN end_at - i.opened_at > %(goal)s THEN 'breached'
+                         WHEN stop_at IS NOT NULL THEN 'met'
+                         WHEN i.state = 'on_hold' THEN 'paused' ELSE 'running' END,
+                    stop_at IS NULL AND i.state IN ('new', 'in_progress'),
+                    CASE WHEN stop_at IS NULL AND i.state = 'on_hold' THEN 'On hold' ELSE '' END,
+                    i.opened_at, COALESCE(stop_at, CASE WHEN i.state = 'cancelled' THEN i.closed_at END),
+                    end_at - i.opened_at, end_at, i.opened_at + %(goal)s,
+                    CASE WHEN end_at - i.opened_at > %(goal)s THEN i.opened_at + %(goal)s END,
+                    CASE WHEN stop_at IS NULL AND i.state IN ('new', 'in_progress')
+                         AND end_at - i.opened_at <= %(goal)s THEN i.opened_at + %(goal)s / 2 END,
+                    i.service_id, i.priority, i.customer_id, i.assignment_group_id, end_at
+                FROM (SELECT *, {stop} AS stop_at,
+                             COALESCE({stop}, CASE WHEN state = 'cancelled' THEN closed_at END, now()) AS end_at
+                      FROM {Incident._meta.db_table} WHERE number LIKE %(prefix)s) AS i
+            """, {"ct": content_type, "metric": metric, "target": target.pk, "version": version.pk,
+                  "goal": target.goal, "prefix": f"{NUMBER_PREFIX}%"})
+    with connection.cursor() as cursor:
+        if not connection.in_atomic_block:
+            cursor.execute("VACUUM ANALYZE slas_timer")
+    print(f"seeded the incidents' SLA timers in {time.perf_counter() - started:.0f}s")
+
+
+def timers_seeded() -> bool:
+    from incidents.models import Incident
+    from slas.models import Timer
+
+    first = Incident.objects.filter(number=f"{NUMBER_PREFIX}{1:08d}").values("pk")
+    return Timer.objects.filter(object_id__in=first).exists()
+
+
 def prepare(args) -> SimpleNamespace:
-    """Django set up on the bench database, the world found or made, the incidents seeded."""
+    """Django set up on the bench database, the world found or made, the incidents (and their
+    SLA timers) seeded."""
     env = setup_django(args)
     world = bench_world()
     if args.reseed or not seeded(args):
         wipe()
         seed(args, world)
+    if not timers_seeded():
+        seed_timers()
     world.env = env
     return world
 
