@@ -116,6 +116,15 @@ def business_calendar(definition: dict) -> BusinessCalendar:
     return _cached(_freeze(definition))
 
 
+def calendar_of_version(version) -> BusinessCalendar:
+    """The business calendar of a CalendarVersion, kept on the instance: a page of timers that
+    share a version freezes its definition once, not once per timer."""
+    calendar = getattr(version, "_business_calendar", None)
+    if calendar is None:
+        calendar = version._business_calendar = business_calendar(version.definition)
+    return calendar
+
+
 def _freeze(definition: dict):
     return (
         definition["time_zone"],

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .businesstime import segments
-from .calendars import business_calendar
+from .calendars import calendar_of_version
 from .choices import TimerEventKind, TimerState
 from .engine import percent_of_goal
 
@@ -85,7 +85,7 @@ def counted_segments(calendar, start: datetime, end: datetime, limit: int = SEGM
 def explain(timer, now: datetime | None = None, *, limit: int = SEGMENTS_PER_INTERVAL) -> Explanation:
     now = now or timezone.now()
     events = events_of(timer)
-    calendar = business_calendar(timer.calendar_version.definition)
+    calendar = calendar_of_version(timer.calendar_version)
     intervals = []
     for start, end, ongoing in running_intervals(events, now):
         listed, more, total = counted_segments(calendar, start, end, limit)
@@ -111,7 +111,7 @@ def elapsed_now(timer, now: datetime) -> timedelta:
     if timer.running and timer.stopped_at is None and now > timer.counted_until:
         from .businesstime import between
 
-        calendar = business_calendar(timer.calendar_version.definition)
+        calendar = calendar_of_version(timer.calendar_version)
         return timer.elapsed + between(calendar, timer.counted_until, now)
     return timer.elapsed
 

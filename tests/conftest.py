@@ -1,6 +1,7 @@
 """Fixtures shared by every app's tests: users per role, API clients, tokens."""
 
 import pytest
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from itsm import services
@@ -11,6 +12,12 @@ from tests.factories import UserFactory
 pytest_plugins = ["tests.fixtures_browser", "tests.fixtures_worker"]
 
 PASSWORD = "pass-for-tests-1"
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Every test starts with an empty cache (counts kept for seconds, throttling counters)."""
+    cache.clear()
 
 
 @pytest.fixture

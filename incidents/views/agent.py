@@ -235,13 +235,21 @@ def prepare_rows(rows: list[Incident]) -> None:
 
 
 def queue_clock(timer, now) -> dict:
-    """The compact clock of a queue row: time left, paused, breached, met or cancelled."""
+    """The compact clock of a queue row: time left, paused, breached, met or cancelled, as the
+    badge shows it (the row template only places these strings)."""
     clock = sla_explain.clock(timer, now)
-    return {"timer": timer, "state": timer.state, "state_label": timer.get_state_display(),
-            "colour": clock.bar_colour if timer.state == "running" else clock.state_colour,
-            "percent": clock.percent, "overdue": clock.overdue, "due_at": timer.due_at,
-            "remaining": sla_explain.humanize(clock.remaining), "metric": timer.get_metric_display(),
-            "ticking": timer.state == "running" and timer.due_at is not None}
+    metric = timer.get_metric_display()
+    if clock.overdue and not timer.stopped_at:
+        badge, css, title, text = "breached", "bg-red text-red-fg", metric, _("Breached")
+    elif timer.state == "running" and timer.due_at is not None:
+        badge, css = "running", f"bg-{clock.bar_colour}-lt"
+        title = f"{metric} · {clock.percent} %"
+        text = _("%(time)s left") % {"time": sla_explain.humanize(clock.remaining)}
+    else:
+        colour = clock.bar_colour if timer.state == "running" else clock.state_colour
+        badge, css, title, text = timer.state, f"bg-{colour}-lt", metric, timer.get_state_display()
+    return {"timer": timer, "badge": badge, "css": css, "title": title, "text": text,
+            "ticking": badge == "running", "due_at": timer.due_at}
 
 
 class IncidentBulkView(IncidentMixin, View):

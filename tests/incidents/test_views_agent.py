@@ -65,6 +65,25 @@ def test_queues_show_each_person_their_rows(client, agent, team_lead, desk, netw
     assert numbers(client.get(reverse("incident_list"), {"queue": "unassigned"})) == [others.number]
 
 
+def test_the_shared_counts_lag_at_most_their_window_while_the_lists_are_live(client, agent, desk, monkeypatch,
+                                                                             settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}  # its clock
+    clock = [1_000_000.0]
+    monkeypatch.setattr("django.core.cache.backends.locmem.time.time", lambda: clock[0])
+    make_incident(agent, assignment_group=desk, assignee=agent)
+    client.force_login(agent)
+
+    def open_tab():
+        response = client.get(reverse("incident_list"), {"queue": "open"})
+        return {tab["value"]: tab["count"] for tab in response.context["queue_tabs"]}["open"], len(numbers(response))
+
+    assert open_tab() == (1, 1)
+    make_incident(agent, assignment_group=desk, assignee=agent)
+    assert open_tab() == (1, 2)  # the count is the one of a moment ago; the rows are live
+    clock[0] += selectors.SHARED_COUNT_SECONDS + 1
+    assert open_tab() == (2, 2)
+
+
 def test_the_queue_filters_and_sorts(client, agent, desk, network):
     low = make_incident(agent, impact=3, urgency=3, assignment_group=desk, short_description="Printer jam")
     high = make_incident(agent, impact=1, urgency=1, assignment_group=network, short_description="Core switch")
