@@ -54,6 +54,38 @@ def test_an_agent_logs_an_incident_with_nested_relations_and_the_matrix_priority
     assert response["ETag"] == f'"{body["id"]}-1"'
 
 
+def test_the_creation_answer_is_the_incident_as_read_back(agent_api, agent, requester):
+    # The answer is built from the incident the service wrote, not read again: it must say
+    # exactly what a later GET says (derived customer, CIs, relations, instants, transitions).
+    from itsm.models import Customer
+
+    team = make_team_with(agent, name="Service desk")
+    customer = Customer.objects.create(code="acme", name="ACME")
+    service = make_service(name="Mail")
+    service.customers.set([customer])
+    cis = [make_ci(name="mx1"), make_ci(name="mx2")]
+    parent = make_incident(agent, short_description="Parent")
+    category = Category.objects.create(name="Mail and messaging")
+    subcategory = Category.objects.create(name="Slow delivery", parent=category)
+
+    created = agent_api.post(f"{BASE}/", {
+        "short_description": "Mail is slow", "caller": requester.pk, "service": service.pk,
+        "cis": [cis[1].pk, cis[0].pk], "category": category.pk, "subcategory": subcategory.pk,
+        "impact": 2, "urgency": 1, "assignment_group": team.pk, "assignee": agent.pk, "parent": parent.pk,
+        "contact_phone": "555",
+    }, format="json")
+    plain = agent_api.post(f"{BASE}/", {"short_description": "Outside caller", "contact_name": "Ann"},
+                           format="json")
+
+    assert (created.status_code, plain.status_code) == (201, 201), created.json()
+    for response in (created, plain):
+        read = agent_api.get(f"{BASE}/{response.json()['id']}/")
+        assert response.json() == read.json()
+        assert response["ETag"] == read["ETag"]
+    assert created.json()["customer"]["code"] == "acme"
+    assert created.json()["cis"] == sorted(ci.pk for ci in cis)
+
+
 def test_a_retry_with_the_same_idempotency_key_replays_and_creates_nothing_more(agent_api, requester):
     body = {"short_description": "VPN drops", "caller": requester.pk}
 
