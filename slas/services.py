@@ -307,19 +307,20 @@ def _save(timer, steps, *, handled=None) -> None:
     ])
 
 
-def timers_sync(record, *, cause: str, now=None) -> list[Timer]:
+def timers_sync(record, *, cause: str, now=None, created: bool = False) -> list[Timer]:
     """Bring the record's timers in line with the record as it now is. Call it in the
     transaction of the change (the subject's services do), so UI and API never show a stale
     clock. Starts missing timers, pauses and resumes by state, stops at response or
     resolution, continues on reopen, cancels on cancellation, re-targets (keeping the
-    elapsed time) when another target now matches. Returns the record's timers."""
+    elapsed time) when another target now matches. Returns the record's timers. `created`:
+    the record was inserted in this transaction, so it has no timers yet to look for."""
     subject = subject_for(record)
     if subject is None:
         return []
     now = now or timezone.now()
     facts = subject.facts(record)
     content_type = ContentType.objects.get_for_model(record)
-    existing = {t.metric: t for t in Timer.objects.select_for_update(of=("self",)).select_related(
+    existing = {} if created else {t.metric: t for t in Timer.objects.select_for_update(of=("self",)).select_related(
         "target", "calendar_version").filter(content_type=content_type, object_id=record.pk)}
     chosen = select_targets(subject.name, facts)
     timers = []
