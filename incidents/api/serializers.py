@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from config_items.api.serializers import CIBriefSerializer, CustomerBriefSerializer, TeamBriefSerializer
 from config_items.models import ConfigurationItem
-from itsm.api.serializers import StrictInputSerializer, UserBriefSerializer
+from itsm.api.serializers import OutputModelSerializer, StrictInputSerializer, UserBriefSerializer
 from itsm.models import Attachment, Customer, Team
 
 from ..choices import Channel
@@ -25,7 +25,7 @@ def _level(**kwargs):
 
 # --- output -------------------------------------------------------------------------------------
 
-class CategoryBriefSerializer(serializers.ModelSerializer):
+class CategoryBriefSerializer(OutputModelSerializer):
     class Meta:
         model = Category
         fields = ["id", "name"]
@@ -39,7 +39,7 @@ class IncidentBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "number", "short_description", "state", "priority"]
 
 
-class IncidentSerializer(serializers.ModelSerializer):
+class IncidentSerializer(OutputModelSerializer):
     caller = UserBriefSerializer(read_only=True)
     customer = CustomerBriefSerializer(read_only=True)
     service = CIBriefSerializer(read_only=True)
