@@ -32,12 +32,13 @@ class StrictInputSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+# A ModelSerializer for output that builds its fields from the model once per class, not once
+# per instance: DRF inspects the model for every serializer it creates (about half the cost of
+# answering with one incident). Each instance gets a deep copy, as DRF gives it the declared
+# fields. Only for serializers whose fields depend on the class alone (Meta and declared
+# fields), not on the instance, the context or the request. (A comment, not a docstring: the
+# schema would show it as the description of every subclass without one.)
 class OutputModelSerializer(serializers.ModelSerializer):
-    """A ModelSerializer for output that builds its fields from the model once per class, not
-    once per instance: DRF inspects the model for every serializer it creates (about half the
-    cost of answering with one incident). Each instance gets a deep copy, as DRF gives it the
-    declared fields. Only for serializers whose fields depend on the class alone (Meta and
-    declared fields), not on the instance, the context or the request."""
 
     def get_fields(self):
         cls = type(self)
