@@ -6,14 +6,14 @@ Calendars, agreements and targets are the administrators'. Timers are written on
 the periodic escalation task, `timers_recompute` by an explicit administrator action.
 """
 
+import copy
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -250,20 +250,19 @@ def select_targets(record_type: str, facts: Facts, *, on_date=None) -> dict[str,
     3. a target naming priorities before one for any priority;
     4. the shortest goal (the strictest promise);
     5. the oldest target (lowest id).
-    One query (two when some target matches), whatever the number of metrics."""
+    The current targets come from a per-process copy that one cheap statement checks against
+    the database each time (see `_current_targets`)."""
     on_date = on_date or timezone.localdate(facts.opened_at)
-    candidates = (
-        Target.objects.filter(is_current=True, record_type=record_type,
-                              agreement__is_active=True, agreement__valid_from__lte=on_date)
-        .filter(Q(agreement__valid_to__isnull=True) | Q(agreement__valid_to__gte=on_date))
-        .filter(Q(agreement__customer__isnull=True) | Q(agreement__customer_id=facts.customer_id))
-        .filter(Q(service__isnull=True) | Q(service_id=facts.service_id))
-        .select_related("agreement", "calendar")
-        .prefetch_related("agreement__services")
-    )
     chosen: dict[str, Target] = {}
-    for target in candidates:
-        services = {s.pk for s in target.agreement.services.all()}
+    for target, services in _current_targets(record_type):
+        agreement = target.agreement
+        if not agreement.is_active or agreement.valid_from > on_date or (
+                agreement.valid_to is not None and agreement.valid_to < on_date):
+            continue
+        if agreement.customer_id is not None and agreement.customer_id != facts.customer_id:
+            continue
+        if target.service_id is not None and target.service_id != facts.service_id:
+            continue
         if services and facts.service_id not in services:
             continue
         if target.priorities and facts.priority not in target.priorities:
@@ -271,7 +270,47 @@ def select_targets(record_type: str, facts: Facts, *, on_date=None) -> dict[str,
         current = chosen.get(target.metric)
         if current is None or _precedence(target) < _precedence(current):
             chosen[target.metric] = target
-    return chosen
+    # Copies: callers hold the target on their timers; the process-wide ones stay untouched.
+    return {metric: copy.copy(target) for metric, target in chosen.items()}
+
+
+# record type -> (fingerprint, [(target with agreement and calendar, {service ids of its agreement})])
+_targets_cache: dict[str, tuple] = {}
+
+
+def _current_targets(record_type: str) -> list[tuple[Target, set]]:
+    """The current targets of `record_type` with their agreements, read once per process and
+    again whenever `_targets_fingerprint` changes. The fingerprint is read before the targets,
+    so a copy is never older than the fingerprint it is filed under, and a copy is filed only
+    when the transaction that read it commits (never what a rolled-back one saw)."""
+    fingerprint = _targets_fingerprint()
+    cached = _targets_cache.get(record_type)
+    if cached is not None and cached[0] == fingerprint:
+        return cached[1]
+    rows = [(target, {s.pk for s in target.agreement.services.all()}) for target in
+            Target.objects.filter(is_current=True, record_type=record_type)
+            .select_related("agreement", "calendar").prefetch_related("agreement__services").order_by("pk")]
+    transaction.on_commit(lambda: _targets_cache.__setitem__(record_type, (fingerprint, rows)))
+    return rows
+
+
+def _targets_fingerprint() -> tuple:
+    """One statement whose answer changes whenever anything `select_targets` reads changes:
+    targets (rows are only inserted, a new version retiring the old one in the same
+    transaction, so their count, highest id and number of current ones), agreements (every
+    save moves `updated_at` and `agreement_update` the version) and agreement services (rows
+    only inserted and deleted). Ids are never reused for committed rows (PostgreSQL sequences,
+    SQLite AUTOINCREMENT)."""
+    target, agreement = Target._meta.db_table, Agreement._meta.db_table
+    services = Agreement.services.through._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM {target}), (SELECT MAX(id) FROM {target}), "
+            f"(SELECT SUM(CASE WHEN is_current THEN 1 ELSE 0 END) FROM {target}), "
+            f"(SELECT COUNT(*) FROM {agreement}), (SELECT MAX(updated_at) FROM {agreement}), "
+            f"(SELECT SUM(version) FROM {agreement}), "
+            f"(SELECT COUNT(*) FROM {services}), (SELECT MAX(id) FROM {services})")
+        return cursor.fetchone()
 
 
 def _precedence(target: Target) -> tuple:
