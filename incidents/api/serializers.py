@@ -144,7 +144,8 @@ class IncidentInputSerializer(StrictInputSerializer):
     contact_email = serializers.EmailField(required=False, allow_blank=True)
     contact_phone = serializers.CharField(max_length=50, required=False, allow_blank=True)
     customer = _related(Customer.objects.all())
-    service = _related(ConfigurationItem.objects.all(), help_text="A service CI's id.")
+    # With its type: the service checks that it is a service (one query, not two).
+    service = _related(ConfigurationItem.objects.select_related("ci_type"), help_text="A service CI's id.")
     cis = serializers.PrimaryKeyRelatedField(queryset=ConfigurationItem.objects.all(), many=True, required=False,
                                              help_text="Ids of the affected CIs.")
     category = _related(Category.objects.all())
@@ -193,7 +194,7 @@ class AlertInputSerializer(StrictInputSerializer):
     correlation_key = serializers.CharField(max_length=200)
     short_description = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True)
-    service = _related(ConfigurationItem.objects.all())
+    service = _related(ConfigurationItem.objects.select_related("ci_type"))
     cis = serializers.PrimaryKeyRelatedField(queryset=ConfigurationItem.objects.all(), many=True, required=False)
     impact = _level(help_text=IMPACT_HELP)
     urgency = _level(help_text=URGENCY_HELP)
