@@ -362,15 +362,16 @@ def timers_sync(record, *, cause: str, now=None, created: bool = False) -> list[
     existing = {} if created else {t.metric: t for t in Timer.objects.select_for_update(of=("self",)).select_related(
         "target", "calendar_version").filter(content_type=content_type, object_id=record.pk)}
     chosen = select_targets(subject.name, facts)
-    timers = []
+    timers, versions = [], {}
     for metric in Metric.values:
         target = chosen.get(metric)
         timer = existing.get(metric)
+        started = []
         if timer is None and target is not None and not facts.cancelled:
-            timer = _start(record, content_type, metric, target, facts, now, cause)
+            timer, started = _start(record, content_type, metric, target, facts, now, cause, versions)
         if timer is None:
             continue
-        _follow(timer, target, facts, now, cause)
+        _follow(timer, target, facts, now, cause, started)
         timers.append(timer)
     return timers
 
@@ -380,8 +381,12 @@ def _snapshot(timer, facts: Facts) -> None:
     timer.team_id, timer.priority = facts.team_id, facts.priority
 
 
-def _start(record, content_type, metric, target, facts, now, cause) -> Timer:
-    version = current_version(target.calendar)
+def _start(record, content_type, metric, target, facts, now, cause, versions: dict) -> tuple[Timer, list]:
+    """A new timer and its first steps, not saved yet: `_follow` saves it once with its own
+    steps. `versions` holds the current calendar versions read by this sync (one per calendar)."""
+    if target.calendar_id not in versions:
+        versions[target.calendar_id] = current_version(target.calendar)
+    version = versions[target.calendar_id]
     start = min(facts.opened_at, now)
     timer = Timer(content_type=content_type, object_id=record.pk, metric=metric, target=target,
                   calendar_version=version, goal=target.goal, started_at=start, elapsed=timedelta(0),
@@ -396,13 +401,14 @@ def _start(record, content_type, metric, target, facts, now, cause) -> Timer:
     timer.due_at = add(calendar, start, target.goal)
     engine.count(timer, calendar, now)
     steps += engine.detect_breach(timer, now, cause)
-    _save(timer, steps, handled=set())
-    return timer
+    return timer, steps
 
 
-def _follow(timer: Timer, target: Target | None, facts: Facts, now, cause: str) -> None:
+def _follow(timer: Timer, target: Target | None, facts: Facts, now, cause: str, started=()) -> None:
+    """Apply the record's state to the timer and save it, with `started` (the steps of a timer
+    `_start` just made) before its own; a timer not saved yet has no escalations to look up."""
     calendar = _calendar_of(timer)
-    steps = []
+    steps = list(started)
     live = timer.stopped_at is None and timer.state != "cancelled"
     stop_at = facts.responded_at if timer.metric == Metric.RESPONSE else facts.resolved_at
     # Count up to the stop when the record stopped the clock earlier than now (a response or

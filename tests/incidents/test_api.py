@@ -86,6 +86,61 @@ def test_the_creation_answer_is_the_incident_as_read_back(agent_api, agent, requ
     assert created.json()["cis"] == sorted(ci.pk for ci in cis)
 
 
+def _logged_by_phone(requester, team, service):
+    from itsm.models import Customer
+
+    category = Category.objects.create(name="Printing")
+    return {"short_description": "Printer offline", "description": "Floor 3.", "caller": requester.pk,
+            "customer": Customer.objects.create(code="acme", name="ACME").pk, "service": service.pk,
+            "category": category.pk, "subcategory": Category.objects.create(name="Jam", parent=category).pk,
+            "impact": 2, "urgency": 3, "channel": "phone", "assignment_group": team.pk}
+
+
+# Queries of one creation through the API with a bearer token, as bench/incident_api.py posts it:
+# token and roles (2); caller, customer, service with its type, category, subcategory, group (6);
+# priority rule, number (1 + savepoint, or SQLite's counter), incident, history, journal, event
+# incident.assigned, its outbox message, event incident.created, the SLA target fingerprint;
+# transaction (2, savepoints under the tests' own transaction); after commit, the outbox publish
+# check (1). Raise it only knowingly.
+CREATE_QUERIES = {"postgresql": 22, "sqlite": 23}
+# With an SLA agreement whose response and resolution targets match: + the calendar's current
+# version (1), the two timers (2) and their start events (2). (The targets themselves come from
+# the process's copy, read again only when they change.)
+CREATE_QUERIES_WITH_SLA = {"postgresql": 27, "sqlite": 28}
+
+
+@pytest.mark.parametrize("with_sla", [False, True], ids=["no SLA target", "SLA targets"])
+def test_one_creation_takes_a_fixed_number_of_queries(token_client, agent, requester, with_sla,
+                                                      django_assert_num_queries, django_capture_on_commit_callbacks):
+    from datetime import date, timedelta
+
+    from itsm.services import system_actor
+    from slas import services as sla
+    from slas.models import Calendar, Timer
+
+    team = make_team_with(agent, name="Service desk", email="desk@example.com")  # one message, to the team
+    body = _logged_by_phone(requester, team, make_service(name="Print"))
+    if with_sla:
+        agreement = sla.agreement_create(actor=system_actor(), data={"name": "Standard", "valid_from": date(2020, 1, 1)})
+        for metric, hours in (("response", 1), ("resolution", 8)):
+            sla.target_create(actor=system_actor(), data={
+                "agreement": agreement, "name": metric, "metric": metric, "record_type": "incident",
+                "goal": timedelta(hours=hours), "calendar": Calendar.objects.get(name="24×7")})
+    client = token_client(agent)
+    with django_capture_on_commit_callbacks(execute=True):  # committed, as in production
+        assert client.post(f"{BASE}/", body, format="json").status_code == 201  # warm: the SLA targets' copy
+
+    expected = (CREATE_QUERIES_WITH_SLA if with_sla else CREATE_QUERIES)[connection.vendor]
+    with django_assert_num_queries(expected), django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"{BASE}/", body, format="json")
+
+    assert response.status_code == 201, response.json()
+    incident = Incident.objects.get(pk=response.json()["id"])
+    assert incident.history.count() == 1
+    assert JournalEntry.objects.filter(object_id=incident.pk, kind="assignment").count() == 1
+    assert Timer.objects.filter(object_id=incident.pk).count() == (2 if with_sla else 0)
+
+
 def test_a_retry_with_the_same_idempotency_key_replays_and_creates_nothing_more(agent_api, requester):
     body = {"short_description": "VPN drops", "caller": requester.pk}
 
