@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from config_items.api.serializers import CIBriefSerializer, CustomerBriefSerializer, TeamBriefSerializer
 from config_items.models import ConfigurationItem
-from itsm.api.serializers import OutputModelSerializer, StrictInputSerializer, UserBriefSerializer
+from itsm.api.serializers import OutputModelSerializer, ReadTogetherField, StrictInputSerializer, UserBriefSerializer
 from itsm.models import Attachment, Customer, Team
 
 from ..choices import Channel
@@ -130,12 +130,14 @@ class PriorityRuleSerializer(serializers.Serializer):
 # --- input --------------------------------------------------------------------------------------
 
 def _related(queryset, **kwargs):
-    return serializers.PrimaryKeyRelatedField(queryset=queryset, required=False, allow_null=True, **kwargs)
+    return ReadTogetherField(queryset=queryset, required=False, allow_null=True, **kwargs)
 
 
 class IncidentInputSerializer(StrictInputSerializer):
     """What the service desk sets (a requester may send only the portal fields: short_description,
     description, service, urgency, contact_phone; the service refuses the rest)."""
+
+    READ_TOGETHER = (("caller", "assignee"), ("category", "subcategory"))  # one query per pair
 
     short_description = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True)

@@ -29,6 +29,33 @@ class StrictInputSerializer(serializers.Serializer):
                 errors[key] = ["This field is read-only." if key in self.fields else "Unknown field."]
             if errors:
                 raise serializers.ValidationError(errors)
+            for names in self.READ_TOGETHER:
+                self._read_together(data, names)
+        return super().to_internal_value(data)
+
+    # Groups of ReadTogetherField names whose objects come from one model and one queryset.
+    READ_TOGETHER: tuple[tuple[str, ...], ...] = ()
+
+    def _read_together(self, data: dict, names: tuple[str, ...]) -> None:
+        """Read the objects of several id fields of one model in one query (e.g. category and
+        subcategory); each field then takes its object from it. An id that is missing from the
+        answer, or not a plain integer, is left to the field, which reads it and reports it
+        exactly as usual."""
+        pks = {data[name] for name in names if type(data.get(name)) is int}
+        if len(pks) > 1:
+            found = self.fields[names[0]].get_queryset().in_bulk(pks)
+            for name in names:
+                self.fields[name].read_before = found
+
+
+class ReadTogetherField(serializers.PrimaryKeyRelatedField):
+    """An id field whose object the serializer may have read together with others (READ_TOGETHER)."""
+
+    read_before: dict = {}  # noqa: RUF012  replaced per instance, never changed in place
+
+    def to_internal_value(self, data):
+        if type(data) is int and data in self.read_before:
+            return self.read_before[data]
         return super().to_internal_value(data)
 
 

@@ -97,16 +97,17 @@ def _logged_by_phone(requester, team, service):
 
 
 # Queries of one creation through the API with a bearer token, as bench/incident_api.py posts it:
-# token and roles (2); caller, customer, service with its type, category, subcategory, group (6);
+# token and roles (2); caller, customer, service with its type, category and subcategory (one
+# query for both), group (5);
 # priority rule, number (1 + savepoint, or SQLite's counter), incident, history, journal, event
 # incident.assigned, its outbox message, event incident.created, the SLA target fingerprint;
 # transaction (2, savepoints under the tests' own transaction). After commit the outbox message
 # is queued without another query. Raise these only knowingly.
-CREATE_QUERIES = {"postgresql": 21, "sqlite": 22}
+CREATE_QUERIES = {"postgresql": 20, "sqlite": 21}
 # With an SLA agreement whose response and resolution targets match: + the calendar's current
 # version (1), the two timers (2) and their start events (2). (The targets themselves come from
 # the process's copy, read again only when they change.)
-CREATE_QUERIES_WITH_SLA = {"postgresql": 26, "sqlite": 27}
+CREATE_QUERIES_WITH_SLA = {"postgresql": 25, "sqlite": 26}
 
 
 @pytest.mark.parametrize("with_sla", [False, True], ids=["no SLA target", "SLA targets"])
@@ -141,6 +142,29 @@ def test_one_creation_takes_a_fixed_number_of_queries(token_client, agent, reque
     assert incident.history.count() == 1
     assert JournalEntry.objects.filter(object_id=incident.pk, kind="assignment").count() == 1
     assert Timer.objects.filter(object_id=incident.pk).count() == (2 if with_sla else 0)
+
+
+def test_ids_read_together_still_answer_400_per_missing_id(agent_api, agent, requester):
+    # Category and subcategory (and caller and assignee) are read in one query each pair; an id
+    # that does not exist, or a user who is not active, is still named in its own field.
+    category = Category.objects.create(name="Storage arrays")
+    subcategory = Category.objects.create(name="Failed disk", parent=category)
+    gone = requester
+    gone.is_active = False
+    gone.save()
+
+    response = agent_api.post(f"{BASE}/", {"short_description": "x", "category": category.pk,
+                                           "subcategory": subcategory.pk + 100, "caller": gone.pk,
+                                           "assignee": agent.pk}, format="json")
+    good = agent_api.post(f"{BASE}/", {"short_description": "x", "contact_name": "Ann", "category": category.pk,
+                                       "subcategory": subcategory.pk}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {
+        "subcategory": [f'Invalid pk "{subcategory.pk + 100}" - object does not exist.'],
+        "caller": [f'Invalid pk "{gone.pk}" - object does not exist.']}
+    assert good.status_code == 201, good.json()
+    assert (good.json()["category"]["id"], good.json()["subcategory"]["id"]) == (category.pk, subcategory.pk)
 
 
 def test_a_retry_with_the_same_idempotency_key_replays_and_creates_nothing_more(agent_api, requester):
