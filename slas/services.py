@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -251,7 +252,8 @@ def select_targets(record_type: str, facts: Facts, *, on_date=None) -> dict[str,
     4. the shortest goal (the strictest promise);
     5. the oldest target (lowest id).
     The current targets come from a per-process copy that one cheap statement checks against
-    the database each time (see `_current_targets`)."""
+    the database each time (see `_current_targets`); each carries `calendar_version_now`, the
+    current version of its calendar (None if it has none)."""
     on_date = on_date or timezone.localdate(facts.opened_at)
     chosen: dict[str, Target] = {}
     for target, services in _current_targets(record_type):
@@ -290,6 +292,12 @@ def _current_targets(record_type: str) -> list[tuple[Target, set]]:
     rows = [(target, {s.pk for s in target.agreement.services.all()}) for target in
             Target.objects.filter(is_current=True, record_type=record_type)
             .select_related("agreement", "calendar").prefetch_related("agreement__services").order_by("pk")]
+    if rows:
+        latest = CalendarVersion.objects.filter(calendar=OuterRef("calendar")).order_by("-number").values("number")[:1]
+        versions = {v.calendar_id: v for v in CalendarVersion.objects.filter(
+            calendar__in={target.calendar_id for target, _services in rows}, number=Subquery(latest))}
+        for target, _services in rows:
+            target.calendar_version_now = versions.get(target.calendar_id)
     transaction.on_commit(lambda: _targets_cache.__setitem__(record_type, (fingerprint, rows)))
     return rows
 
@@ -298,18 +306,19 @@ def _targets_fingerprint() -> tuple:
     """One statement whose answer changes whenever anything `select_targets` reads changes:
     targets (rows are only inserted, a new version retiring the old one in the same
     transaction, so their count, highest id and number of current ones), agreements (every
-    save moves `updated_at` and `agreement_update` the version) and agreement services (rows
-    only inserted and deleted). Ids are never reused for committed rows (PostgreSQL sequences,
-    SQLite AUTOINCREMENT)."""
+    save moves `updated_at` and `agreement_update` the version), agreement services and
+    calendar versions (rows only inserted and deleted). Ids are never reused for committed
+    rows (PostgreSQL sequences, SQLite AUTOINCREMENT)."""
     target, agreement = Target._meta.db_table, Agreement._meta.db_table
-    services = Agreement.services.through._meta.db_table
+    services, versions = Agreement.services.through._meta.db_table, CalendarVersion._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT (SELECT COUNT(*) FROM {target}), (SELECT MAX(id) FROM {target}), "
             f"(SELECT SUM(CASE WHEN is_current THEN 1 ELSE 0 END) FROM {target}), "
             f"(SELECT COUNT(*) FROM {agreement}), (SELECT MAX(updated_at) FROM {agreement}), "
             f"(SELECT SUM(version) FROM {agreement}), "
-            f"(SELECT COUNT(*) FROM {services}), (SELECT MAX(id) FROM {services})")
+            f"(SELECT COUNT(*) FROM {services}), (SELECT MAX(id) FROM {services}), "
+            f"(SELECT COUNT(*) FROM {versions}), (SELECT MAX(id) FROM {versions})")
         return cursor.fetchone()
 
 
@@ -383,10 +392,13 @@ def _snapshot(timer, facts: Facts) -> None:
 
 def _start(record, content_type, metric, target, facts, now, cause, versions: dict) -> tuple[Timer, list]:
     """A new timer and its first steps, not saved yet: `_follow` saves it once with its own
-    steps. `versions` holds the current calendar versions read by this sync (one per calendar)."""
-    if target.calendar_id not in versions:
-        versions[target.calendar_id] = current_version(target.calendar)
-    version = versions[target.calendar_id]
+    steps. The calendar's current version comes with the target (`select_targets`), else it
+    is read once per calendar per sync (`versions`)."""
+    version = getattr(target, "calendar_version_now", None)
+    if version is None:
+        if target.calendar_id not in versions:
+            versions[target.calendar_id] = current_version(target.calendar)
+        version = versions[target.calendar_id]
     start = min(facts.opened_at, now)
     timer = Timer(content_type=content_type, object_id=record.pk, metric=metric, target=target,
                   calendar_version=version, goal=target.goal, started_at=start, elapsed=timedelta(0),

@@ -4,6 +4,7 @@ re-target; the sweep escalates each threshold exactly once."""
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from itsm.services import system_actor
 from slas import services
@@ -244,6 +245,22 @@ def test_the_process_copy_of_the_targets_follows_every_change(make_target, agree
     assert (choose(mail.pk), choose(web.pk)) == (6 * H, None)
     agreement.services.remove(mail)
     assert choose(web.pk) == 6 * H
+
+
+def test_a_new_timer_uses_the_calendars_version_published_since_the_last_choice(
+        make_target, always, django_capture_on_commit_callbacks):
+    from datetime import date
+
+    make_target(goal=8 * H)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = sync(make_ticket(), timezone.now())["resolution"].calendar_version
+    services.calendar_day_set(actor=system_actor(), calendar=always, date=date(2030, 1, 2), kind="closed",
+                              name="Closed for the test")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        later = sync(make_ticket(), timezone.now())["resolution"].calendar_version
+
+    assert later.number == first.number + 1 and later.calendar_id == always.pk
 
 
 def test_a_choice_read_in_a_rolled_back_transaction_is_not_kept(make_target):
