@@ -343,16 +343,20 @@ def _calendar_of(timer):
     return business_calendar(timer.calendar_version.definition)
 
 
-def _save(timer, steps, *, handled=None) -> None:
+def _save(timer, steps, *, handled=None, events: list | None = None) -> None:
+    """Schedule and save the timer and write its steps as events (or add them to `events`,
+    for the caller to write with other timers' in one statement)."""
     calendar = _calendar_of(timer)
     engine.schedule(timer, calendar, thresholds=timer.target.thresholds,
                     handled=_handled(timer) if handled is None else handled)
     timer.updated_at = timezone.now()
     timer.save()
-    TimerEvent.objects.bulk_create([
-        TimerEvent(timer=timer, kind=s.kind, at=s.at, cause=s.cause[:300], elapsed=s.elapsed, data=s.data)
-        for s in steps
-    ])
+    rows = [TimerEvent(timer=timer, kind=s.kind, at=s.at, cause=s.cause[:300], elapsed=s.elapsed, data=s.data)
+            for s in steps]
+    if events is None:
+        TimerEvent.objects.bulk_create(rows)
+    else:
+        events += rows
 
 
 def timers_sync(record, *, cause: str, now=None, created: bool = False) -> list[Timer]:
@@ -371,7 +375,7 @@ def timers_sync(record, *, cause: str, now=None, created: bool = False) -> list[
     existing = {} if created else {t.metric: t for t in Timer.objects.select_for_update(of=("self",)).select_related(
         "target", "calendar_version").filter(content_type=content_type, object_id=record.pk)}
     chosen = select_targets(subject.name, facts)
-    timers, versions = [], {}
+    timers, versions, events = [], {}, []
     for metric in Metric.values:
         target = chosen.get(metric)
         timer = existing.get(metric)
@@ -380,8 +384,9 @@ def timers_sync(record, *, cause: str, now=None, created: bool = False) -> list[
             timer, started = _start(record, content_type, metric, target, facts, now, cause, versions)
         if timer is None:
             continue
-        _follow(timer, target, facts, now, cause, started)
+        _follow(timer, target, facts, now, cause, started, events)
         timers.append(timer)
+    TimerEvent.objects.bulk_create(events)  # every timer's, in order, one statement
     return timers
 
 
@@ -416,7 +421,8 @@ def _start(record, content_type, metric, target, facts, now, cause, versions: di
     return timer, steps
 
 
-def _follow(timer: Timer, target: Target | None, facts: Facts, now, cause: str, started=()) -> None:
+def _follow(timer: Timer, target: Target | None, facts: Facts, now, cause: str, started=(),
+            events: list | None = None) -> None:
     """Apply the record's state to the timer and save it, with `started` (the steps of a timer
     `_start` just made) before its own; a timer not saved yet has no escalations to look up."""
     calendar = _calendar_of(timer)
@@ -451,7 +457,7 @@ def _follow(timer: Timer, target: Target | None, facts: Facts, now, cause: str, 
                 steps += engine.resume(timer, calendar, now, cause=cause)
     if timer.is_live:
         _snapshot(timer, facts)
-    _save(timer, steps)
+    _save(timer, steps, events=events)
 
 
 # --- escalation sweep -------------------------------------------------------------------------
