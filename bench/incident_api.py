@@ -113,6 +113,40 @@ def drive_posts(port: int, path: str, headers: dict, bodies: list[bytes], client
     return latencies, errors
 
 
+def _cpu_seconds(pid: int, children: bool = False) -> float:
+    """utime + stime of a process (and of its reaped children, e.g. recycled gunicorn workers)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if children else 0)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu(master_pid: int) -> tuple[float, dict]:
+    """CPU seconds used so far by gunicorn (master, workers, reaped workers), and by each
+    PostgreSQL backend serving this database: what the server side spends, whatever else runs
+    on the machine (the load generator and other people's work are not counted)."""
+    from django.db import connection
+
+    with open(f"/proc/{master_pid}/task/{master_pid}/children") as children:
+        workers = [int(p) for p in children.read().split()]
+    web = _cpu_seconds(master_pid, children=True) + sum(_cpu_seconds(p) for p in workers)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        backends = [row[0] for row in cursor.fetchall()]
+    database = {}
+    for pid in backends:
+        try:
+            database[pid] = _cpu_seconds(pid)
+        except OSError:  # PostgreSQL on another host, or the backend just ended
+            pass
+    return web, database
+
+
+def database_cpu(before: dict, after: dict) -> float:
+    """CPU seconds of the backends seen in both samples (gunicorn's connections persist)."""
+    return sum(after[pid] - before[pid] for pid in before.keys() & after.keys())
+
+
 def count_create_queries(user, body: bytes, token: str) -> int:
     from django.db import connection
     from django.test import Client
@@ -157,15 +191,21 @@ def main() -> None:
             print(f"creation: {args.create_clients} clients; warm-up {args.warmup:g}s, "
                   f"measuring {args.create_duration:g}s; {create_queries} queries per creation")
             drive_posts(args.port, "/api/v1/incidents/", write_headers, bodies, args.create_clients, args.warmup)
+            cpu_before = server_cpu(server.process.pid)
             latencies, errors = drive_posts(args.port, "/api/v1/incidents/", write_headers, bodies,
                                             args.create_clients, args.create_duration)
+            cpu_after = server_cpu(server.process.pid)
             ms = sorted(value * 1000 for value in latencies)
             created = {"ok": len(ms), "rate": len(ms) / args.create_duration, "errors": errors,
                        "queries": create_queries,
+                       "web_cpu_ms": 1000 * (cpu_after[0] - cpu_before[0]) / max(len(ms), 1),
+                       "database_cpu_ms": 1000 * database_cpu(cpu_before[1], cpu_after[1]) / max(len(ms), 1),
                        "p50": percentile(ms, 0.5) if ms else None, "p95": percentile(ms, 0.95) if ms else None,
                        "p99": percentile(ms, 0.99) if ms else None, "max": ms[-1] if ms else None}
             print(f"  POST /api/v1/incidents/ {created['rate']:6.0f} created/s  p50 {created['p50'] or 0:7.1f} ms  "
                   f"p95 {created['p95'] or 0:7.1f} ms  p99 {created['p99'] or 0:7.1f} ms  errors {errors or 0}")
+            print(f"  server CPU per creation: gunicorn {created['web_cpu_ms']:.1f} ms + PostgreSQL "
+                  f"{created['database_cpu_ms']:.1f} ms (whatever else loads the machine)")
     finally:
         server.stop()
         shutil.rmtree(world.env["ITSM_VAR_DIR"], ignore_errors=True)

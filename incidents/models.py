@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from itsm.history import RecordHistory
 from itsm.models import Customer, Team
 from itsm.records import Record
 
@@ -131,7 +132,7 @@ class Incident(Record):
     # Historical import: the number the incident had in the tool it came from.
     external_id = models.CharField(_("external ID"), max_length=100, blank=True)
 
-    history = HistoricalRecords(m2m_fields=[cis])
+    history = RecordHistory(m2m_fields=[cis])
     workflow = INCIDENT_WORKFLOW
     objects = IncidentQuerySet.as_manager()
 

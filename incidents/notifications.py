@@ -90,9 +90,16 @@ def _send(event, kind: str, recipients, context: dict) -> None:
         outbox_enqueue(TOPIC, _render(kind, recipient, {**context, "actor": actor}), event=event)
 
 
-def _incident_of(event) -> Incident | None:
+def _incident_of(event, *, written: bool = False) -> Incident | None:
+    """The event's incident, read with the relations the messages show. With `written`, the
+    instance the emitter held (itsm.events.emit), for events emitted only right after the
+    service saved the incident it locked or created in this transaction: it is what a read
+    would return, without the query."""
     if event.object_id is None:
         return None
+    held = getattr(event, "emitted_record", None) if written else None
+    if isinstance(held, Incident) and held.pk == event.object_id:
+        return held
     return (Incident.objects.select_related("caller", "assignee", "assignment_group")
             .filter(pk=event.object_id).first())
 
@@ -104,7 +111,8 @@ def _users(pks):
 # --- routes: each writes its messages and returns None (route_to_outbox's own message unused) ----
 
 def on_assigned(event) -> None:
-    incident = _incident_of(event)
+    # Emitted by incidents.services._journal_assignment only, after the incident was saved.
+    incident = _incident_of(event, written=True)
     if incident is None:
         return None
     before, after = event.payload.get("from") or {}, event.payload.get("to") or {}

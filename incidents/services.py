@@ -210,13 +210,13 @@ def incident_create(*, actor, data: dict, reason: str = "") -> Incident:
     if incident.assignment_group_id:
         _journal_assignment(incident, actor, {"group": None, "assignee": None})
     emit("incident.created", record=incident, actor=actor, payload={"priority": incident.priority})
-    _sync_clocks(incident, actor, "logged")
+    _sync_clocks(incident, actor, "logged", created=True)
     return incident
 
 
-def _sync_clocks(incident: Incident, actor, what: str) -> None:
+def _sync_clocks(incident: Incident, actor, what: str, *, created: bool = False) -> None:
     """Bring the incident's SLA timers in line with it, in this transaction (slas engine)."""
-    timers_sync(incident, cause=f"{incident.number} {what} ({actor.username})")
+    timers_sync(incident, cause=f"{incident.number} {what} ({actor.username})", created=created)
 
 
 def _customer_of(incident: Incident):

@@ -47,6 +47,9 @@ def emit(name: str, *, record=None, actor=None, payload: dict | None = None) -> 
         actor=actor,
         payload=payload or {},
     )
+    # The record as the emitter holds it, for routes of events that are emitted only right after
+    # the record was written in this transaction (they need not read it again); not stored.
+    event.emitted_record = record
     _route(event)
     return event
 

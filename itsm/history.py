@@ -5,6 +5,7 @@ one query per related model whatever the number of rows.
 """
 
 from django.utils.translation import gettext as _
+from simple_history.models import HistoricalRecords
 
 
 def history_rows(record, *, hidden_fields=(), limit: int = 50) -> list[dict]:
@@ -47,3 +48,15 @@ def _readable(field, value, names):
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     return value
+
+
+class RecordHistory(HistoricalRecords):
+    """django-simple-history for records with tracked many-to-many fields, minus one query on
+    creation: the history row of an INSERT has no many-to-many rows to copy (they need the new
+    primary key, so they are added after the save, and that addition writes a history row of
+    its own), yet the library would read the through table of each field to find none."""
+
+    def create_historical_record_m2ms(self, history_instance, instance):
+        if history_instance.history_type == "+":
+            return
+        super().create_historical_record_m2ms(history_instance, instance)

@@ -26,6 +26,10 @@ _deliverers: dict[str, Callable[[dict], None]] = {}
 SWEEP_LEASE = timedelta(minutes=2)
 # A new message is left to its after-commit publish for this long before a sweep takes it.
 PUBLISH_GRACE = timedelta(seconds=30)
+# Whether this process has withheld messages (demo history, `withhold_pending`). Only then can a
+# message written here stop being pending before its after-commit publish: elsewhere that
+# publish need not ask the database first (a query per message saved on every write).
+_withheld_here = False
 
 
 def deliverer(topic: str):
@@ -45,16 +49,16 @@ def outbox_enqueue(topic: str, payload: dict, *, event=None) -> OutboxMessage:
     message = OutboxMessage.objects.create(
         topic=topic, payload=payload, event=event, next_attempt_at=timezone.now() + PUBLISH_GRACE
     )
-    transaction.on_commit(lambda: publish(message.pk))
+    transaction.on_commit(lambda: publish(message.pk, check=_withheld_here))
     return message
 
 
-def publish(message_id: int) -> bool:
-    """Hand a message to the broker if it is still pending. On failure it stays pending for
-    the sweep."""
+def publish(message_id: int, *, check: bool = True) -> bool:
+    """Hand a message to the broker if it is still pending (with `check`, else the worker's
+    delivery skips it if not). On failure it stays pending for the sweep."""
     from .tasks import deliver_outbox_message
 
-    if not OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.PENDING).exists():
+    if check and not OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.PENDING).exists():
         return False  # withheld or already delivered: no task to queue
     try:
         deliver_outbox_message.delay(message_id)
@@ -68,6 +72,8 @@ def withhold_pending(*, since_id: int, reason: str) -> int:
     """Mark the pending messages written after message `since_id` as withheld (never sent),
     e.g. the notifications of demo history. Call it in the transaction that wrote them, so
     their after-commit publish finds nothing to queue."""
+    global _withheld_here
+    _withheld_here = True
     return OutboxMessage.objects.filter(pk__gt=since_id, status=OutboxStatus.PENDING).update(
         status=OutboxStatus.WITHHELD, last_error=reason[:500])
 

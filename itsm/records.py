@@ -148,9 +148,36 @@ def record_save(record: Record, *, actor, reason: str = "", expected_version: in
 def _already_checked(record, *names: str) -> list[str]:
     """Fields `full_clean` need not check again: foreign keys holding a loaded object (the
     form, serializer or service that set them read it from the database, which also enforces
-    the key) and, on creation, the number just allocated. Saves a query per such field."""
+    the key), fields left blank that a conditional unique constraint covers only when not
+    blank, and, on creation, the number just allocated. Saves a query per such field."""
     loaded = [f.name for f in record._meta.concrete_fields if f.many_to_one and f.is_cached(record)]
-    return [*loaded, *names]
+    blank = [name for name in _unique_unless_blank(type(record)) if getattr(record, name) == ""]
+    return [*loaded, *blank, *names]
+
+
+_UNLESS_BLANK: dict[type, tuple[str, ...]] = {}
+
+
+def _unique_unless_blank(model) -> tuple[str, ...]:
+    """Fields of `model`'s one-field unique constraints whose condition requires the field not
+    to be blank (`... & ~Q(field="")`): a row with the field blank is outside the constraint,
+    so asking the database whether another row collides (a query in a savepoint) is pointless."""
+    if model not in _UNLESS_BLANK:
+        _UNLESS_BLANK[model] = tuple(
+            c.fields[0] for c in model._meta.constraints
+            if isinstance(c, models.UniqueConstraint) and len(c.fields) == 1 and c.condition is not None
+            and _requires_not_blank(c.condition, c.fields[0]))
+    return _UNLESS_BLANK[model]
+
+
+def _requires_not_blank(condition: models.Q, name: str) -> bool:
+    """Whether `condition` (a Q) is an AND of terms of which one is `~Q(name="")`."""
+    if condition.connector != models.Q.AND:
+        return False
+    if condition.negated:
+        return condition.children == [(name, "")] or condition.children == [(f"{name}__exact", "")]
+    return any(isinstance(child, models.Q) and _requires_not_blank(child, name) and child.negated
+               for child in condition.children)
 
 
 def save_with_history(record, *, actor, reason: str) -> None:

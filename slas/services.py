@@ -6,14 +6,15 @@ Calendars, agreements and targets are the administrators'. Timers are written on
 the periodic escalation task, `timers_recompute` by an explicit administrator action.
 """
 
+import copy
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -251,20 +252,20 @@ def select_targets(record_type: str, facts: Facts, *, on_date=None) -> dict[str,
     3. a target naming priorities before one for any priority;
     4. the shortest goal (the strictest promise);
     5. the oldest target (lowest id).
-    One query (two when some target matches), whatever the number of metrics."""
+    The current targets come from a per-process copy that one cheap statement checks against
+    the database each time (see `_current_targets`); each carries `calendar_version_now`, the
+    current version of its calendar (None if it has none)."""
     on_date = on_date or timezone.localdate(facts.opened_at)
-    candidates = (
-        Target.objects.filter(is_current=True, record_type=record_type,
-                              agreement__is_active=True, agreement__valid_from__lte=on_date)
-        .filter(Q(agreement__valid_to__isnull=True) | Q(agreement__valid_to__gte=on_date))
-        .filter(Q(agreement__customer__isnull=True) | Q(agreement__customer_id=facts.customer_id))
-        .filter(Q(service__isnull=True) | Q(service_id=facts.service_id))
-        .select_related("agreement", "calendar")
-        .prefetch_related("agreement__services")
-    )
     chosen: dict[str, Target] = {}
-    for target in candidates:
-        services = {s.pk for s in target.agreement.services.all()}
+    for target, services in _current_targets(record_type):
+        agreement = target.agreement
+        if not agreement.is_active or agreement.valid_from > on_date or (
+                agreement.valid_to is not None and agreement.valid_to < on_date):
+            continue
+        if agreement.customer_id is not None and agreement.customer_id != facts.customer_id:
+            continue
+        if target.service_id is not None and target.service_id != facts.service_id:
+            continue
         if services and facts.service_id not in services:
             continue
         if target.priorities and facts.priority not in target.priorities:
@@ -272,7 +273,54 @@ def select_targets(record_type: str, facts: Facts, *, on_date=None) -> dict[str,
         current = chosen.get(target.metric)
         if current is None or _precedence(target) < _precedence(current):
             chosen[target.metric] = target
-    return chosen
+    # Copies: callers hold the target on their timers; the process-wide ones stay untouched.
+    return {metric: copy.copy(target) for metric, target in chosen.items()}
+
+
+# record type -> (fingerprint, [(target with agreement and calendar, {service ids of its agreement})])
+_targets_cache: dict[str, tuple] = {}
+
+
+def _current_targets(record_type: str) -> list[tuple[Target, set]]:
+    """The current targets of `record_type` with their agreements, read once per process and
+    again whenever `_targets_fingerprint` changes. The fingerprint is read before the targets,
+    so a copy is never older than the fingerprint it is filed under, and a copy is filed only
+    when the transaction that read it commits (never what a rolled-back one saw)."""
+    fingerprint = _targets_fingerprint()
+    cached = _targets_cache.get(record_type)
+    if cached is not None and cached[0] == fingerprint:
+        return cached[1]
+    rows = [(target, {s.pk for s in target.agreement.services.all()}) for target in
+            Target.objects.filter(is_current=True, record_type=record_type)
+            .select_related("agreement", "calendar").prefetch_related("agreement__services").order_by("pk")]
+    if rows:
+        latest = CalendarVersion.objects.filter(calendar=OuterRef("calendar")).order_by("-number").values("number")[:1]
+        versions = {v.calendar_id: v for v in CalendarVersion.objects.filter(
+            calendar__in={target.calendar_id for target, _services in rows}, number=Subquery(latest))}
+        for target, _services in rows:
+            target.calendar_version_now = versions.get(target.calendar_id)
+    transaction.on_commit(lambda: _targets_cache.__setitem__(record_type, (fingerprint, rows)))
+    return rows
+
+
+def _targets_fingerprint() -> tuple:
+    """One statement whose answer changes whenever anything `select_targets` reads changes:
+    targets (rows are only inserted, a new version retiring the old one in the same
+    transaction, so their count, highest id and number of current ones), agreements (every
+    save moves `updated_at` and `agreement_update` the version), agreement services and
+    calendar versions (rows only inserted and deleted). Ids are never reused for committed
+    rows (PostgreSQL sequences, SQLite AUTOINCREMENT)."""
+    target, agreement = Target._meta.db_table, Agreement._meta.db_table
+    services, versions = Agreement.services.through._meta.db_table, CalendarVersion._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM {target}), (SELECT MAX(id) FROM {target}), "
+            f"(SELECT SUM(CASE WHEN is_current THEN 1 ELSE 0 END) FROM {target}), "
+            f"(SELECT COUNT(*) FROM {agreement}), (SELECT MAX(updated_at) FROM {agreement}), "
+            f"(SELECT SUM(version) FROM {agreement}), "
+            f"(SELECT COUNT(*) FROM {services}), (SELECT MAX(id) FROM {services}), "
+            f"(SELECT COUNT(*) FROM {versions}), (SELECT MAX(id) FROM {versions})")
+        return cursor.fetchone()
 
 
 def _precedence(target: Target) -> tuple:
@@ -296,43 +344,50 @@ def _calendar_of(timer):
     return business_calendar(timer.calendar_version.definition)
 
 
-def _save(timer, steps, *, handled=None) -> None:
+def _save(timer, steps, *, handled=None, events: list | None = None) -> None:
+    """Schedule and save the timer and write its steps as events (or add them to `events`,
+    for the caller to write with other timers' in one statement)."""
     calendar = _calendar_of(timer)
     engine.schedule(timer, calendar, thresholds=timer.target.thresholds,
                     handled=_handled(timer) if handled is None else handled)
     timer.updated_at = timezone.now()
     timer.save()
-    TimerEvent.objects.bulk_create([
-        TimerEvent(timer=timer, kind=s.kind, at=s.at, cause=s.cause[:300], elapsed=s.elapsed, data=s.data)
-        for s in steps
-    ])
+    rows = [TimerEvent(timer=timer, kind=s.kind, at=s.at, cause=s.cause[:300], elapsed=s.elapsed, data=s.data)
+            for s in steps]
+    if events is None:
+        TimerEvent.objects.bulk_create(rows)
+    else:
+        events += rows
 
 
-def timers_sync(record, *, cause: str, now=None) -> list[Timer]:
+def timers_sync(record, *, cause: str, now=None, created: bool = False) -> list[Timer]:
     """Bring the record's timers in line with the record as it now is. Call it in the
     transaction of the change (the subject's services do), so UI and API never show a stale
     clock. Starts missing timers, pauses and resumes by state, stops at response or
     resolution, continues on reopen, cancels on cancellation, re-targets (keeping the
-    elapsed time) when another target now matches. Returns the record's timers."""
+    elapsed time) when another target now matches. Returns the record's timers. `created`:
+    the record was inserted in this transaction, so it has no timers yet to look for."""
     subject = subject_for(record)
     if subject is None:
         return []
     now = now or timezone.now()
     facts = subject.facts(record)
     content_type = ContentType.objects.get_for_model(record)
-    existing = {t.metric: t for t in Timer.objects.select_for_update(of=("self",)).select_related(
+    existing = {} if created else {t.metric: t for t in Timer.objects.select_for_update(of=("self",)).select_related(
         "target", "calendar_version").filter(content_type=content_type, object_id=record.pk)}
     chosen = select_targets(subject.name, facts)
-    timers = []
+    timers, versions, events = [], {}, []
     for metric in Metric.values:
         target = chosen.get(metric)
         timer = existing.get(metric)
+        started = []
         if timer is None and target is not None and not facts.cancelled:
-            timer = _start(record, content_type, metric, target, facts, now, cause)
+            timer, started = _start(record, content_type, metric, target, facts, now, cause, versions)
         if timer is None:
             continue
-        _follow(timer, target, facts, now, cause)
+        _follow(timer, target, facts, now, cause, started, events)
         timers.append(timer)
+    TimerEvent.objects.bulk_create(events)  # every timer's, in order, one statement
     return timers
 
 
@@ -341,8 +396,15 @@ def _snapshot(timer, facts: Facts) -> None:
     timer.team_id, timer.priority = facts.team_id, facts.priority
 
 
-def _start(record, content_type, metric, target, facts, now, cause) -> Timer:
-    version = current_version(target.calendar)
+def _start(record, content_type, metric, target, facts, now, cause, versions: dict) -> tuple[Timer, list]:
+    """A new timer and its first steps, not saved yet: `_follow` saves it once with its own
+    steps. The calendar's current version comes with the target (`select_targets`), else it
+    is read once per calendar per sync (`versions`)."""
+    version = getattr(target, "calendar_version_now", None)
+    if version is None:
+        if target.calendar_id not in versions:
+            versions[target.calendar_id] = current_version(target.calendar)
+        version = versions[target.calendar_id]
     start = min(facts.opened_at, now)
     timer = Timer(content_type=content_type, object_id=record.pk, metric=metric, target=target,
                   calendar_version=version, goal=target.goal, started_at=start, elapsed=timedelta(0),
@@ -357,13 +419,15 @@ def _start(record, content_type, metric, target, facts, now, cause) -> Timer:
     timer.due_at = add(calendar, start, target.goal)
     engine.count(timer, calendar, now)
     steps += engine.detect_breach(timer, now, cause)
-    _save(timer, steps, handled=set())
-    return timer
+    return timer, steps
 
 
-def _follow(timer: Timer, target: Target | None, facts: Facts, now, cause: str) -> None:
+def _follow(timer: Timer, target: Target | None, facts: Facts, now, cause: str, started=(),
+            events: list | None = None) -> None:
+    """Apply the record's state to the timer and save it, with `started` (the steps of a timer
+    `_start` just made) before its own; a timer not saved yet has no escalations to look up."""
     calendar = _calendar_of(timer)
-    steps = []
+    steps = list(started)
     live = timer.stopped_at is None and timer.state != "cancelled"
     stop_at = facts.responded_at if timer.metric == Metric.RESPONSE else facts.resolved_at
     # Count up to the stop when the record stopped the clock earlier than now (a response or
@@ -394,7 +458,7 @@ def _follow(timer: Timer, target: Target | None, facts: Facts, now, cause: str) 
                 steps += engine.resume(timer, calendar, now, cause=cause)
     if timer.is_live:
         _snapshot(timer, facts)
-    _save(timer, steps)
+    _save(timer, steps, events=events)
 
 
 # --- escalation sweep -------------------------------------------------------------------------

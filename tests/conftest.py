@@ -20,6 +20,17 @@ def empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _forget_sla_targets():
+    """Each test starts without the process's copy of the SLA targets: a test's rows are rolled
+    back and SQLite gives their ids out again, so a copy filed by an earlier test (when it ran
+    its on-commit callbacks) could match the next test's fingerprint. Never so in production,
+    where only committed rows are copied and committed ids are never reused."""
+    from slas import services as sla_services
+
+    sla_services._targets_cache.clear()
+
+
 @pytest.fixture
 def make_user(db):
     def make(*roles, **kwargs):

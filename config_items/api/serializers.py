@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from itsm.api.serializers import StrictInputSerializer, UserBriefSerializer
+from itsm.api.serializers import OutputModelSerializer, StrictInputSerializer, UserBriefSerializer
 from itsm.models import Customer, Team
 
 from ..choices import CatalogueStatus, CIStatus, Environment
@@ -54,19 +54,19 @@ class RelationshipTypeInputSerializer(StrictInputSerializer):
 
 # --- configuration items -----------------------------------------------------------------------
 
-class TeamBriefSerializer(serializers.ModelSerializer):
+class TeamBriefSerializer(OutputModelSerializer):
     class Meta:
         model = Team
         fields = ["id", "name"]
 
 
-class CustomerBriefSerializer(serializers.ModelSerializer):
+class CustomerBriefSerializer(OutputModelSerializer):
     class Meta:
         model = Customer
         fields = ["id", "code", "name"]
 
 
-class CIBriefSerializer(serializers.ModelSerializer):
+class CIBriefSerializer(OutputModelSerializer):
     class Meta:
         model = ConfigurationItem
         fields = ["id", "number", "name"]

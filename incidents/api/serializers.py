@@ -6,7 +6,8 @@ from rest_framework import serializers
 
 from config_items.api.serializers import CIBriefSerializer, CustomerBriefSerializer, TeamBriefSerializer
 from config_items.models import ConfigurationItem
-from itsm.api.serializers import ChoiceLabelField, StrictInputSerializer, UserBriefSerializer
+from itsm.api.serializers import (ChoiceLabelField, OutputModelSerializer, ReadTogetherField, StrictInputSerializer,
+                                  UserBriefSerializer)
 from itsm.models import Attachment, Customer, Team
 
 from ..choices import Channel, Impact, IncidentState, Priority, Urgency
@@ -25,7 +26,7 @@ def _level(**kwargs):
 
 # --- output -------------------------------------------------------------------------------------
 
-class CategoryBriefSerializer(serializers.ModelSerializer):
+class CategoryBriefSerializer(OutputModelSerializer):
     class Meta:
         model = Category
         fields = ["id", "name"]
@@ -39,7 +40,7 @@ class IncidentBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "number", "short_description", "state", "priority"]
 
 
-class IncidentSerializer(serializers.ModelSerializer):
+class IncidentSerializer(OutputModelSerializer):
     caller = UserBriefSerializer(read_only=True)
     customer = CustomerBriefSerializer(read_only=True)
     service = CIBriefSerializer(read_only=True)
@@ -130,12 +131,14 @@ class PriorityRuleSerializer(serializers.Serializer):
 # --- input --------------------------------------------------------------------------------------
 
 def _related(queryset, **kwargs):
-    return serializers.PrimaryKeyRelatedField(queryset=queryset, required=False, allow_null=True, **kwargs)
+    return ReadTogetherField(queryset=queryset, required=False, allow_null=True, **kwargs)
 
 
 class IncidentInputSerializer(StrictInputSerializer):
     """What the service desk sets (a requester may send only the portal fields: short_description,
     description, service, urgency, contact_phone; the service refuses the rest)."""
+
+    READ_TOGETHER = (("caller", "assignee"), ("category", "subcategory"))  # one query per pair
 
     short_description = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True)
@@ -144,7 +147,8 @@ class IncidentInputSerializer(StrictInputSerializer):
     contact_email = serializers.EmailField(required=False, allow_blank=True)
     contact_phone = serializers.CharField(max_length=50, required=False, allow_blank=True)
     customer = _related(Customer.objects.all())
-    service = _related(ConfigurationItem.objects.all(), help_text="A service CI's id.")
+    # With its type: the service checks that it is a service (one query, not two).
+    service = _related(ConfigurationItem.objects.select_related("ci_type"), help_text="A service CI's id.")
     cis = serializers.PrimaryKeyRelatedField(queryset=ConfigurationItem.objects.all(), many=True, required=False,
                                              help_text="Ids of the affected CIs.")
     category = _related(Category.objects.all())
@@ -193,7 +197,7 @@ class AlertInputSerializer(StrictInputSerializer):
     correlation_key = serializers.CharField(max_length=200)
     short_description = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True)
-    service = _related(ConfigurationItem.objects.all())
+    service = _related(ConfigurationItem.objects.select_related("ci_type"))
     cis = serializers.PrimaryKeyRelatedField(queryset=ConfigurationItem.objects.all(), many=True, required=False)
     impact = _level(help_text=IMPACT_HELP)
     urgency = _level(help_text=URGENCY_HELP)

@@ -1,6 +1,8 @@
 """API serializers of the kernel. Input and output are kept apart: input serializers only
 validate; services write."""
 
+import copy
+
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
@@ -27,6 +29,33 @@ class StrictInputSerializer(serializers.Serializer):
                 errors[key] = ["This field is read-only." if key in self.fields else "Unknown field."]
             if errors:
                 raise serializers.ValidationError(errors)
+            for names in self.READ_TOGETHER:
+                self._read_together(data, names)
+        return super().to_internal_value(data)
+
+    # Groups of ReadTogetherField names whose objects come from one model and one queryset.
+    READ_TOGETHER: tuple[tuple[str, ...], ...] = ()
+
+    def _read_together(self, data: dict, names: tuple[str, ...]) -> None:
+        """Read the objects of several id fields of one model in one query (e.g. category and
+        subcategory); each field then takes its object from it. An id that is missing from the
+        answer, or not a plain integer, is left to the field, which reads it and reports it
+        exactly as usual."""
+        pks = {data[name] for name in names if type(data.get(name)) is int}
+        if len(pks) > 1:
+            found = self.fields[names[0]].get_queryset().in_bulk(pks)
+            for name in names:
+                self.fields[name].read_before = found
+
+
+class ReadTogetherField(serializers.PrimaryKeyRelatedField):
+    """An id field whose object the serializer may have read together with others (READ_TOGETHER)."""
+
+    read_before: dict = {}  # noqa: RUF012  replaced per instance, never changed in place
+
+    def to_internal_value(self, data):
+        if type(data) is int and data in self.read_before:
+            return self.read_before[data]
         return super().to_internal_value(data)
 
 
@@ -59,7 +88,25 @@ class DisplayNameField(serializers.CharField):
         return str(value)
 
 
-class UserBriefSerializer(serializers.ModelSerializer):
+# A ModelSerializer for output that builds its fields from the model once per class, not once
+# per instance: DRF inspects the model for every serializer it creates (about half the cost of
+# answering with one incident). Each instance gets a deep copy, as DRF gives it the declared
+# fields. Only for serializers whose fields depend on the class alone (Meta and declared
+# fields), not on the instance, the context or the request. (A comment, not a docstring: the
+# schema would show it as the description of every subclass without one.)
+class OutputModelSerializer(serializers.ModelSerializer):
+
+    def get_fields(self):
+        cls = type(self)
+        built = cls.__dict__.get("_fields_built_once")
+        if built is None:
+            built = super().get_fields()
+            cls._fields_built_once = built
+        return copy.deepcopy(built)
+
+
+
+class UserBriefSerializer(OutputModelSerializer):
     display_name = DisplayNameField()
 
     class Meta:

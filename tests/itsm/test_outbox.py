@@ -96,3 +96,15 @@ def test_withheld_messages_are_never_queued_nor_sent(django_capture_on_commit_ca
         (OutboxStatus.WITHHELD, "demo history")}
     before.refresh_from_db()
     assert before.status == OutboxStatus.PENDING  # written before: still to be sent
+
+
+def test_a_message_is_queued_after_commit_without_asking_the_database_again(
+        monkeypatch, django_capture_on_commit_callbacks, django_assert_num_queries):
+    # No process withheld anything: the message just committed is pending, so its publish
+    # need not check (the worker's delivery skips a message that is not pending anyway).
+    monkeypatch.setattr(outbox, "_withheld_here", False)
+    with mock.patch("itsm.tasks.deliver_outbox_message.delay") as delay:
+        with django_assert_num_queries(1), django_capture_on_commit_callbacks(execute=True):
+            message = outbox.outbox_enqueue("email", EMAIL)
+
+    delay.assert_called_once_with(message.pk)

@@ -4,6 +4,7 @@ re-target; the sweep escalates each threshold exactly once."""
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from itsm.services import system_actor
 from slas import services
@@ -207,3 +208,71 @@ def test_a_stopped_timer_escalates_no_more(make_target):
     assert timer.next_check_at is None
     assert services.timers_sweep(now=ticket.created_at + 10 * H).checked == 0
     assert ACTIONS == []
+
+
+def test_the_process_copy_of_the_targets_follows_every_change(make_target, agreement,
+                                                              django_capture_on_commit_callbacks):
+    # select_targets keeps a per-process copy of the current targets (filed when the reading
+    # transaction commits); a new target version, an agreement change and a change of the
+    # agreement's services must each be seen by the very next choice.
+    from datetime import date
+
+    from slas.registry import Facts
+    from tests.config_items.factories import make_service
+
+    target = make_target(goal=8 * H)
+    opened = make_ticket().created_at
+
+    def choose(service_id=None):
+        facts = Facts(customer_id=None, service_id=service_id, priority=None, team_id=None, state="new",
+                      state_label="New", opened_at=opened, responded_at=None, resolved_at=None, cancelled=False)
+        with django_capture_on_commit_callbacks(execute=True):
+            chosen = services.select_targets("ticket", facts).get("resolution")
+        return chosen.goal if chosen else None
+
+    assert choose() == 8 * H
+    assert services._targets_cache["ticket"][1][0][0].pk == target.pk  # filed: the next choice uses the copy
+
+    services.target_update(actor=system_actor(), target=target, data={"goal": 6 * H})
+    assert choose() == 6 * H
+    services.agreement_update(actor=system_actor(), agreement=agreement, data={"is_active": False})
+    assert choose() is None
+    services.agreement_update(actor=system_actor(), agreement=agreement, data={"is_active": True,
+                                                                               "valid_from": date(2020, 1, 1)})
+    assert choose() == 6 * H
+    mail, web = make_service(name="Mail"), make_service(name="Web")
+    agreement.services.add(mail)  # even without the service's version bump
+    assert (choose(mail.pk), choose(web.pk)) == (6 * H, None)
+    agreement.services.remove(mail)
+    assert choose(web.pk) == 6 * H
+
+
+def test_a_new_timer_uses_the_calendars_version_published_since_the_last_choice(
+        make_target, always, django_capture_on_commit_callbacks):
+    from datetime import date
+
+    make_target(goal=8 * H)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = sync(make_ticket(), timezone.now())["resolution"].calendar_version
+    services.calendar_day_set(actor=system_actor(), calendar=always, date=date(2030, 1, 2), kind="closed",
+                              name="Closed for the test")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        later = sync(make_ticket(), timezone.now())["resolution"].calendar_version
+
+    assert later.number == first.number + 1 and later.calendar_id == always.pk
+
+
+def test_a_choice_read_in_a_rolled_back_transaction_is_not_kept(make_target):
+    from django.db import transaction
+
+    from slas.registry import Facts
+
+    make_target(goal=8 * H)
+    facts = Facts(customer_id=None, service_id=None, priority=None, team_id=None, state="new", state_label="New",
+                  opened_at=make_ticket().created_at, responded_at=None, resolved_at=None, cancelled=False)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        assert services.select_targets("ticket", facts)["resolution"].goal == 8 * H
+        raise RuntimeError("rolled back")
+
+    assert "ticket" not in services._targets_cache
