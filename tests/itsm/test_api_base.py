@@ -280,3 +280,25 @@ def test_requests_beyond_the_rate_are_throttled(client, settings):
     finally:
         SimpleRateThrottle.THROTTLE_RATES = original
     assert statuses == [200, 200, 200, 429]
+
+
+def test_the_rate_limit_opens_again_in_the_next_window_and_says_when(agent, monkeypatch):
+    from rest_framework.test import APIRequestFactory
+
+    from itsm.api.throttling import WindowUserRateThrottle
+
+    monkeypatch.setattr(WindowUserRateThrottle, "get_rate", lambda self: "2/minute")
+    clock = [600.0]
+    monkeypatch.setattr(WindowUserRateThrottle, "timer", lambda self: clock[0])
+    request = APIRequestFactory().get("/")
+    request.user = agent
+
+    def allowed():
+        throttle = WindowUserRateThrottle()
+        return throttle.allow_request(request, None), throttle.wait()
+
+    assert [allowed()[0] for _ in range(3)] == [True, True, False]
+    clock[0] = 630.0
+    assert allowed() == (False, 30.0)  # half the minute left
+    clock[0] = 660.0
+    assert allowed()[0] is True
