@@ -276,6 +276,7 @@ def filesystem_broker_options(var_dir: Path) -> dict:
 
 
 if CELERY_BROKER_URL.startswith("filesystem"):
+    CELERY_BROKER_TRANSPORT = "itsm.broker:FilesystemTransport"  # kombu's, with atomic writes
     CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(VAR_DIR)
 else:
     # A task not acknowledged within this time is delivered again; nothing we run takes
