@@ -8,7 +8,8 @@ from itsm.broker import PARTIAL_SUFFIX
 
 
 def connect(folder):
-    options = {"data_folder_in": str(folder), "data_folder_out": str(folder), "processed_folder": str(folder)}
+    options = {"data_folder_in": str(folder), "data_folder_out": str(folder), "processed_folder": str(folder),
+               "control_folder": str(folder)}
     return Connection("filesystem://", transport="itsm.broker:FilesystemTransport", transport_options=options)
 
 
