@@ -8,8 +8,10 @@ from itsm.broker import PARTIAL_SUFFIX
 
 
 def connect(folder):
+    control = folder.parent / f"{folder.name}-control"  # kombu's exchange tables (else ./control)
+    control.mkdir(exist_ok=True)
     options = {"data_folder_in": str(folder), "data_folder_out": str(folder), "processed_folder": str(folder),
-               "control_folder": str(folder)}
+               "control_folder": str(control)}
     return Connection("filesystem://", transport="itsm.broker:FilesystemTransport", transport_options=options)
 
 
@@ -33,8 +35,9 @@ def test_a_message_appears_only_complete(tmp_path, monkeypatch):
 
     monkeypatch.setattr("itsm.broker.os.replace", replace)
     with connect(tmp_path) as connection:
-        connection.SimpleQueue("tasks").put({"n": 1})
+        # A queue name of its own: kombu remembers declared queues per process, not per folder.
+        connection.SimpleQueue("complete").put({"n": 1})
 
-    files = [name for name in seen[0] if name.endswith("tasks.msg") or name.endswith(PARTIAL_SUFFIX)]
-    assert files and all(name.endswith(PARTIAL_SUFFIX) for name in files)  # readers take *.tasks.msg only
-    assert [name for name in os.listdir(tmp_path) if name.endswith(".tasks.msg")]
+    files = [name for name in seen[0] if name.endswith("complete.msg") or name.endswith(PARTIAL_SUFFIX)]
+    assert files and all(name.endswith(PARTIAL_SUFFIX) for name in files)  # readers take *.complete.msg only
+    assert [name for name in os.listdir(tmp_path) if name.endswith(".complete.msg")]
