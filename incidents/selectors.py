@@ -197,11 +197,15 @@ def queue_counts(user) -> dict:
 
 def _all_open_count(base, user) -> int:
     """Every open incident: the same for all staff, and the one count that reads tens of thousands
-    of index entries. Kept as the at-risk count is (SHARED_COUNT_SECONDS)."""
+    of index entries."""
     if not is_staff_reader(user):
         return queue(base, "open", user).count()
-    return cache.get_or_set("incidents:open-count", lambda: queue(base, "open", user).count(),
-                            SHARED_COUNT_SECONDS)
+    return _shared_count("open", lambda: queue(base, "open", user).count())
+
+
+def _shared_count(name: str, count) -> int:
+    """A count that is the same for every member of staff, kept SHARED_COUNT_SECONDS."""
+    return cache.get_or_set(f"incidents:{name}-count", count, SHARED_COUNT_SECONDS)
 
 
 # The counts that are the same for every member of staff and cost the most are kept this
@@ -214,9 +218,7 @@ SHARED_COUNT_SECONDS = 30
 def at_risk_count(user) -> int:
     if not is_staff_reader(user):
         return 0
-    return cache.get_or_set("incidents:at-risk-count",
-                            lambda: queue(incident_list(user).order_by(), AT_RISK, user).count(),
-                            SHARED_COUNT_SECONDS)
+    return _shared_count("at-risk", lambda: queue(incident_list(user).order_by(), AT_RISK, user).count())
 
 
 def home_counts(user) -> dict:

@@ -248,8 +248,8 @@ def queue_clock(timer, now) -> dict:
     else:
         colour = clock.bar_colour if timer.state == "running" else clock.state_colour
         badge, css, title, text = timer.state, f"bg-{colour}-lt", metric, timer.get_state_display()
-    return {"timer": timer, "badge": badge, "css": css, "title": title, "text": text,
-            "ticking": badge == "running", "due_at": timer.due_at}
+    return {"badge": badge, "css": css, "title": title, "text": text, "ticking": badge == "running",
+            "due_at": timer.due_at}
 
 
 class IncidentBulkView(IncidentMixin, View):
