@@ -93,14 +93,26 @@ def _counter_values(prefix: str, count: int) -> range:
     return range(end - count, end)
 
 
+# Sequences this process has drawn from in a committed transaction: they exist, so no
+# savepoint need guard their nextval. (Only once committed: a sequence created by a
+# transaction that rolled back is gone again.)
+_known_sequences: set[str] = set()
+
+
 def _sequence_values(prefix: str, count: int) -> list[int]:
     name = f"itsm_number_{prefix.lower()}"
+    if name in _known_sequences:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [name, count])
+            return sorted(row[0] for row in cursor.fetchall())
     for _attempt in range(3):
         try:
             # In a savepoint: a missing sequence aborts only this statement, not the caller's work.
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [name, count])
-                return sorted(row[0] for row in cursor.fetchall())
+                values = sorted(row[0] for row in cursor.fetchall())
+            transaction.on_commit(lambda: _known_sequences.add(name))
+            return values
         except ProgrammingError:
             _create_sequence(prefix, name)
     raise RuntimeError(f"could not create the number sequence {name}")

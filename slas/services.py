@@ -344,14 +344,19 @@ def _calendar_of(timer):
     return business_calendar(timer.calendar_version.definition)
 
 
-def _save(timer, steps, *, handled=None, events: list | None = None) -> None:
+def _save(timer, steps, *, handled=None, events: list | None = None, new: list | None = None) -> None:
     """Schedule and save the timer and write its steps as events (or add them to `events`,
-    for the caller to write with other timers' in one statement)."""
+    for the caller to write with other timers' in one statement). With `new`, a timer not
+    saved yet is added to it instead, for the caller to insert with the others in one
+    statement before the events."""
     calendar = _calendar_of(timer)
     engine.schedule(timer, calendar, thresholds=timer.target.thresholds,
                     handled=_handled(timer) if handled is None else handled)
     timer.updated_at = timezone.now()
-    timer.save()
+    if new is not None and timer.pk is None:
+        new.append(timer)
+    else:
+        timer.save()
     rows = [TimerEvent(timer=timer, kind=s.kind, at=s.at, cause=s.cause[:300], elapsed=s.elapsed, data=s.data)
             for s in steps]
     if events is None:
@@ -376,7 +381,7 @@ def timers_sync(record, *, cause: str, now=None, created: bool = False) -> list[
     existing = {} if created else {t.metric: t for t in Timer.objects.select_for_update(of=("self",)).select_related(
         "target", "calendar_version").filter(content_type=content_type, object_id=record.pk)}
     chosen = select_targets(subject.name, facts)
-    timers, versions, events = [], {}, []
+    timers, versions, events, new = [], {}, [], []
     for metric in Metric.values:
         target = chosen.get(metric)
         timer = existing.get(metric)
@@ -385,9 +390,12 @@ def timers_sync(record, *, cause: str, now=None, created: bool = False) -> list[
             timer, started = _start(record, content_type, metric, target, facts, now, cause, versions)
         if timer is None:
             continue
-        _follow(timer, target, facts, now, cause, started, events)
+        _follow(timer, target, facts, now, cause, started, events, new)
         timers.append(timer)
-    TimerEvent.objects.bulk_create(events)  # every timer's, in order, one statement
+    # One statement for the timers started now, one for every timer's events (in order); the
+    # events take their timer's id once it is inserted.
+    Timer.objects.bulk_create(new)
+    TimerEvent.objects.bulk_create(events)
     return timers
 
 
@@ -423,7 +431,7 @@ def _start(record, content_type, metric, target, facts, now, cause, versions: di
 
 
 def _follow(timer: Timer, target: Target | None, facts: Facts, now, cause: str, started=(),
-            events: list | None = None) -> None:
+            events: list | None = None, new: list | None = None) -> None:
     """Apply the record's state to the timer and save it, with `started` (the steps of a timer
     `_start` just made) before its own; a timer not saved yet has no escalations to look up."""
     calendar = _calendar_of(timer)
@@ -458,7 +466,7 @@ def _follow(timer: Timer, target: Target | None, facts: Facts, now, cause: str, 
                 steps += engine.resume(timer, calendar, now, cause=cause)
     if timer.is_live:
         _snapshot(timer, facts)
-    _save(timer, steps, events=events)
+    _save(timer, steps, events=events, new=new)
 
 
 # --- escalation sweep -------------------------------------------------------------------------

@@ -19,6 +19,9 @@ class StrictInputSerializer(serializers.Serializer):
 
     ALWAYS_ALLOWED = {"version"}
 
+    def get_fields(self):
+        return copy_fields(self._declared_fields)  # DRF would deep-copy them (see copy_fields)
+
     def to_internal_value(self, data):
         if isinstance(data, dict):
             writable = {name for name, field in self.fields.items() if not field.read_only}
@@ -88,12 +91,32 @@ class DisplayNameField(serializers.CharField):
         return str(value)
 
 
+def copy_fields(fields: dict) -> dict:
+    """Fields for one serializer instance from a class's unbound template fields.
+
+    DRF deep-copies every field for every serializer instance, and a field's deep copy calls
+    its constructor again (an incident's answer made about 600 such copies). A shallow copy is
+    enough for a field that keeps no per-instance state but what `bind` sets: the copy is
+    bound to its new parent and the template stays unbound. A nested serializer is copied the
+    same way and builds its own fields again (cheaply, if it is an OutputModelSerializer).
+    Fields that hold a bound child (lists, many-relations) get DRF's deep copy."""
+    copies = {}
+    for name, field in fields.items():
+        if hasattr(field, "child") or hasattr(field, "child_relation"):
+            copies[name] = copy.deepcopy(field)
+            continue
+        clone = copy.copy(field)
+        clone.__dict__.pop("fields", None)  # a nested serializer's bound fields, rebuilt on demand
+        copies[name] = clone
+    return copies
+
+
 # A ModelSerializer for output that builds its fields from the model once per class, not once
 # per instance: DRF inspects the model for every serializer it creates (about half the cost of
-# answering with one incident). Each instance gets a deep copy, as DRF gives it the declared
-# fields. Only for serializers whose fields depend on the class alone (Meta and declared
-# fields), not on the instance, the context or the request. (A comment, not a docstring: the
-# schema would show it as the description of every subclass without one.)
+# answering with one incident). Each instance gets copies (`copy_fields`). Only for
+# serializers whose fields depend on the class alone (Meta and declared fields), not on the
+# instance, the context or the request. (A comment, not a docstring: the schema would show it
+# as the description of every subclass without one.)
 class OutputModelSerializer(serializers.ModelSerializer):
 
     def get_fields(self):
@@ -102,7 +125,7 @@ class OutputModelSerializer(serializers.ModelSerializer):
         if built is None:
             built = super().get_fields()
             cls._fields_built_once = built
-        return copy.deepcopy(built)
+        return copy_fields(built)
 
 
 

@@ -7,6 +7,9 @@ atomic increment. The price: a client may send up to twice the rate across the b
 two windows, which a limit meant to stop runaway clients tolerates.
 """
 
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+from django.core.cache import cache as default_cache
+from django.core.cache.backends.redis import RedisCache
 from rest_framework.throttling import UserRateThrottle
 
 
@@ -19,15 +22,27 @@ class WindowUserRateThrottle(UserRateThrottle):
             return True
         now = self.timer()
         window = int(now // self.duration)
-        key = f"{self.key}:{window}"
-        self.cache.add(key, 0, self.duration + 1)  # no-op when the window's counter exists
-        try:
-            count = self.cache.incr(key)
-        except ValueError:  # expired between the two calls
-            self.cache.add(key, 1, self.duration + 1)
-            count = 1
+        count = self.count(f"{self.key}:{window}", self.duration + 1)
         self.wait_seconds = (window + 1) * self.duration - now
         return count <= self.num_requests
+
+    def count(self, key: str, ttl: int) -> int:
+        """Add one to the window's counter and return it; the counter expires after `ttl`."""
+        # DRF's `cache` is Django's proxy of the default cache: the backend itself tells its kind.
+        backend = caches[DEFAULT_CACHE_ALIAS] if self.cache is default_cache else self.cache
+        if isinstance(backend, RedisCache):
+            # One round trip: SET NX creates the counter with its lifetime only if it is missing,
+            # INCR counts (Django's add + incr took three, and a new client object each).
+            key = backend.make_and_validate_key(key)
+            pipeline = backend._cache.get_client(key, write=True).pipeline(transaction=False)
+            _created, count = pipeline.set(key, 0, ex=ttl, nx=True).incr(key).execute()
+            return count
+        self.cache.add(key, 0, ttl)  # no-op when the window's counter exists
+        try:
+            return self.cache.incr(key)
+        except ValueError:  # expired between the two calls
+            self.cache.add(key, 1, ttl)
+            return 1
 
     def wait(self):
         return self.wait_seconds

@@ -1,0 +1,14 @@
+"""Authentication backends."""
+
+from django.contrib.auth.backends import ModelBackend
+
+from .models import User, with_role_names
+
+
+class RoleAwareModelBackend(ModelBackend):
+    """Django's ModelBackend, reading a signed-in user's roles with the user: every page's
+    permission checks then need no query of their own."""
+
+    def get_user(self, user_id):
+        user = with_role_names(User._default_manager.filter(pk=user_id)).first()
+        return user if user is not None and self.user_can_authenticate(user) else None
