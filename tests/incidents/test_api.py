@@ -54,6 +54,20 @@ def test_an_agent_logs_an_incident_with_nested_relations_and_the_matrix_priority
     assert response["ETag"] == f'"{body["id"]}-1"'
 
 
+def test_each_answer_carries_the_labels_and_relations_of_its_own_request(agent_api, agent, requester):
+    # Serializer fields are copies of one template per class: each answer binds its own, so a
+    # Chinese answer and an English one in a row each speak their own language, and the nested
+    # caller of one incident never shows in another's answer.
+    first = make_incident(actor=agent, caller=requester, short_description="One")
+    second = make_incident(actor=agent, caller=agent, short_description="Two")
+
+    chinese = agent_api.get(f"{BASE}/{first.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    english = agent_api.get(f"{BASE}/{second.pk}/", HTTP_ACCEPT_LANGUAGE="en").json()
+
+    assert chinese["state_label"] == "新建" and english["state_label"] == "New"
+    assert (chinese["caller"]["username"], english["caller"]["username"]) == ("requester", "agent")
+
+
 def test_the_creation_answer_is_the_incident_as_read_back(agent_api, agent, requester):
     # The answer is built from the incident the service wrote, not read again: it must say
     # exactly what a later GET says (derived customer, CIs, relations, instants, transitions).

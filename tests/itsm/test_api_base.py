@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from itsm.choices import Role
 from itsm.models import ApiToken, IdempotencyKey
 from tests.kernel_app.factories import make_ticket
 from tests.kernel_app.models import Ticket
@@ -77,6 +78,27 @@ def test_auditors_read_but_every_unsafe_method_is_refused(auditor, agent, token_
     assert client.post(TICKETS, {"title": "x"}, format="json").status_code == 403
     assert client.patch(f"{TICKETS}{ticket.pk}/", {"title": "x", "version": 1}, format="json").status_code == 403
     assert client.post(f"{TICKETS}{ticket.pk}/comments/", {"body": "x"}, format="json").status_code == 403
+
+
+def test_a_role_taken_away_counts_from_the_next_request(agent, token_client):
+    from django.contrib.auth.models import Group
+
+    client = token_client(agent)
+    assert client.get(TICKETS).status_code == 200
+
+    agent.groups.remove(Group.objects.get(name=Role.AGENT))
+
+    assert client.get(TICKETS).status_code == 403
+
+
+def test_a_token_request_reads_the_roles_with_the_token(agent, token_client, django_assert_num_queries):
+    client = token_client(agent)
+    client.get(TICKETS)  # warm: content types
+
+    # The token with its user and roles, then the (short) page of tickets: no query of the
+    # user's groups for the permission checks.
+    with django_assert_num_queries(2):
+        assert client.get(TICKETS).status_code == 200
 
 
 # --- bad input ------------------------------------------------------------------------------
@@ -302,3 +324,18 @@ def test_the_rate_limit_opens_again_in_the_next_window_and_says_when(agent, monk
     assert allowed() == (False, 30.0)  # half the minute left
     clock[0] = 660.0
     assert allowed()[0] is True
+
+
+def test_a_window_counter_counts_and_expires_with_its_window(agent):
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    from itsm.api.throttling import WindowUserRateThrottle
+
+    throttle = WindowUserRateThrottle()
+
+    assert [throttle.count("throttle_test:1", 61) for _ in range(3)] == [1, 2, 3]
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):  # CI's PostgreSQL + Redis run: the counter has a lifetime
+        key = backend.make_and_validate_key("throttle_test:1")
+        assert 0 < backend._cache.get_client(key).ttl(key) <= 61

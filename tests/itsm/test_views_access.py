@@ -136,3 +136,23 @@ def test_the_menu_shows_each_role_only_what_it_may_open(client, requester, agent
     assert menu(admin_user) == ["home", "incident_list", "incident_reports", "sla_dashboard", "ci_list",
                                 "service_catalogue", "team_list", "customer_list", "incident_category_list",
                                 "sla_calendar_list", "admin:index"]
+
+
+def test_a_role_taken_away_counts_from_the_next_page(client, agent):
+    from django.contrib.auth.models import Group
+
+    from itsm.choices import Role
+
+    client.force_login(agent)
+    assert client.get(reverse("customer_list")).status_code == 200
+
+    agent.groups.remove(Group.objects.get(name=Role.AGENT))
+
+    assert client.get(reverse("customer_list")).status_code == 403
+
+
+def test_a_signed_in_user_without_roles_has_none(client, make_user):
+    user = make_user(username="nobody")  # in no group at all: the joined role names are NULL
+    client.force_login(user)
+
+    assert client.get(reverse("customer_list")).status_code == 403
