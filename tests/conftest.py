@@ -1,7 +1,8 @@
 """Fixtures shared by every app's tests: users per role, API clients, tokens."""
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from rest_framework.test import APIClient
 
 from itsm import services
@@ -16,8 +17,17 @@ PASSWORD = "pass-for-tests-1"
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Every test starts with an empty cache (counts kept for seconds, throttling counters)."""
-    cache.clear()
+    """Every test starts with an empty cache (counts kept for seconds, throttling counters).
+    On Redis only this test run's keys go: `clear()` would empty the whole Redis database,
+    including the keys of another test run, or of a benchmark, sharing it."""
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        cache.clear()
+        return
+    client = backend._cache.get_client(None, write=True)
+    keys = list(client.scan_iter(match=f"{backend.key_prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
 
 
 @pytest.fixture(autouse=True)
