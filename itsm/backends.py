@@ -1,8 +1,16 @@
 """Authentication backends."""
 
+import functools
+
 from django.contrib.auth.backends import ModelBackend
 
 from .models import User, with_role_names
+
+
+@functools.cache
+def users_with_roles():
+    """Users with their roles, in one query; built once per process (as the API's tokens)."""
+    return with_role_names(User._default_manager.all())
 
 
 class RoleAwareModelBackend(ModelBackend):
@@ -10,5 +18,5 @@ class RoleAwareModelBackend(ModelBackend):
     permission checks then need no query of their own."""
 
     def get_user(self, user_id):
-        user = with_role_names(User._default_manager.filter(pk=user_id)).first()
+        user = users_with_roles().filter(pk=user_id).first()
         return user if user is not None and self.user_can_authenticate(user) else None
