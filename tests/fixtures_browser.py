@@ -71,3 +71,57 @@ def sign_in():
         page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
     return sign_in
+
+
+def submit_and_wait(page, button, timeout: int = 20_000) -> None:
+    """Click a form's button and wait for the page it leads to (slow machines take seconds).
+
+    When no page follows, the failure says why, as far as can be seen from here: the button and
+    its form as the browser had them, what each thread of this process (the live server's
+    included) was doing, and, on PostgreSQL, what each connection of the test database waited
+    for. (A rare timeout on Resolve could not be reproduced on demand; this is what the next
+    one will show.)"""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        with page.expect_navigation(timeout=timeout):
+            button.click()
+    except PlaywrightTimeout as exc:
+        raise AssertionError(f"no page followed the click within {timeout} ms\n{_why_no_page(page, button)}") from exc
+
+
+def _why_no_page(page, button) -> str:
+    import sys
+    import threading
+    import traceback
+
+    parts = [f"page: {page.url}"]
+    try:
+        parts.append("button: " + str(button.evaluate(
+            "b => ({disabled: b.disabled, shown: !!b.offsetParent, form: b.form && b.form.action,"
+            " valid: b.form && b.form.checkValidity(), panel: b.closest('.collapse, .collapsing')?.className})",
+            timeout=2_000)))
+    except Exception as error:  # noqa: BLE001  a report of what could be seen, never a second failure
+        parts.append(f"button: not readable ({error})")
+    frames = sys._current_frames()
+    for thread in threading.enumerate():
+        frame = frames.get(thread.ident)
+        if frame is not None and thread is not threading.current_thread():
+            parts.append(f"thread {thread.name}:\n" + "".join(traceback.format_stack(frame)[-8:]))
+    parts.append(_database_waits())
+    return "\n".join(parts)
+
+
+def _database_waits() -> str:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return ""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid, state, wait_event_type, wait_event, pg_blocking_pids(pid), left(query, 200)"
+                " FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            return "connections:\n" + "\n".join(str(row) for row in cursor.fetchall())
+    except Exception as error:  # noqa: BLE001
+        return f"connections: not readable ({error})"

@@ -10,14 +10,9 @@ from incidents.choices import IncidentState
 from incidents.models import Incident
 from itsm.choices import Role
 from tests.factories import TeamFactory
+from tests.fixtures_browser import submit_and_wait
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def _submit(page, button):
-    """Click a form's button and wait for the page it leads to (slow machines take seconds)."""
-    with page.expect_navigation(timeout=20_000):
-        button.click()
 
 
 def _switch_user(page, sign_in, user):
@@ -39,18 +34,18 @@ def test_an_agent_logs_takes_starts_and_resolves_an_incident(page, sign_in, make
     page.get_by_label("Urgency").select_option(label="1 - High")
     # The priority preview follows the matrix as impact and urgency change.
     expect(page.locator("#priority-preview")).to_contain_text("P2")
-    _submit(page, page.locator("#incident-submit"))
+    submit_and_wait(page, page.locator("#incident-submit"))
 
     expect(page.locator("#incident-title")).to_have_text("VPN drops every five minutes")
     expect(page.locator("#incident-state")).to_have_attribute("data-state", "new")
     incident = Incident.objects.get()
     assert (incident.priority, incident.contact_name, incident.created_by) == (2, "Maria Schmidt", agent)
 
-    _submit(page, page.locator("#assign-to-me"))
+    submit_and_wait(page, page.locator("#assign-to-me"))
     expect(page.locator("#incident-assignee")).to_contain_text(str(agent))
     expect(page.locator("#incident-group")).to_contain_text("Service Desk")
 
-    _submit(page, page.get_by_role("button", name="Start work"))
+    submit_and_wait(page, page.get_by_role("button", name="Start work"))
     expect(page.locator("#incident-state")).to_have_attribute("data-state", "in_progress")
 
     page.locator("[data-open-transition=resolve]").click()
@@ -58,7 +53,7 @@ def test_an_agent_logs_takes_starts_and_resolves_an_incident(page, sign_in, make
     expect(panel).to_be_visible()
     panel.get_by_label("Resolution code").select_option(label="Solved (workaround)")
     panel.get_by_label("Resolution notes").fill("Pinned the VPN client to the old gateway.")
-    _submit(page, panel.get_by_role("button", name="Resolve"))
+    submit_and_wait(page, panel.get_by_role("button", name="Resolve"))
 
     expect(page.locator("#incident-state")).to_have_attribute("data-state", "resolved")
     expect(page.locator("#incident-resolution")).to_contain_text("Pinned the VPN client")
@@ -80,7 +75,7 @@ def test_a_requester_reports_in_the_portal_an_agent_resolves_and_the_requester_c
     page.goto("/portal/incidents/new/")
     page.get_by_label("What is wrong?").fill("The printer prints blank pages")
     page.get_by_label("Details").fill("Since this morning, on the first floor.")
-    _submit(page, page.get_by_role("button", name="Send"))
+    submit_and_wait(page, page.get_by_role("button", name="Send"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("The printer prints blank pages")
     incident = Incident.objects.get()
     assert (incident.caller, incident.channel, incident.state) == (requester, "portal", IncidentState.NEW)
@@ -88,13 +83,13 @@ def test_a_requester_reports_in_the_portal_an_agent_resolves_and_the_requester_c
     # The service desk takes and resolves it.
     _switch_user(page, sign_in, agent)
     page.goto(f"/incidents/{incident.pk}/")
-    _submit(page, page.locator("#assign-to-me"))
+    submit_and_wait(page, page.locator("#assign-to-me"))
     expect(page.locator("#incident-assignee")).to_contain_text(str(agent))
     page.locator("[data-open-transition=resolve]").click()
     panel = page.locator("#panel-transition-resolve")
     panel.get_by_label("Resolution code").select_option(label="Solved (permanently)")
     panel.get_by_label("Resolution notes").fill("Replaced the toner cartridge.")
-    _submit(page, panel.get_by_role("button", name="Resolve"))
+    submit_and_wait(page, panel.get_by_role("button", name="Resolve"))
     expect(page.locator("#incident-state")).to_have_attribute("data-state", "resolved")
 
     # The requester sees the resolution and confirms it.
@@ -106,7 +101,7 @@ def test_a_requester_reports_in_the_portal_an_agent_resolves_and_the_requester_c
     resolution = page.locator("#resolution")
     expect(resolution).to_contain_text("Is your problem solved?")
     expect(resolution).to_contain_text("Replaced the toner cartridge.")
-    _submit(page, resolution.get_by_role("button", name="Yes, confirm the resolution"))
+    submit_and_wait(page, resolution.get_by_role("button", name="Yes, confirm the resolution"))
 
     expect(page.locator("#resolution")).to_have_count(0)
     incident.refresh_from_db()
