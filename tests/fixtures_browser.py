@@ -44,7 +44,10 @@ def chromium(django_db_setup):
 @pytest.fixture
 def page(chromium, live_server):
     """A fresh page on the live server; the test fails on CSP violations and script errors."""
-    context = chromium.new_context(base_url=live_server.url, locale="en-US", timezone_id="UTC")
+    # Reduced motion, as a person may ask for it: the stylesheet then opens and closes panels
+    # without sliding, so no click lands on something still moving.
+    context = chromium.new_context(base_url=live_server.url, locale="en-US", timezone_id="UTC",
+                                   reduced_motion="reduce")
     context.set_default_timeout(10_000)
     page = context.new_page()
     problems = []
@@ -79,8 +82,7 @@ def submit_and_wait(page, button, timeout: int = 20_000) -> None:
     When no page follows, the failure says why, as far as can be seen from here: the button and
     its form as the browser had them, what each thread of this process (the live server's
     included) was doing, and, on PostgreSQL, what each connection of the test database waited
-    for. (A rare timeout on Resolve could not be reproduced on demand; this is what the next
-    one will show.)"""
+    for.)"""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     try:

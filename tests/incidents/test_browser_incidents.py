@@ -15,6 +15,16 @@ from tests.fixtures_browser import submit_and_wait
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
+def _open_panel(page, step):
+    """Open a workflow step's panel and wait until it is fully open, as a person sees it: a
+    click on its button while the panel still slides open could be lost (CI saw the Resolve
+    button clicked, its form valid, and no request sent)."""
+    page.locator(f"[data-open-transition={step}]").click()
+    panel = page.locator(f"#panel-transition-{step}")
+    expect(panel).to_have_class(re.compile(r"\bshow\b"))  # Bootstrap adds it once the slide ended
+    return panel
+
+
 def _switch_user(page, sign_in, user):
     page.context.clear_cookies()
     sign_in(page, user)
@@ -48,9 +58,7 @@ def test_an_agent_logs_takes_starts_and_resolves_an_incident(page, sign_in, make
     submit_and_wait(page, page.get_by_role("button", name="Start work"))
     expect(page.locator("#incident-state")).to_have_attribute("data-state", "in_progress")
 
-    page.locator("[data-open-transition=resolve]").click()
-    panel = page.locator("#panel-transition-resolve")
-    expect(panel).to_be_visible()
+    panel = _open_panel(page, "resolve")
     panel.get_by_label("Resolution code").select_option(label="Solved (workaround)")
     panel.get_by_label("Resolution notes").fill("Pinned the VPN client to the old gateway.")
     submit_and_wait(page, panel.get_by_role("button", name="Resolve"))
@@ -85,8 +93,7 @@ def test_a_requester_reports_in_the_portal_an_agent_resolves_and_the_requester_c
     page.goto(f"/incidents/{incident.pk}/")
     submit_and_wait(page, page.locator("#assign-to-me"))
     expect(page.locator("#incident-assignee")).to_contain_text(str(agent))
-    page.locator("[data-open-transition=resolve]").click()
-    panel = page.locator("#panel-transition-resolve")
+    panel = _open_panel(page, "resolve")
     panel.get_by_label("Resolution code").select_option(label="Solved (permanently)")
     panel.get_by_label("Resolution notes").fill("Replaced the toner cartridge.")
     submit_and_wait(page, panel.get_by_role("button", name="Resolve"))
