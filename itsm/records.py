@@ -102,20 +102,23 @@ _known_sequences: set[str] = set()
 def _sequence_values(prefix: str, count: int) -> list[int]:
     name = f"itsm_number_{prefix.lower()}"
     if name in _known_sequences:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [name, count])
-            return sorted(row[0] for row in cursor.fetchall())
+        return _draw(name, count)
     for _attempt in range(3):
         try:
             # In a savepoint: a missing sequence aborts only this statement, not the caller's work.
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [name, count])
-                values = sorted(row[0] for row in cursor.fetchall())
+            with transaction.atomic():
+                values = _draw(name, count)
             transaction.on_commit(lambda: _known_sequences.add(name))
             return values
         except ProgrammingError:
             _create_sequence(prefix, name)
     raise RuntimeError(f"could not create the number sequence {name}")
+
+
+def _draw(name: str, count: int) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [name, count])
+        return sorted(row[0] for row in cursor.fetchall())
 
 
 def _create_sequence(prefix: str, name: str) -> None:

@@ -82,7 +82,7 @@ def submit_and_wait(page, button, timeout: int = 20_000) -> None:
     When no page follows, the failure says why, as far as can be seen from here: the button and
     its form as the browser had them, what each thread of this process (the live server's
     included) was doing, and, on PostgreSQL, what each connection of the test database waited
-    for.)"""
+    for."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     try:
