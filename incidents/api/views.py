@@ -337,7 +337,7 @@ class IncidentAttachmentViewSet(viewsets.GenericViewSet):
             pk=pk, content_type=ContentType.objects.get_for_model(Incident)).first()
         if attachment is None:
             raise Http404
-        selectors.incident_get_for_user(request.user, attachment.object_id)  # the one gate
+        selectors.incident_get_for_user(request.user, attachment.object_id, details=False)  # the one gate
         return attachment_response(attachment)
 
 

@@ -622,7 +622,7 @@ class AttachmentDownloadView(RoleRequiredMixin, View):
     def get(self, request, pk):
         attachment = get_object_or_404(Attachment, pk=pk,
                                        content_type=ContentType.objects.get_for_model(Incident))
-        selectors.incident_get_for_user(request.user, attachment.object_id)
+        selectors.incident_get_for_user(request.user, attachment.object_id, details=False)
         return attachment_response(attachment)
 
 

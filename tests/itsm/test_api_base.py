@@ -269,6 +269,18 @@ def test_undeclared_filters_are_refused(client, param):
     assert error_of(response)["fields"] == {param: ["Unknown query parameter."]}
 
 
+def test_a_filter_on_a_records_url_still_narrows_it_and_an_unknown_one_is_still_refused(client, agent):
+    # A record's URL without a filter skips the FilterSet; with one, it must still apply.
+    ticket = make_ticket(agent, title="a")
+
+    assert client.get(f"{TICKETS}{ticket.pk}/").status_code == 200
+    assert client.get(f"{TICKETS}{ticket.pk}/", {"state": "new"}).status_code == 200
+    assert client.get(f"{TICKETS}{ticket.pk}/", {"state": "in_progress"}).status_code == 404
+    response = client.get(f"{TICKETS}{ticket.pk}/", {"colour": "red"})
+    assert response.status_code == 400
+    assert error_of(response)["fields"] == {"colour": ["Unknown query parameter."]}
+
+
 def test_undeclared_ordering_is_refused(client):
     response = client.get(TICKETS, {"ordering": "created_by__password"})
 
