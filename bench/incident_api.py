@@ -9,7 +9,10 @@ requests/s, p50/p95/p99 latency, and the queries of page 1 and page 2 (in-proces
 on). (b) POST /api/v1/incidents/ of a phone incident (caller, customer, service, category,
 impact and urgency, assignment group) from C keep-alive clients for a fixed time: incidents
 created per second, latency percentiles, errors; each one goes through incident_create with
-its number, history, journal, events and notification messages.
+its number, history, journal, events and notification messages. (c) For scale, the same
+clients on GET /api/v1/me/ (the token's user, roles and teams: the cheapest authenticated
+request there is): what any API request costs at least on this machine, and so the ceiling
+of any endpoint, creation included.
 Run it with `.venv/bin/python bench/incident_api.py --help`; record the figures in
 bench/results.md (see bench/README.md).
 
@@ -26,7 +29,7 @@ import sys
 import threading
 import time
 
-from api_list import Server, percentile
+from api_list import Server, drive, percentile
 from incident_queue import header, measure, parse_args, prepare
 
 API = "/api/v1/incidents/"
@@ -147,6 +150,27 @@ def database_cpu(before: dict, after: dict) -> float:
     return sum(after[pid] - before[pid] for pid in before.keys() & after.keys())
 
 
+def measure_floor(args, server, headers: dict) -> dict:
+    """GET /api/v1/me/ from the creation's clients: requests/s, latency and server CPU of the
+    cheapest authenticated request."""
+    path = "/api/v1/me/"
+    drive(args.port, path, headers, args.create_clients, args.warmup)
+    cpu_before = server_cpu(server.process.pid)
+    latencies, errors = drive(args.port, path, headers, args.create_clients, args.create_duration)
+    cpu_after = server_cpu(server.process.pid)
+    ms = sorted(value * 1000 for value in latencies)
+    count = max(len(ms), 1)
+    floor = {"path": path, "ok": len(ms), "rate": len(ms) / args.create_duration, "errors": errors,
+             "web_cpu_ms": 1000 * (cpu_after[0] - cpu_before[0]) / count,
+             "database_cpu_ms": 1000 * database_cpu(cpu_before[1], cpu_after[1]) / count,
+             "p50": percentile(ms, 0.5) if ms else None, "p95": percentile(ms, 0.95) if ms else None}
+    print(f"  GET {path} (floor)     {floor['rate']:6.0f} req/s  p50 {floor['p50'] or 0:7.1f} ms  "
+          f"p95 {floor['p95'] or 0:7.1f} ms  errors {errors or 0}")
+    print(f"  server CPU per request: gunicorn {floor['web_cpu_ms']:.1f} ms + PostgreSQL "
+          f"{floor['database_cpu_ms']:.1f} ms")
+    return floor
+
+
 def count_create_queries(user, body: bytes, token: str) -> int:
     from django.db import connection
     from django.test import Client
@@ -170,6 +194,7 @@ def main() -> None:
                         help="measured seconds of creation (default %(default)s)")
     parser.add_argument("--skip-lists", action="store_true")
     parser.add_argument("--skip-create", action="store_true")
+    parser.add_argument("--skip-floor", action="store_true", help="skip (c), GET /api/v1/me/")
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
     world = prepare(args)
@@ -180,7 +205,7 @@ def main() -> None:
     bodies = create_bodies(world, 1000, args.seed)
     create_queries = count_create_queries(world.agent, bodies[0], write_token)
     server = Server(world.env, args.port)
-    lists, created = [], None
+    lists, created, floor = [], None, None
     try:
         server.wait_ready("/api/v1/incidents/?page_size=1", read_headers)
         print(f"gunicorn: {args.workers} processes x {args.threads} threads")
@@ -206,12 +231,16 @@ def main() -> None:
                   f"p95 {created['p95'] or 0:7.1f} ms  p99 {created['p99'] or 0:7.1f} ms  errors {errors or 0}")
             print(f"  server CPU per creation: gunicorn {created['web_cpu_ms']:.1f} ms + PostgreSQL "
                   f"{created['database_cpu_ms']:.1f} ms (whatever else loads the machine)")
+        if not args.skip_floor:
+            print(f"floor: {args.create_clients} clients; warm-up {args.warmup:g}s, measuring {args.create_duration:g}s")
+            floor = measure_floor(args, server, read_headers)
     finally:
         server.stop()
         shutil.rmtree(world.env["ITSM_VAR_DIR"], ignore_errors=True)
     header(args, load_before, f"incident API as {world.agent.username} ({args.incidents} incidents seeded)")
-    print(json.dumps({"lists": lists, "create": created}))
-    if any(r["errors"] or not r["ok"] for r in lists) or (created and (created["errors"] or not created["ok"])):
+    print(json.dumps({"lists": lists, "create": created, "floor": floor}))
+    runs = [*lists, *(run for run in (created, floor) if run)]
+    if any(run["errors"] or not run["ok"] for run in runs):
         sys.exit(1)
 
 
