@@ -297,14 +297,15 @@ class BulkForm(StyledForm):
                                        widget=forms.Textarea(attrs={"rows": 2}))
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, worker_rows=None, **kwargs):
+        """`worker_rows`: people_rows(workers()) when the page has read them already."""
         super().__init__(*args, **kwargs)
         self.auto_id = "id_bulk_%s"
         self.fields["incidents"].queryset = selectors.incident_list(user)
         self.fields["assignment_group"].queryset = Team.objects.filter(is_active=True).order_by("name")
         offer_rows(self.fields["assignment_group"], self.fields["assignment_group"].queryset.values_list("pk", "name"))
         self.fields["assignee"].queryset = workers()
-        offer_rows(self.fields["assignee"], people_rows(workers()))
+        offer_rows(self.fields["assignee"], people_rows(workers()) if worker_rows is None else worker_rows)
         self.fields["assignee"].widget.teams = team_memberships()
         self.fields["assignee"].widget.attrs["data-assignee-of"] = "id_bulk_assignment_group"
         steps = [t for t in Incident.workflow.transitions if set(t.roles) & set(INCIDENT_WORKERS)]

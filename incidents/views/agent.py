@@ -52,6 +52,7 @@ from ..forms import (
     MajorForm,
     SavedFilterForm,
     TransitionForm,
+    workers,
 )
 from ..models import Incident, SavedFilter
 from ..workflow import CALLERS, INCIDENT_WORKERS
@@ -169,10 +170,8 @@ class IncidentListView(IncidentMixin, FilteredListView):
             form.fields[name].widget.attrs.update({"data-tom-select": "multiple", "placeholder": _("Any")})
         groups = form.fields["assignment_group"].queryset.order_by("name")
         offer_rows(form.fields["assignment_group"], groups.values_list("pk", "name"))
-        assignees = User.objects.filter(
-            is_active=True, groups__name__in=[str(r) for r in INCIDENT_WORKERS]).distinct().order_by("username")
-        form.fields["assignee"].queryset = assignees
-        offer_rows(form.fields["assignee"], people_rows(assignees))
+        form.fields["assignee"].queryset = workers()
+        offer_rows(form.fields["assignee"], self.worker_rows)
         form.fields["assignee"].widget.attrs["data-tom-select"] = "single"
         categories = form.fields["category"].queryset.order_by("name")
         offer_rows(form.fields["category"], categories.values_list("pk", "name"))
@@ -185,6 +184,11 @@ class IncidentListView(IncidentMixin, FilteredListView):
             attrs={"class": "form-select", "data-tom-select": "single"},
         )
 
+    @cached_property
+    def worker_rows(self) -> list[tuple[int, str]]:
+        """The people who work incidents, read once for the assignee filter and the bulk form."""
+        return people_rows(workers())
+
     def get_context_data(self, **kwargs):
         user = self.request.user
         can_write = self.may_write(user)
@@ -192,8 +196,7 @@ class IncidentListView(IncidentMixin, FilteredListView):
         query = self.filter_data.copy()
         for key in ("page", "export"):
             query.pop(key, None)
-        htmx = getattr(self.request, "htmx", None)
-        partial = bool(htmx and not htmx.history_restore_request)  # htmx swaps the rows only: no tabs
+        partial = self.partial
         tabs, counts = [], ({} if partial else selectors.queue_counts(user))
         for value, label in QUEUE_TABS:
             if value in ("mine", "unassigned") and not can_write:
@@ -206,9 +209,11 @@ class IncidentListView(IncidentMixin, FilteredListView):
                        "url": "?" + urlencode({"queue": selectors.AT_RISK})}
         kwargs.update(
             queue_tabs=tabs, at_risk_tab=at_risk_tab, queue=queue, query_string=query.urlencode(),
-            saved_filters=list(selectors.saved_filters_of(user)) if can_write else [],
+            saved_filters=list(selectors.saved_filters_of(user)) if can_write and not partial else [],
             saved_filter_form=SavedFilterForm(initial={"query": query.urlencode()}),
-            bulk_form=BulkForm(user=user, initial={"next": self.request.get_full_path()}) if can_write else None,
+            bulk_rows=can_write,  # the rows' tick boxes; the form itself is outside the results part
+            bulk_form=(BulkForm(user=user, initial={"next": self.request.get_full_path()}, worker_rows=self.worker_rows)
+                       if can_write and not partial else None),
         )
         context = super().get_context_data(**kwargs)
         prepare_rows(list(context["object_list"]))

@@ -59,9 +59,14 @@ class FilteredListView(RoleRequiredMixin, ListView):
         filename = f"{self.export_name}-{timezone.localdate():%Y-%m-%d}.csv"
         return exports.csv_response(self.get_queryset(), self.export_columns, filename)
 
-    def get_template_names(self):
+    @property
+    def partial(self) -> bool:
+        """htmx swaps the results only (a filter, sort or page change): no filters, no tabs."""
         htmx = getattr(self.request, "htmx", None)
-        if htmx and not htmx.history_restore_request:
+        return bool(htmx and not htmx.history_restore_request)
+
+    def get_template_names(self):
+        if self.partial:
             return [self.results_template_name]
         return super().get_template_names()
 
@@ -79,7 +84,8 @@ class FilteredListView(RoleRequiredMixin, ListView):
 
     def get_context_data(self, **kwargs):
         form = self.filterset.form
-        self.prepare_filter_form(form)
+        if not self.partial:  # the results part shows no filter: its choice lists are not read
+            self.prepare_filter_form(form)
         kwargs.update(
             filter_fields=[form[name] for name in self.filter_fields],
             filter_errors=form.errors,

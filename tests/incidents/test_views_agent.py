@@ -110,6 +110,29 @@ def test_an_htmx_filter_change_renders_only_the_results(client, agent):
     content = response.content.decode()
     assert content.lstrip().startswith('<div id="list-results">')
     assert "queue-tabs" not in content
+    assert 'name="incidents"' in content  # the rows keep their tick boxes for the bulk form
+
+
+def test_an_htmx_filter_change_reads_no_choice_lists_and_the_page_reads_the_people_once(client, agent, desk):
+    # The results part shows neither the filters nor the bulk form: their teams, people,
+    # categories and services are not read. The full page reads the people once for both.
+    make_incident(agent, assignment_group=desk, assignee=agent)
+    client.force_login(agent)
+    url = reverse("incident_list") + "?queue=open"
+    client.get(url)  # warm caches (content types, sessions, queue counts)
+
+    with CaptureQueriesContext(connection) as page:
+        client.get(url)
+    with CaptureQueriesContext(connection) as partial:
+        client.get(url, HTTP_HX_REQUEST="true")
+
+    def people_reads(queries):
+        return [q for q in queries if 'FROM "itsm_user" INNER JOIN "itsm_user_groups"' in q["sql"]]
+
+    assert len(people_reads(page.captured_queries)) == 1
+    assert people_reads(partial.captured_queries) == []
+    assert not [q for q in partial.captured_queries if 'FROM "itsm_team"' in q["sql"]]
+    assert len(partial.captured_queries) <= len(page.captured_queries) - 5
 
 
 def test_the_queue_exports_csv(client, agent):
