@@ -56,6 +56,7 @@ from ..forms import (
 )
 from ..models import Incident, SavedFilter
 from ..workflow import CALLERS, INCIDENT_WORKERS
+from .rows import RowTexts, queue_row
 
 SEARCH_RESULTS = 20
 HISTORY_ROWS = 100
@@ -216,15 +217,16 @@ class IncidentListView(IncidentMixin, FilteredListView):
                        if can_write and not partial else None),
         )
         context = super().get_context_data(**kwargs)
-        prepare_rows(list(context["object_list"]))
+        prepare_rows(list(context["object_list"]), tick_boxes=can_write)
         return context
 
 
-def prepare_rows(rows: list[Incident]) -> None:
+def prepare_rows(rows: list[Incident], *, tick_boxes: bool) -> None:
     """What each queue row prints beyond its fields, worked out once for the page: labels
     translated once (not per row through get_FOO_display), instants formatted with one
-    format, the SLA clock. Through template filters the 50 rows cost three times as much
-    (bench/results.md, 2026-11-23)."""
+    format, the SLA clock; then the row's HTML (rows.queue_row). Through template filters the
+    50 rows cost three times as much (bench/results.md, 2026-11-23)."""
+    texts = RowTexts.current()
     states = {value: str(label) for value, label in IncidentState.choices}
     priorities = {value: str(label) for value, label in Priority.choices}
     short_format = get_format("SHORT_DATETIME_FORMAT")
@@ -237,6 +239,7 @@ def prepare_rows(rows: list[Incident]) -> None:
         incident.updated_label = dateformat.format(timezone.localtime(incident.updated_at), short_format)
         timer = clocks.get(incident.pk)
         incident.sla_clock = queue_clock(timer, now) if timer is not None else None
+        incident.row_html = queue_row(incident, tick_box=tick_boxes, texts=texts)
 
 
 def queue_clock(timer, now) -> dict:

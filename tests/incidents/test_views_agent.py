@@ -135,6 +135,25 @@ def test_an_htmx_filter_change_reads_no_choice_lists_and_the_page_reads_the_peop
     assert len(partial.captured_queries) <= len(page.captured_queries) - 5
 
 
+def test_a_queue_row_shows_its_incident_with_everything_escaped(client, agent, desk):
+    incident = make_incident(agent, caller=None, contact_name="Ann <ann@example.com>", assignment_group=desk,
+                             short_description='<img src=x onerror="alert(1)"> printer')
+    services.incident_promote_major(actor=agent, incident=incident, reason="Floor 3 is down")
+    client.force_login(agent)
+
+    content = client.get(reverse("incident_list"), {"queue": "open"}).content.decode()
+
+    row = content[content.index(f'<tr data-incident="{incident.number}"'):]
+    row = row[:row.index("</tr>")]
+    assert 'class="incident-major-row"' in row and '<span class="badge bg-red">Major</span>' in row
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; printer" in row and "<img" not in row
+    assert "Ann &lt;ann@example.com&gt;" in row
+    assert f'aria-label="Select {incident.number}"' in row
+    assert f'href="{reverse("incident_detail", args=[incident.pk])}"' in row
+    assert f"<td>{desk.name}</td><td>—</td>" in row  # the group, nobody assigned yet
+    assert '<td class="text-nowrap sla-cell"><span class="text-secondary">—</span></td>' in row  # no SLA
+
+
 def test_the_queue_exports_csv(client, agent):
     incident = make_incident(agent, short_description="=cmd|calc")
     client.force_login(agent)
