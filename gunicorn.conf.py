@@ -19,12 +19,6 @@ keepalive = 5
 # Recycle workers now and then so that slow memory growth never accumulates.
 max_requests = 2000
 max_requests_jitter = 200
-# Import the application once in the master and fork the workers from it: a recycled worker
-# starts in milliseconds instead of importing Django and every app again (at 100 requests/s a
-# worker is recycled every 20 s; about 6 % of creation CPU, bench/results.md 2026-12-04), and
-# the workers share the imported code's memory. The application opens no connection at import,
-# so no socket is shared across the fork. New code needs a restart, not a HUP.
-preload_app = True
 # No preload_app: `kill -HUP <master>` then reloads new code without dropping requests.
 
 accesslog = "-"
