@@ -9,7 +9,7 @@ the markup of Django's templates; every other widget keeps its template.
 import html
 
 from django.forms.renderers import TemplatesSetting
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
 SELECT_TEMPLATE = "django/forms/widgets/select.html"
 
@@ -46,3 +46,10 @@ def escape(value) -> str:
     if hasattr(value, "__html__"):
         return value.__html__()
     return html.escape(str(value))
+
+
+def fill(template: str, /, **values) -> SafeString:
+    """format_html for markup written in Python on a hot path (list rows): each value escaped
+    unless it is safe markup already, without the lazy-string check Django's escaping makes
+    per argument (two thirds of the time of a row built with format_html)."""
+    return mark_safe(template.format(**{name: escape(value) for name, value in values.items()}))

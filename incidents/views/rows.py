@@ -1,18 +1,20 @@
 """The queue's table rows, written in Python.
 
-A row is a dozen cells of fields the view has already prepared (prepare_rows); through the
-template engine the 50 rows of a page cost 13-17 ms of CPU, a fifth of the page, against
-about 2 ms here (bench/results.md, 2026-12-04). The header, the empty row and everything
-around the rows stay in templates/incidents/_incident_results.html; incidents.js and the
-tests read the markup below (data-incident, data-bulk-row, sla-countdown), so keep it.
+A row is a dozen cells of fields the view has already prepared (prepare_rows), filled into
+one format string (itsm.renderers.fill escapes every value). Through the template engine the
+50 rows of a page cost 13-17 ms of CPU, a fifth of the page; here a third of that or less
+(bench/results.md, 2026-12-04). The header, the empty row and everything around the rows stay
+in templates/incidents/_incident_results.html; incidents.js and the tests read the markup
+below (data-incident, data-bulk-row, sla-countdown), so keep it.
 """
 
 from dataclasses import dataclass
 
 from django.urls import reverse
-from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+
+from itsm.renderers import fill
 
 DASH = "—"
 
@@ -50,7 +52,7 @@ class RowTexts:
 def queue_row(incident, *, tick_box: bool, texts: RowTexts) -> SafeString:
     """One <tr> of the queue table; `incident` went through prepare_rows."""
     major = incident.is_major
-    return format_html(
+    return fill(
         ROW,
         number=incident.number,
         major_class=mark_safe(' class="incident-major-row"') if major else "",
@@ -59,9 +61,9 @@ def queue_row(incident, *, tick_box: bool, texts: RowTexts) -> SafeString:
         priority_colour=incident.priority_colour,
         priority_label=incident.priority_label,
         priority=incident.priority,
-        major_badge=format_html(' <span class="badge bg-red">{}</span>', texts.major) if major else "",
+        major_badge=fill(' <span class="badge bg-red">{major}</span>', major=texts.major) if major else "",
         short_description=incident.short_description,
-        service=(format_html('<div class="text-secondary small">{}</div>', incident.service.name)
+        service=(fill('<div class="text-secondary small">{name}</div>', name=incident.service.name)
                  if incident.service_id else ""),
         caller=incident.caller_display or DASH,
         state_colour=incident.state_colour,
@@ -77,18 +79,19 @@ def queue_row(incident, *, tick_box: bool, texts: RowTexts) -> SafeString:
 
 
 def _tick_box(incident, texts: RowTexts) -> SafeString:
-    return format_html(
-        '<td><input type="checkbox" class="form-check-input m-0" name="incidents" value="{}" form="bulk-form" '
-        'data-bulk-row aria-label="{}"></td>', incident.pk, texts.select % {"number": incident.number})
+    return fill('<td><input type="checkbox" class="form-check-input m-0" name="incidents" value="{pk}" '
+                'form="bulk-form" data-bulk-row aria-label="{label}"></td>',
+                pk=incident.pk, label=texts.select % {"number": incident.number})
 
 
 def _clock(clock: dict | None, texts: RowTexts) -> SafeString:
     """The SLA badge of views.agent.queue_clock; a running one counts down in incidents.js."""
     if not clock:
         return mark_safe(f'<span class="text-secondary">{DASH}</span>')
-    text = escape(clock["text"])
+    text = clock["text"]
     if clock["ticking"]:
-        text = format_html('<span class="sla-countdown" data-sla-due="{}" data-sla-left="{}" data-sla-over="{}">{}</span>',
-                           clock["due_at"].isoformat(), texts.sla_left, texts.sla_over, text)
-    return format_html('<span class="badge {}" data-sla-badge="{}" title="{}">{}</span>',
-                       clock["css"], clock["badge"], clock["title"], text)
+        text = fill('<span class="sla-countdown" data-sla-due="{due}" data-sla-left="{left}" data-sla-over="{over}">'
+                    '{text}</span>', due=clock["due_at"].isoformat(), left=texts.sla_left, over=texts.sla_over,
+                    text=text)
+    return fill('<span class="badge {css}" data-sla-badge="{badge}" title="{title}">{text}</span>',
+                css=clock["css"], badge=clock["badge"], title=clock["title"], text=text)

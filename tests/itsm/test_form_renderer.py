@@ -1,11 +1,14 @@
-"""Selects are written in Python by the project's form renderer: same markup as Django's templates."""
+"""Markup written in Python by itsm.renderers: selects (the project's form renderer, same markup as
+Django's templates) and fill() for list rows."""
 
 import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates
 from django.test.html import parse_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
-from itsm.renderers import FormRenderer
+from itsm.renderers import FormRenderer, fill
 
 
 class Everything(forms.Form):
@@ -29,3 +32,11 @@ def test_a_selected_option_and_escaped_labels_reach_the_page():
     html = str(Everything({"single": "a"}, renderer=FormRenderer())["single"])
     assert '<option value="a" selected>Alpha &amp; Co</option>' in html
     assert '&quot;One&quot;' in html
+
+
+def test_fill_escapes_each_value_but_keeps_safe_markup():
+    html = fill('<a title="{title}">{text}</a>{badge}', title='"quoted" & <b>', text=gettext_lazy("Major"),
+                badge=mark_safe("<span>1</span>"))
+
+    assert html == '<a title="&quot;quoted&quot; &amp; &lt;b&gt;">Major</a><span>1</span>'
+    assert hasattr(html, "__html__")  # safe itself: a template prints it as it is
