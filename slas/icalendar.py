@@ -1,6 +1,9 @@
 """Reading closed days from an iCalendar (.ics) file: every VEVENT becomes one closed day
 per date it covers (all-day events end the day before DTEND; dated events cover the days
-they touch), named by its SUMMARY. Parsing only: slas.services.calendar_import_ics writes."""
+they touch), named by its SUMMARY. A recurring event (RRULE, RDATE, EXDATE, moved
+occurrences) counts once per occurrence, from the file's first event up to RECURRENCE_YEARS
+ahead: a holiday that repeats every year without end is closed for the next ten years, and a
+later import adds the years after. Parsing only: slas.services.calendar_import_ics writes."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -9,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 MAX_DAYS = 3660  # ten years of closed days is more than any file a person means to import
+RECURRENCE_YEARS = 10  # how far ahead of today an open-ended recurring event is expanded
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,7 @@ def parse_closed_days(content: bytes | str) -> list[ClosedDay]:
     """The closed days of an .ics file, by date (the first event of a date names it).
     Raises ValidationError (on "file") if the content is not an iCalendar with events."""
     import icalendar
+    import recurring_ical_events
 
     if isinstance(content, bytes):
         try:
@@ -38,11 +43,8 @@ def parse_closed_days(content: bytes | str) -> list[ClosedDay]:
     if not isinstance(calendar, icalendar.Calendar) or calendar.name != "VCALENDAR":
         raise ValidationError({"file": _("This is not an iCalendar file.")})
     days: dict[date, str] = {}
-    for event in calendar.walk("VEVENT"):
-        start = event.get("DTSTART")
-        if start is None:
-            raise ValidationError({"file": _("An event has no start date.")})
-        first = start.dt
+    for event in _occurrences(calendar, recurring_ical_events):
+        first = event.get("DTSTART").dt
         end = event.get("DTEND")
         if end is not None:
             last_instant = end.dt
@@ -70,3 +72,20 @@ def parse_closed_days(content: bytes | str) -> list[ClosedDay]:
     if not days:
         raise ValidationError({"file": _("The file holds no events.")})
     return [ClosedDay(day, name) for day, name in sorted(days.items())]
+
+
+def _occurrences(calendar, recurring_ical_events) -> list:
+    """Every occurrence of every event, recurring ones expanded: from the first event's day to
+    RECURRENCE_YEARS after today (or after the last event's start, if that is later)."""
+    starts = []
+    for event in calendar.walk("VEVENT"):
+        if event.get("DTSTART") is None:
+            raise ValidationError({"file": _("An event has no start date.")})
+        starts.append(_day(event.get("DTSTART").dt))
+    if not starts:
+        return []
+    horizon = max(date.today(), max(starts)) + timedelta(days=366 * RECURRENCE_YEARS)
+    try:
+        return list(recurring_ical_events.of(calendar).between(min(starts), horizon))
+    except (ValueError, TypeError) as exc:  # a malformed RRULE, EXDATE or RDATE
+        raise ValidationError({"file": _("This is not an iCalendar file: %(error)s") % {"error": exc}}) from None

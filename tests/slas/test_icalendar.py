@@ -68,3 +68,45 @@ def test_a_bad_file_is_refused_clearly_and_writes_nothing(always, content):
     assert list(refused.value.message_dict) == ["file"]
     assert CalendarDay.objects.filter(calendar=always).count() == 0
     assert always.versions.count() == versions_before
+
+
+def ics(*events: str) -> bytes:
+    """A calendar of these events (content lines of each); an event without a UID gets its own."""
+    body = ""
+    for n, event in enumerate(events):
+        uid = "" if "UID:" in event else f"UID:{n}@example.com\r\n"
+        body += f"BEGIN:VEVENT\r\n{uid}DTSTAMP:20250101T000000Z\r\n{event}END:VEVENT\r\n"
+    return f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Example//Holidays//EN\r\n{body}END:VCALENDAR\r\n".encode()
+
+
+def test_a_recurring_holiday_is_closed_on_each_occurrence_but_its_exceptions():
+    days = parse_closed_days(ics(
+        "DTSTART;VALUE=DATE:20250501\r\nSUMMARY:Labour day\r\nRRULE:FREQ=YEARLY;COUNT=4\r\n"
+        "EXDATE;VALUE=DATE:20260501\r\n",
+        "DTSTART;VALUE=DATE:20251110\r\nSUMMARY:Team day\r\nRRULE:FREQ=WEEKLY;UNTIL=20251124\r\n"
+        "RDATE;VALUE=DATE:20251201\r\n",
+    ))
+
+    assert [(d.date, d.name) for d in days] == [
+        (date(2025, 5, 1), "Labour day"), (date(2025, 11, 10), "Team day"), (date(2025, 11, 17), "Team day"),
+        (date(2025, 11, 24), "Team day"), (date(2025, 12, 1), "Team day"),
+        (date(2027, 5, 1), "Labour day"), (date(2028, 5, 1), "Labour day")]
+
+
+def test_a_moved_occurrence_closes_its_new_day_instead():
+    days = parse_closed_days(ics(
+        "UID:eve@example.com\r\nDTSTART;VALUE=DATE:20251224\r\nSUMMARY:Christmas Eve\r\nRRULE:FREQ=YEARLY;COUNT=2\r\n",
+        "UID:eve@example.com\r\nRECURRENCE-ID;VALUE=DATE:20261224\r\nDTSTART;VALUE=DATE:20261223\r\n"
+        "SUMMARY:Christmas Eve (moved)\r\n",
+    ))
+
+    assert [(d.date, d.name) for d in days] == [
+        (date(2025, 12, 24), "Christmas Eve"), (date(2026, 12, 23), "Christmas Eve (moved)")]
+
+
+def test_an_endless_recurrence_is_closed_for_the_next_ten_years():
+    days = parse_closed_days(ics("DTSTART;VALUE=DATE:20200101\r\nSUMMARY:New year\r\nRRULE:FREQ=YEARLY\r\n"))
+
+    years = [d.date.year for d in days]
+    assert years[0] == 2020 and years == list(range(2020, years[-1] + 1))
+    assert years[-1] == date.today().year + 10
