@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 MAX_DAYS = 3660  # ten years of closed days is more than any file a person means to import
@@ -84,7 +85,7 @@ def _occurrences(calendar, recurring_ical_events) -> list:
         starts.append(_day(event.get("DTSTART").dt))
     if not starts:
         return []
-    horizon = max(date.today(), max(starts)) + timedelta(days=366 * RECURRENCE_YEARS)
+    horizon = max(timezone.localdate(), max(starts)) + timedelta(days=366 * RECURRENCE_YEARS)
     try:
         return list(recurring_ical_events.of(calendar).between(min(starts), horizon))
     except (ValueError, TypeError) as exc:  # a malformed RRULE, EXDATE or RDATE
