@@ -116,10 +116,28 @@
     form.requestSubmit(button || undefined);
   });
 
+  // A swap of the results (a filter, sort or page change; the search box also reports a change
+  // when it loses focus, e.g. to the first tick) keeps the ticks of the rows still listed.
+  var tickedBeforeSwap = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (!event.detail.target || event.detail.target.id !== "list-results") return;
+    tickedBeforeSwap = new Set(Array.from(document.querySelectorAll("input[data-bulk-row]:checked"),
+      function (box) { return box.value; }));
+  });
+
+  function restoreTicks() {
+    if (!tickedBeforeSwap) return;
+    document.querySelectorAll("input[data-bulk-row]").forEach(function (box) {
+      if (tickedBeforeSwap.has(box.value)) box.checked = true;
+    });
+    tickedBeforeSwap = null;
+  }
+
   function init(root) {
     document.querySelectorAll("form[data-priority-matrix]").forEach(updatePriority);
     updateSubcategories(document);
     updateAssignees(document);
+    restoreTicks();
     updateBulk();
     // A panel opened with errors (the server says which) gets the keyboard focus.
     var panel = document.querySelector("#action-panels .collapse.show");

@@ -152,3 +152,36 @@ def test_an_auditor_reads_the_queue_and_the_incident_without_actions_and_a_forge
     assert (resolve.status, take.status, comment.status) == (403, 403, 403)
     incident.refresh_from_db()
     assert (incident.state, incident.assignee, incident.version) == (IncidentState.NEW, None, 1)
+
+
+def test_an_agent_narrows_the_queue_ticks_the_rows_and_assigns_them_in_bulk(page, sign_in, make_user):
+    agent = make_user(Role.AGENT, username="agent")
+    desk = TeamFactory(name="Service Desk", members=[agent])
+    TeamFactory(name="Network", members=[agent])
+    printers = [services.incident_create(actor=agent, data={
+        "short_description": f"Printer {floor} offline", "contact_name": "Jonas Weber", "assignment_group": desk,
+        "impact": 3, "urgency": 3}) for floor in ("A", "B")]
+    mail = services.incident_create(actor=agent, data={
+        "short_description": "Mail is slow", "contact_name": "Jonas Weber", "assignment_group": desk,
+        "impact": 3, "urgency": 3})
+    sign_in(page, agent)
+    page.goto("/incidents/?queue=open")
+    expect(page.locator("#list-results tbody tr[data-incident]")).to_have_count(3)
+
+    # Typing in the search box swaps the rows in place (htmx); their tick boxes still belong
+    # to the bulk form above them.
+    page.locator("input[type=search][name=q]").fill("printer")
+    expect(page.locator("#list-results tbody tr[data-incident]")).to_have_count(2)
+    expect(page).to_have_url(re.compile(r"q=printer"))
+    for incident in printers:
+        page.get_by_label(f"Select {incident.number}").check()
+    expect(page.locator("[data-bulk-count]")).to_have_text("2 selected")
+    page.locator("#id_bulk_operation").select_option(label="Assign")
+    page.locator("#id_bulk_assignment_group").select_option(label="Network")
+    submit_and_wait(page, page.locator("#bulk-apply"))
+
+    expect(page).to_have_url(re.compile(r"q=printer"))  # back on the narrowed queue
+    assert sorted(Incident.objects.filter(assignment_group__name="Network").values_list("number", flat=True)) == sorted(
+        incident.number for incident in printers)
+    mail.refresh_from_db()
+    assert mail.assignment_group == desk
