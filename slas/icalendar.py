@@ -30,7 +30,6 @@ def parse_closed_days(content: bytes | str) -> list[ClosedDay]:
     """The closed days of an .ics file, by date (the first event of a date names it).
     Raises ValidationError (on "file") if the content is not an iCalendar with events."""
     import icalendar
-    import recurring_ical_events
 
     if isinstance(content, bytes):
         try:
@@ -44,7 +43,7 @@ def parse_closed_days(content: bytes | str) -> list[ClosedDay]:
     if not isinstance(calendar, icalendar.Calendar) or calendar.name != "VCALENDAR":
         raise ValidationError({"file": _("This is not an iCalendar file.")})
     days: dict[date, str] = {}
-    for event in _occurrences(calendar, recurring_ical_events):
+    for event in _occurrences(calendar):
         first = event.get("DTSTART").dt
         end = event.get("DTEND")
         if end is not None:
@@ -75,9 +74,11 @@ def parse_closed_days(content: bytes | str) -> list[ClosedDay]:
     return [ClosedDay(day, name) for day, name in sorted(days.items())]
 
 
-def _occurrences(calendar, recurring_ical_events) -> list:
+def _occurrences(calendar) -> list:
     """Every occurrence of every event, recurring ones expanded: from the first event's day to
     RECURRENCE_YEARS after today (or after the last event's start, if that is later)."""
+    import recurring_ical_events
+
     starts = []
     for event in calendar.walk("VEVENT"):
         if event.get("DTSTART") is None:

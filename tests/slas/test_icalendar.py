@@ -112,3 +112,14 @@ def test_an_endless_recurrence_is_closed_for_the_next_ten_years():
     assert years[0] == 2020 and years == list(range(2020, years[-1] + 1))
     horizon = timezone.localdate() + timedelta(days=366 * 10)
     assert date(years[-1], 1, 1) <= horizon < date(years[-1] + 1, 1, 1)  # every new year up to ten years ahead
+
+
+@pytest.mark.parametrize("rule", ["RRULE:FREQ=SOMETIMES", "EXDATE:nonsense"])
+def test_a_malformed_recurrence_is_refused_and_writes_nothing(always, rule):
+    content = ics(f"DTSTART;VALUE=DATE:20250501\r\nSUMMARY:Labour day\r\n{rule}\r\n")
+
+    with pytest.raises(ValidationError) as refused:
+        services.calendar_import_ics(actor=system_actor(), calendar=always, content=content)
+
+    assert list(refused.value.message_dict) == ["file"]
+    assert CalendarDay.objects.filter(calendar=always).count() == 0
