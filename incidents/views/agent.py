@@ -212,12 +212,12 @@ class IncidentListView(IncidentMixin, FilteredListView):
             queue_tabs=tabs, at_risk_tab=at_risk_tab, queue=queue, query_string=query.urlencode(),
             saved_filters=list(selectors.saved_filters_of(user)) if can_write and not partial else [],
             saved_filter_form=SavedFilterForm(initial={"query": query.urlencode()}),
-            bulk_rows=can_write,  # the rows' tick boxes; the form itself is outside the results part
+            tick_boxes=can_write,  # for the bulk form, which is outside the results part
             bulk_form=(BulkForm(user=user, initial={"next": self.request.get_full_path()}, worker_rows=self.worker_rows)
                        if can_write and not partial else None),
         )
         context = super().get_context_data(**kwargs)
-        prepare_rows(list(context["object_list"]), tick_boxes=can_write)
+        prepare_rows(list(context["object_list"]), tick_boxes=context["tick_boxes"])
         return context
 
 
