@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
 from ..models import ApiToken, with_role_names
+from ..permissions import mark_read_only
 
 TOKEN_PREFIX = "itsm_"
 # last_used_at is written at most this often per token, not on every request.
@@ -42,6 +43,8 @@ class TokenAuthentication(authentication.BaseAuthentication):
         if token is None or not token.is_active or not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked token."))
         token.user.role_names_joined = token.role_names_joined  # the permission checks need no query
+        if token.read_only:
+            mark_read_only(token.user)  # so that services, which see only the actor, refuse writes
         self._touch(token)
         return token.user, token
 
