@@ -16,7 +16,7 @@ CHROMIUM := /usr/bin/chromium
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test schema messages bench clean demo migrate chromium
+.PHONY: help run test lint schema messages bench clean demo migrate chromium
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -61,6 +61,10 @@ chromium:
 
 test: $(DEV_STAMP) chromium  ## Run the whole test suite (honours DATABASE_URL, CELERY_BROKER_URL, CACHE_URL)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(DEV_STAMP)  ## Check the import contracts (pyproject.toml: apps import only leftwards) and ruff's rules
+	$(BIN)/lint-imports
+	$(BIN)/ruff check .
 
 schema: $(RUNTIME_STAMP)  ## Regenerate docs/openapi.yaml from the code
 	DJANGO_SETTINGS_MODULE=itsm.settings $(PY) manage.py spectacular --file docs/openapi.yaml --validate
