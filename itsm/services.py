@@ -13,12 +13,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .api.authentication import TOKEN_PREFIX, digest
 from .choices import Role
 from .exceptions import NotPermitted
 from .models import ApiToken, Customer, Team, User
 from .permissions import ADMIN_ROLES, may
 from .records import check_version, save_with_history
+from .tokens import TOKEN_PREFIX, digest
 
 CUSTOMER_FIELDS = ("code", "name", "email", "is_active")
 TEAM_FIELDS = ("name", "email", "description", "lead", "is_active")

@@ -1,7 +1,6 @@
 """API tokens: `Authorization: Bearer <token>`. Only a digest is stored."""
 
 import functools
-import hashlib
 from datetime import timedelta
 
 from django.utils import timezone
@@ -10,14 +9,10 @@ from rest_framework import authentication, exceptions
 
 from ..models import ApiToken, with_role_names
 from ..permissions import mark_read_only
+from ..tokens import TOKEN_PREFIX, digest
 
-TOKEN_PREFIX = "itsm_"
 # last_used_at is written at most this often per token, not on every request.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
-
-
-def digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 @functools.cache
