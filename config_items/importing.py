@@ -19,12 +19,14 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from itsm.exceptions import DomainError
+from itsm.exceptions import DomainError, messages_of
 from itsm.models import Customer, Team
+from itsm.permissions import require
 
 from . import services
 from .choices import CIStatus
 from .models import CIType, ConfigurationItem, Relationship, RelationshipType
+from .workflow import CMDB_WRITERS
 
 CREATED, UPDATED, UNCHANGED, REJECTED = "created", "updated", "unchanged", "rejected"
 ATTRIBUTE_PREFIX = "attr:"
@@ -76,17 +78,6 @@ class ImportReport:
             "rejected": self.rejected,
             "rows": [{"line": r.line, "action": r.action, "number": r.number, "errors": r.errors} for r in self.rows],
         }
-
-
-def messages_of(exc: Exception) -> list[str]:
-    """Readable "field: message" lines of a refused row."""
-    if isinstance(exc, ValidationError):
-        if hasattr(exc, "error_dict"):
-            return [f"{name}: {message}" for name, messages in exc.message_dict.items() for message in messages]
-        return list(exc.messages)
-    if isinstance(exc, DomainError):
-        return [exc.message, *(f"{k}: {v}" for k, v in exc.fields.items())]
-    return [str(exc)]
 
 
 def _read(file, known: set[str], required: set[str], *, allow_attributes: bool) -> list[tuple[int, dict]]:
@@ -181,7 +172,7 @@ def import_cis(*, actor, file, dry_run: bool = False, atomic: bool = False) -> I
     in batches through `ci_create_many` (same rules, far fewer statements), which is what lets
     an import of 10^4 rows finish in seconds.
     """
-    services.require_writer(actor)  # once for the file, rather than a refusal on every row
+    require(actor, CMDB_WRITERS)  # once for the file, rather than a refusal on every row
     rows = _read(file, CI_COLUMNS, {"name", "type"}, allow_attributes=True)
     lookups = _CILookups(rows)
     report = ImportReport(dry_run=dry_run, atomic=atomic)
@@ -354,7 +345,7 @@ def import_relationships(*, actor, file, dry_run: bool = False, atomic: bool = F
 
     Links are created in batches through `relationship_create_many` (same rules as one by one).
     """
-    services.require_writer(actor)
+    require(actor, CMDB_WRITERS)
     rows = _read(file, RELATIONSHIP_COLUMNS, RELATIONSHIP_COLUMNS, allow_attributes=False)
     lookups = _RelationshipLookups(rows)
     report = ImportReport(dry_run=dry_run, atomic=atomic)

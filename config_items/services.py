@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 
 from itsm.choices import JournalKind
 from itsm.events import emit, emit_many
-from itsm.exceptions import NotPermitted
 from itsm.models import JournalEntry
-from itsm.permissions import ADMIN_ROLES, is_read_only, may
-from itsm.records import check_version, next_numbers, record_create, record_save, save_with_history
+from itsm.permissions import ADMIN_ROLES, require
+from itsm.records import check_version, next_numbers, record_create, record_save, save_with_history, versioned_save
+from itsm.validation import apply_fields, refuse_unknown
 from itsm.workflow import transition_apply
 
 from . import selectors
@@ -38,25 +38,7 @@ CATALOGUE_FIELDS = ("service_owner", "hours_of_service", "catalogue_status")
 EXAMPLES_IN_ERRORS = 5
 
 
-# --- permissions and small helpers -------------------------------------------------------------
-
-def require_writer(actor) -> None:
-    """Refuse (NotPermitted) unless the actor may change the CMDB."""
-    # Auditors read everything and change nothing, whatever other role they also hold.
-    if not may(actor, CMDB_WRITERS) or is_read_only(actor):
-        raise NotPermitted()
-
-
-def _require_admin(actor) -> None:
-    if not may(actor, ADMIN_ROLES) or is_read_only(actor):
-        raise NotPermitted()
-
-
-def _refuse_unknown(data: dict, allowed: tuple[str, ...]) -> None:
-    unknown = set(data) - set(allowed)
-    if unknown:
-        raise ValidationError({name: _("Unknown field.") for name in sorted(unknown)})
-
+# --- small helpers -------------------------------------------------------------
 
 def _value_key(value):
     """A comparable form of a field value: model instances compare by primary key."""
@@ -68,8 +50,8 @@ def _value_key(value):
 @transaction.atomic
 def ci_type_create(*, actor, data: dict) -> CIType:
     """Create a CI type with its attribute schema. Administrators only. Side effects: history."""
-    _require_admin(actor)
-    _refuse_unknown(data, CI_TYPE_FIELDS)
+    require(actor, ADMIN_ROLES)
+    refuse_unknown(data, CI_TYPE_FIELDS)
     ci_type = CIType(**data)
     ci_type.attribute_schema = validate_schema(data.get("attribute_schema", []))
     ci_type.full_clean()
@@ -85,21 +67,18 @@ def ci_type_update(*, actor, ci_type: CIType, data: dict, expected_version: int 
     removed or retyped, a choice they hold dropped, a new required attribute they lack) is
     refused, naming some of those CIs: the data must be fixed first, never silently broken.
     """
-    _require_admin(actor)
-    _refuse_unknown(data, CI_TYPE_FIELDS)
+    require(actor, ADMIN_ROLES)
+    refuse_unknown(data, CI_TYPE_FIELDS)
     ci_type = CIType.objects.select_for_update().get(pk=ci_type.pk)
     check_version(ci_type, expected_version)
     old_schema = ci_type.attribute_schema
-    for name, value in data.items():
-        setattr(ci_type, name, value)
+    apply_fields(ci_type, data, CI_TYPE_FIELDS)
     ci_type.attribute_schema = validate_schema(ci_type.attribute_schema)
     if ci_type.attribute_schema != old_schema:
         _refuse_schema_breaking_items(ci_type)
     if not ci_type.is_service:
         _refuse_losing_catalogue_entries(ci_type)
-    ci_type.version += 1
-    ci_type.full_clean()
-    save_with_history(ci_type, actor=actor, reason="updated")
+    versioned_save(ci_type, actor=actor, reason="updated")
     return ci_type
 
 
@@ -136,8 +115,8 @@ def _refuse_losing_catalogue_entries(ci_type: CIType) -> None:
 @transaction.atomic
 def relationship_type_create(*, actor, data: dict) -> RelationshipType:
     """Create a relationship type. Administrators only. Side effects: history row."""
-    _require_admin(actor)
-    _refuse_unknown(data, RELATIONSHIP_TYPE_FIELDS)
+    require(actor, ADMIN_ROLES)
+    refuse_unknown(data, RELATIONSHIP_TYPE_FIELDS)
     relationship_type = RelationshipType(**data)
     relationship_type.full_clean()
     save_with_history(relationship_type, actor=actor, reason="created")
@@ -150,11 +129,9 @@ def relationship_type_update(*, actor, relationship_type: RelationshipType, data
 
     The model carries no version: these are labels edited by administrators, last write wins.
     """
-    _require_admin(actor)
-    _refuse_unknown(data, RELATIONSHIP_TYPE_FIELDS)
+    require(actor, ADMIN_ROLES)
     relationship_type = RelationshipType.objects.select_for_update().get(pk=relationship_type.pk)
-    for name, value in data.items():
-        setattr(relationship_type, name, value)
+    apply_fields(relationship_type, data, RELATIONSHIP_TYPE_FIELDS)
     relationship_type.full_clean()
     save_with_history(relationship_type, actor=actor, reason="updated")
     return relationship_type
@@ -169,7 +146,7 @@ def ci_create(*, actor, data: dict, reason: str = "") -> ConfigurationItem:
     Attributes are validated against the type's schema; catalogue fields only on service types.
     Side effects: one history row (with the customers), event "configurationitem.created".
     """
-    require_writer(actor)
+    require(actor, CMDB_WRITERS)
     ci = _new_ci(data)
     # One history row holding the customers too (as ci_create_many writes it), rather than
     # the row of the save plus one more that simple_history adds for the m2m change.
@@ -201,7 +178,7 @@ def ci_create_many(*, actor, items: list[dict], reason: str = "") -> list:
     (source, external_id) meanwhile makes the insert fail with IntegrityError (then retry the
     items one by one with `ci_upsert`).
     """
-    require_writer(actor)
+    require(actor, CMDB_WRITERS)
     results = [_prepared_ci(data) for data in items]
     _refuse_taken_external_ids(results)
     valid = [ci for ci in results if isinstance(ci, ConfigurationItem)]
@@ -219,7 +196,7 @@ def ci_create_many(*, actor, items: list[dict], reason: str = "") -> list:
 
 def _new_ci(data: dict) -> ConfigurationItem:
     """An unsaved CI from service input, checked by the rules that need no database access."""
-    _refuse_unknown(data, CI_FIELDS)
+    refuse_unknown(data, CI_FIELDS)
     ci = ConfigurationItem()
     for name in CI_SCALAR_FIELDS:
         if name in data:
@@ -290,8 +267,8 @@ def ci_update(*, actor, ci: ConfigurationItem, data: dict, expected_version: int
     Side effects: history row, event "configurationitem.updated" (with the changed fields).
     Raises StaleRecord.
     """
-    require_writer(actor)
-    _refuse_unknown(data, CI_FIELDS)
+    require(actor, CMDB_WRITERS)
+    refuse_unknown(data, CI_FIELDS)
     ci = ConfigurationItem.objects.select_for_update().select_related("ci_type").get(pk=ci.pk)
     check_version(ci, expected_version)
     changed = _apply_ci_changes(ci, data)
@@ -377,7 +354,7 @@ def ci_upsert(*, actor, source: str, external_id: str, data: dict,
     external_id) lets one win, and the loser, inside its own savepoint, updates the winner's
     row instead. Returns (ci, created).
     """
-    require_writer(actor)
+    require(actor, CMDB_WRITERS)
     source, external_id = (source or "").strip(), (external_id or "").strip()
     if not source or not external_id:
         raise ValidationError({
@@ -414,7 +391,7 @@ def relationship_create(*, actor, source: ConfigurationItem, target: Configurati
     Refuses a link of a CI to itself, a duplicate, an inactive type and retired CIs.
     Side effects: history row, a system journal entry on both CIs, event "relationship.created".
     """
-    require_writer(actor)
+    require(actor, CMDB_WRITERS)
     # The callers' instances may be old: decide on the CIs' current state.
     current = ConfigurationItem.objects.in_bulk([source.pk, target.pk])
     source, target = current.get(source.pk, source), current.get(target.pk, target)
@@ -457,7 +434,7 @@ def _duplicate_message(source, target, type) -> str:
 def relationship_delete(*, actor, relationship: Relationship, reason: str = "") -> None:
     """Remove a relationship. Side effects: a history row of the deletion naming the actor,
     a system journal entry on both CIs, event "relationship.deleted"."""
-    require_writer(actor)
+    require(actor, CMDB_WRITERS)
     relationship = Relationship.objects.select_for_update().select_related("source", "target", "type").get(
         pk=relationship.pk)
     _journal_link(relationship, actor=actor, added=False)
@@ -504,7 +481,7 @@ def relationship_create_many(*, actor, links: list[tuple], reason: str = "") -> 
     write nothing). A concurrent writer adding one of the links meanwhile makes the insert fail
     with IntegrityError (then create them one by one).
     """
-    require_writer(actor)
+    require(actor, CMDB_WRITERS)
     current = ConfigurationItem.objects.in_bulk({ci.pk for source, target, _kind in links for ci in (source, target)})
     taken = set(Relationship.objects.filter(source_id__in={s.pk for s, _t, _k in links},
                                             target_id__in={t.pk for _s, t, _k in links})
@@ -537,7 +514,7 @@ def relationship_create_many(*, actor, links: list[tuple], reason: str = "") -> 
 def baseline_create(*, actor, root: ConfigurationItem, name: str, reason: str) -> Baseline:
     """Snapshot `root` and everything it depends on, transitively, with the relationships among
     them. Side effects: history row, event "baseline.created"."""
-    require_writer(actor)
+    require(actor, CMDB_WRITERS)
     errors = {}
     if not (name or "").strip():
         errors["name"] = _("Give the baseline a name.")

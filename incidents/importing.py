@@ -29,8 +29,9 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from config_items.models import ConfigurationItem
-from itsm.exceptions import DomainError, NotPermitted
+from itsm.exceptions import DomainError, NotPermitted, messages_of
 from itsm.models import Customer, Team
+from itsm.permissions import require
 
 from . import services
 from .models import Category
@@ -81,17 +82,6 @@ class ImportResult:
             "created": [{"line": r.line, "external_id": r.external_id, "number": r.number} for r in self.created],
             "errors": [{"line": e.line, "external_id": e.external_id, "errors": e.errors} for e in self.errors],
         }
-
-
-def messages_of(exc: Exception) -> list[str]:
-    """Readable "field: message" lines of a refused row."""
-    if isinstance(exc, ValidationError):
-        if hasattr(exc, "error_dict"):
-            return [f"{name}: {message}" for name, messages in exc.message_dict.items() for message in messages]
-        return list(exc.messages)
-    if isinstance(exc, DomainError):
-        return [exc.message]
-    return [str(exc)]
 
 
 # --- reading files --------------------------------------------------------------------------------
@@ -255,7 +245,7 @@ def import_incidents(*, actor, rows: list[dict], dry_run: bool = False, atomic: 
                      source: str = "import", lines: list[int] | None = None) -> ImportResult:
     """Import `rows` (see the module docstring); `lines` are their line numbers in the file
     (default: 1, 2, ...). Raises NotPermitted unless the actor is an administrator."""
-    services.require_importer(actor)
+    require(actor, services.IMPORTERS)
     lines = lines or list(range(1, len(rows) + 1))
     result = ImportResult(dry_run=dry_run, atomic=atomic)
     lookups = _Lookups([row for row in rows if None not in row])

@@ -22,9 +22,10 @@ from itsm.events import emit
 from itsm.exceptions import NotPermitted
 from itsm.journal import journal_add, record_comment
 from itsm.models import Team
-from itsm.permissions import ADMIN_ROLES, is_read_only, may
+from itsm.permissions import ADMIN_ROLES, permitted, require
 from itsm.records import check_version, next_number, record_create, record_save, save_with_history
 from itsm.services import system_actor
+from itsm.validation import apply_fields, refuse_unknown
 from itsm.workflow import transition_apply
 from slas.services import timers_sync
 
@@ -46,32 +47,16 @@ AUTO_CLOSE_BATCH = 500
 
 def is_worker(user) -> bool:
     """Agents, team leads and administrators work incidents; auditors never write."""
-    return may(user, INCIDENT_WORKERS) and not is_read_only(user)
-
-
-def require_worker(actor) -> None:
-    if not is_worker(actor):
-        raise NotPermitted()
+    return permitted(user, INCIDENT_WORKERS)
 
 
 def require_worker_or_caller(actor, incident: Incident) -> None:
     """The service desk, or the incident's own caller (a requester in the portal)."""
     if is_worker(actor):
         return
-    if may(actor, CALLERS) and not is_read_only(actor) and incident.caller_id == actor.pk:
-        return
-    raise NotPermitted()
-
-
-def _require_admin(actor) -> None:
-    if not may(actor, ADMIN_ROLES) or is_read_only(actor):
+    require(actor, CALLERS)
+    if incident.caller_id != actor.pk:
         raise NotPermitted()
-
-
-def _refuse_unknown(data: dict, allowed: tuple[str, ...]) -> None:
-    unknown = set(data) - set(allowed)
-    if unknown:
-        raise ValidationError({name: _("Unknown field.") for name in sorted(unknown)})
 
 
 def _refuse_final(incident: Incident) -> None:
@@ -92,7 +77,7 @@ def priority_for(impact: int, urgency: int) -> int:
 def priority_rule_set(*, actor, impact: int, urgency: int, priority: int) -> PriorityRule:
     """Set one cell of the matrix. Administrators only. Applies to incidents classified from
     now on; existing priorities stay as they were decided. Side effects: history row."""
-    _require_admin(actor)
+    require(actor, ADMIN_ROLES)
     rule = PriorityRule.objects.select_for_update().filter(impact=impact, urgency=urgency).first()
     rule = rule or PriorityRule(impact=impact, urgency=urgency)
     rule.priority = priority
@@ -104,7 +89,7 @@ def priority_rule_set(*, actor, impact: int, urgency: int, priority: int) -> Pri
 @transaction.atomic
 def category_create(*, actor, name: str, parent: Category | None = None, is_active: bool = True) -> Category:
     """Create a category (or, with a parent, a subcategory). Administrators only."""
-    _require_admin(actor)
+    require(actor, ADMIN_ROLES)
     category = Category(name=name.strip(), parent=parent, is_active=is_active)
     category.full_clean()
     save_with_history(category, actor=actor, reason="created")
@@ -114,11 +99,9 @@ def category_create(*, actor, name: str, parent: Category | None = None, is_acti
 @transaction.atomic
 def category_update(*, actor, category: Category, data: dict) -> Category:
     """Rename, move or (de)activate a category. Administrators only. Side effects: history row."""
-    _require_admin(actor)
-    _refuse_unknown(data, ("name", "parent", "is_active"))
+    require(actor, ADMIN_ROLES)
     category = Category.objects.select_for_update().get(pk=category.pk)
-    for name, value in data.items():
-        setattr(category, name, value)
+    apply_fields(category, data, ("name", "parent", "is_active"))
     if category.parent_id and category.parent_id == category.pk:
         raise ValidationError({"parent": _("A category cannot be its own parent.")})
     if category.parent_id and category.subcategories.exists():
@@ -192,12 +175,11 @@ def incident_create(*, actor, data: dict, reason: str = "") -> Incident:
     `incident.assigned` when assigned at once), notifications through the outbox."""
     data = dict(data)
     if is_worker(actor):
-        _refuse_unknown(data, CREATE_FIELDS)
-    elif may(actor, CALLERS) and not is_read_only(actor):
-        _refuse_unknown(data, PORTAL_FIELDS)
-        data.update(caller=actor, channel=Channel.PORTAL)
+        refuse_unknown(data, CREATE_FIELDS)
     else:
-        raise NotPermitted()
+        require(actor, CALLERS)
+        refuse_unknown(data, PORTAL_FIELDS)
+        data.update(caller=actor, channel=Channel.PORTAL)
     cis = data.pop("cis", None)
     incident = Incident(opened_at=timezone.now(), **data)
     if incident.caller_id and not incident.customer_id:
@@ -239,7 +221,7 @@ def incident_report_alert(*, actor, correlation_key: str, data: dict) -> AlertOu
     is open, one more line on its timeline (and `alert_count` + 1). Concurrent alerts with one
     key create one incident: the database refuses a second open incident with that key.
     Side effects: as incident_create, or journal entry + event `incident.alert_repeated`."""
-    require_worker(actor)
+    require(actor, INCIDENT_WORKERS)
     key = correlation_key.strip()
     if not key:
         raise ValidationError({"correlation_key": _("A correlation key is required.")})
@@ -286,8 +268,8 @@ def incident_update(*, actor, incident: Incident, data: dict, expected_version: 
     A new impact or urgency re-derives the priority. Final incidents are refused.
     Side effects: history, journal (priority, assignment), events `incident.updated`,
     `incident.priority_changed`, `incident.assigned`. Raises StaleRecord."""
-    require_worker(actor)
-    _refuse_unknown(data, (*EDITABLE_FIELDS, "assignment_group", "assignee"))
+    require(actor, INCIDENT_WORKERS)
+    refuse_unknown(data, (*EDITABLE_FIELDS, "assignment_group", "assignee"))
     locked = Incident.objects.select_for_update().get(pk=incident.pk)
     check_version(locked, expected_version)
     _refuse_final(locked)
@@ -330,7 +312,7 @@ def incident_assign(*, actor, incident: Incident, group: Team | None, assignee=N
                     expected_version: int | None = None, reason: str = "") -> Incident:
     """Assign to a group and optionally one of its members. Side effects: history, journal
     (assignment), event `incident.assigned` (notifies assignee and group). Raises StaleRecord."""
-    require_worker(actor)
+    require(actor, INCIDENT_WORKERS)
     locked = Incident.objects.select_for_update().get(pk=incident.pk)
     check_version(locked, expected_version)
     _refuse_final(locked)
@@ -349,7 +331,7 @@ def incident_assign(*, actor, incident: Incident, group: Team | None, assignee=N
 
 def incident_assign_to_me(*, actor, incident: Incident, expected_version: int | None = None) -> Incident:
     """Take the incident: keep its group if the actor belongs to it, else the actor's first team."""
-    require_worker(actor)
+    require(actor, INCIDENT_WORKERS)
     teams = list(actor.teams.filter(is_active=True).order_by("name"))
     group = next((t for t in teams if t.pk == incident.assignment_group_id), teams[0] if teams else None)
     if group is None:
@@ -439,7 +421,7 @@ def incident_promote_major(*, actor, incident: Incident, reason: str,
                            expected_version: int | None = None) -> Incident:
     """Declare a major incident. Side effects: history, journal, event `incident.major_promoted`
     (notifies the team leads)."""
-    require_worker(actor)
+    require(actor, INCIDENT_WORKERS)
     if not reason.strip():
         raise ValidationError({"reason": _("Say why this is a major incident.")})
     locked = Incident.objects.select_for_update().get(pk=incident.pk)
@@ -460,7 +442,7 @@ def incident_promote_major(*, actor, incident: Incident, reason: str,
 def incident_demote_major(*, actor, incident: Incident, reason: str,
                           expected_version: int | None = None) -> Incident:
     """End the major-incident status (e.g. declared by mistake). Side effects: history, journal."""
-    require_worker(actor)
+    require(actor, INCIDENT_WORKERS)
     if not reason.strip():
         raise ValidationError({"reason": _("Say why this is no longer a major incident.")})
     locked = Incident.objects.select_for_update().get(pk=incident.pk)
@@ -479,7 +461,7 @@ def incident_demote_major(*, actor, incident: Incident, reason: str,
 def incident_communicate(*, actor, incident: Incident, body: str, audience: str = "stakeholders"):
     """Record a major-incident communication (status update to stakeholders) on the timeline.
     Side effects: public journal entry, event `incident.communication`."""
-    require_worker(actor)
+    require(actor, INCIDENT_WORKERS)
     if not body.strip():
         raise ValidationError({"body": _("Write the communication first.")})
     with transaction.atomic():
@@ -513,7 +495,7 @@ def incidents_bulk(*, actor, incidents, operation: str, **kwargs) -> list[BulkRe
     """Apply one operation ("assign" with group/assignee, or "transition" with name/data/reason)
     to each incident, each through its own service call and transaction: one refusal does not
     undo the others, and every change is recorded like a single one."""
-    require_worker(actor)
+    require(actor, INCIDENT_WORKERS)
     results = []
     for incident in incidents:
         try:
@@ -547,7 +529,7 @@ def _error_text(exc) -> str:
 @transaction.atomic
 def saved_filter_create(*, actor, name: str, query: str) -> SavedFilter:
     """Save the actor's current queue filter under a name (replacing one of the same name)."""
-    require_worker(actor)
+    require(actor, INCIDENT_WORKERS)
     name = name.strip()
     if not name:
         raise ValidationError({"name": _("Name the filter.")})
@@ -570,9 +552,8 @@ IMPORT_FIELDS = (*EDITABLE_FIELDS, "assignment_group", "assignee", "priority", "
                  "closed_at", "updated_at", "external_id", "is_major", "major_reason")
 
 
-def require_importer(actor) -> None:
-    """Historical imports are the administrators'."""
-    _require_admin(actor)
+# Historical imports are the administrators'.
+IMPORTERS = ADMIN_ROLES
 
 
 @transaction.atomic
@@ -582,9 +563,9 @@ def incident_import_one(*, actor, data: dict, source: str) -> Incident:
     written as it stands, not walked through the workflow, and raises no notification.
     Side effects: history row ("imported by <user> from <source>"), SYSTEM journal entry,
     event `incident.imported`."""
-    require_importer(actor)
+    require(actor, IMPORTERS)
     data = dict(data)
-    _refuse_unknown(data, IMPORT_FIELDS)
+    refuse_unknown(data, IMPORT_FIELDS)
     cis = data.pop("cis", None)
     updated_at = data.pop("updated_at", None)
     incident = Incident(**data)

@@ -1,5 +1,7 @@
-"""Domain errors that every layer understands (the API maps them to status codes)."""
+"""Domain errors that every layer understands (the API maps them to status codes, forms to
+form errors: `itsm.forms.add_error_to_form`, commands and imports to lines: `messages_of`)."""
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 
@@ -35,3 +37,31 @@ class NotPermitted(DomainError):
 
     def __init__(self, message=None, **kwargs):
         super().__init__(message or _("You do not have permission to do this."), **kwargs)
+
+
+class StaleRecord(DomainError):
+    """The record changed since the caller read it (optimistic concurrency)."""
+
+    status_code = 412
+    code = "stale"
+
+    def __init__(self, record, expected_version):
+        self.record = record
+        self.expected_version = expected_version
+        super().__init__(
+            _("%(record)s was changed by someone else (version %(current)s, you had %(expected)s). "
+              "Reload it and apply your change again.")
+            % {"record": record, "current": record.version, "expected": expected_version}
+        )
+
+
+def messages_of(exc: Exception) -> list[str]:
+    """Readable lines of a refusal ("field: message" for field errors), for commands, imports
+    and bulk results that report it as text."""
+    if isinstance(exc, ValidationError):
+        if hasattr(exc, "error_dict"):
+            return [f"{name}: {message}" for name, messages in exc.message_dict.items() for message in messages]
+        return list(exc.messages)
+    if isinstance(exc, DomainError):
+        return [exc.message, *(f"{name}: {message}" for name, message in exc.fields.items())]
+    return [str(exc)]

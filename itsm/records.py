@@ -12,23 +12,11 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .exceptions import StaleRecord  # raised here; still importable from here
 from .models import NumberSequence, Versioned
 
 NUMBER_DIGITS = 7
 PREFIX = re.compile(r"[A-Z]{1,8}")
-
-
-class StaleRecord(Exception):
-    """The record changed since the caller read it (optimistic concurrency)."""
-
-    def __init__(self, record, expected_version):
-        self.record = record
-        self.expected_version = expected_version
-        super().__init__(
-            _("%(record)s was changed by someone else (version %(current)s, you had %(expected)s). "
-              "Reload it and apply your change again.")
-            % {"record": record, "current": record.version, "expected": expected_version}
-        )
 
 
 def check_version(obj: Versioned, expected_version: int | None) -> None:
@@ -151,13 +139,22 @@ def record_save(record: Record, *, actor, reason: str = "", expected_version: in
 
     With `expected_version`, refuse with `StaleRecord` if someone saved it in between.
     """
-    check_version(record, expected_version)
-    record.version += 1
     record.updated_by = actor
     record.updated_at = timezone.now()
-    record.full_clean(exclude=_already_checked(record))
-    save_with_history(record, actor=actor, reason=reason)
+    versioned_save(record, actor=actor, reason=reason, expected_version=expected_version,
+                   exclude=_already_checked(record))
     return record
+
+
+def versioned_save(obj: Versioned, *, actor, reason: str, expected_version: int | None = None,
+                   exclude=None) -> None:
+    """Save a changed row of a `Versioned` model (a record, a customer, a calendar) that the
+    caller locked with `select_for_update()`: refuse with `StaleRecord` if someone saved it
+    since `expected_version`, count the version up, validate, save with history."""
+    check_version(obj, expected_version)
+    obj.version += 1
+    obj.full_clean(exclude=exclude)
+    save_with_history(obj, actor=actor, reason=reason)
 
 
 def _already_checked(record, *names: str) -> list[str]:

@@ -12,8 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from .choices import JournalKind
 from .events import emit
-from .exceptions import GuardFailed, NotPermitted, TransitionNotAllowed
+from .exceptions import GuardFailed, TransitionNotAllowed
 from .journal import journal_add
+from .permissions import permitted, require
 from .records import record_save
 
 # A guard looks at the locked record and the transition's input and returns field errors
@@ -52,7 +53,7 @@ class Transition:
     style: str = "primary"
 
     def permits(self, user) -> bool:
-        return bool(user and user.is_authenticated and user.has_role(*self.roles))
+        return permitted(user, self.roles)
 
 
 @dataclass
@@ -105,8 +106,7 @@ def transition_apply(*, actor, record, name: str, data: dict | None = None, reas
                 _("%(number)s cannot be moved by “%(step)s” while it is %(state)s.")
                 % {"number": locked.number, "step": step.label, "state": getattr(locked, f"get_{workflow.state_field}_display")()}
             )
-        if not step.permits(actor):
-            raise NotPermitted()
+        require(actor, step.roles)
         errors = {}
         for guard in step.guards:
             errors.update(guard(locked, data))

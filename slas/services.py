@@ -19,9 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from itsm.bulk import insert_rows, update_rows
-from itsm.exceptions import NotPermitted
-from itsm.permissions import ADMIN_ROLES, is_read_only, may
-from itsm.records import check_version, save_with_history
+from itsm.permissions import ADMIN_ROLES, STAFF_ROLES, require
+from itsm.records import check_version, save_with_history, versioned_save
+from itsm.validation import apply_fields, refuse_unknown
 
 from . import engine
 from .businesstime import add
@@ -40,24 +40,13 @@ SWEEP_BATCH = 500
 RECORD = "record"  # the escalation "action" that marks a threshold as handled
 
 
-def require_sla_admin(actor) -> None:
-    if not may(actor, ADMIN_ROLES) or is_read_only(actor):
-        raise NotPermitted()
-
-
-def _refuse_unknown(data: dict, allowed) -> None:
-    unknown = set(data) - set(allowed)
-    if unknown:
-        raise ValidationError({name: _("Unknown field.") for name in sorted(unknown)})
-
-
 # --- calendars --------------------------------------------------------------------------------
 
 @transaction.atomic
 def calendar_create(*, actor, data: dict) -> Calendar:
     """Create a calendar and publish its first version. Side effects: history, version 1."""
-    require_sla_admin(actor)
-    _refuse_unknown(data, CALENDAR_FIELDS)
+    require(actor, ADMIN_ROLES)
+    refuse_unknown(data, CALENDAR_FIELDS)
     calendar = Calendar(**data)
     calendar.weekly_hours = clean_weekly_hours(calendar.weekly_hours)
     validate_region(calendar.country, calendar.subdivision)
@@ -71,18 +60,15 @@ def calendar_create(*, actor, data: dict) -> Calendar:
 def calendar_update(*, actor, calendar: Calendar, data: dict, expected_version: int | None = None) -> Calendar:
     """Change a calendar; publishes a new version if its working time changed. Finished
     timers keep the version they used; running ones move only by `timers_recompute`."""
-    require_sla_admin(actor)
-    _refuse_unknown(data, CALENDAR_FIELDS)
+    require(actor, ADMIN_ROLES)
+    refuse_unknown(data, CALENDAR_FIELDS)
     calendar = Calendar.objects.select_for_update().get(pk=calendar.pk)
     check_version(calendar, expected_version)
     changed = sorted(name for name, value in data.items() if getattr(calendar, name) != value)
-    for name, value in data.items():
-        setattr(calendar, name, value)
+    apply_fields(calendar, data, CALENDAR_FIELDS)
     calendar.weekly_hours = clean_weekly_hours(calendar.weekly_hours)
     validate_region(calendar.country, calendar.subdivision)
-    calendar.version += 1
-    calendar.full_clean()
-    save_with_history(calendar, actor=actor, reason="updated")
+    versioned_save(calendar, actor=actor, reason="updated")
     calendar_publish(calendar=calendar, actor=actor, summary=_("Changed: %(fields)s") % {"fields": ", ".join(changed)})
     return calendar
 
@@ -91,7 +77,7 @@ def calendar_update(*, actor, calendar: Calendar, data: dict, expected_version: 
 def calendar_day_set(*, actor, calendar: Calendar, date, kind: str, name: str = "", hours=None) -> CalendarDay:
     """Declare one of the organisation's own days (closed, or an extra working day with its
     hours). Side effects: history, a new calendar version."""
-    require_sla_admin(actor)
+    require(actor, ADMIN_ROLES)
     if kind not in DayKind.values:
         raise ValidationError({"kind": _("Choose closed or working.")})
     if hours:
@@ -105,7 +91,7 @@ def calendar_day_set(*, actor, calendar: Calendar, date, kind: str, name: str = 
 
 @transaction.atomic
 def calendar_day_delete(*, actor, day: CalendarDay) -> None:
-    require_sla_admin(actor)
+    require(actor, ADMIN_ROLES)
     calendar, date = day.calendar, day.date
     day.delete()
     calendar_publish(calendar=calendar, actor=actor, summary=_("%(date)s: back to the usual hours") % {"date": date})
@@ -134,8 +120,8 @@ def current_version(calendar: Calendar) -> CalendarVersion:
 @transaction.atomic
 def agreement_create(*, actor, data: dict) -> Agreement:
     """Create an agreement. Administrators only. Side effects: history."""
-    require_sla_admin(actor)
-    _refuse_unknown(data, AGREEMENT_FIELDS)
+    require(actor, ADMIN_ROLES)
+    refuse_unknown(data, AGREEMENT_FIELDS)
     data = dict(data)
     services = data.pop("services", None)
     agreement = Agreement(**data)
@@ -149,18 +135,15 @@ def agreement_create(*, actor, data: dict) -> Agreement:
 
 @transaction.atomic
 def agreement_update(*, actor, agreement: Agreement, data: dict, expected_version: int | None = None) -> Agreement:
-    require_sla_admin(actor)
-    _refuse_unknown(data, AGREEMENT_FIELDS)
+    require(actor, ADMIN_ROLES)
+    refuse_unknown(data, AGREEMENT_FIELDS)
     agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
     check_version(agreement, expected_version)
     data = dict(data)
     services = data.pop("services", None)
-    for name, value in data.items():
-        setattr(agreement, name, value)
+    apply_fields(agreement, data, AGREEMENT_FIELDS)
     _check_validity(agreement)
-    agreement.version += 1
-    agreement.full_clean()
-    save_with_history(agreement, actor=actor, reason="updated")
+    versioned_save(agreement, actor=actor, reason="updated")
     if services is not None:
         agreement.services.set(services)
     return agreement
@@ -203,7 +186,7 @@ def default_escalations() -> list[dict]:
 
 
 def _target_row(actor, data: dict) -> Target:
-    _refuse_unknown(data, TARGET_FIELDS)
+    refuse_unknown(data, TARGET_FIELDS)
     target = Target(created_by=actor, **data)
     if "escalations" not in data:
         target.escalations = default_escalations()
@@ -221,7 +204,7 @@ def _target_row(actor, data: dict) -> Target:
 @transaction.atomic
 def target_create(*, actor, data: dict) -> Target:
     """Create a target (version 1). Side effects: none beyond the row."""
-    require_sla_admin(actor)
+    require(actor, ADMIN_ROLES)
     target = _target_row(actor, data)
     target.save()
     return target
@@ -231,7 +214,7 @@ def target_create(*, actor, data: dict) -> Target:
 def target_update(*, actor, target: Target, data: dict) -> Target:
     """Change a target: writes the next version and makes it current. Timers keep the
     version they run on until `timers_recompute` moves them."""
-    require_sla_admin(actor)
+    require(actor, ADMIN_ROLES)
     current = Target.objects.select_for_update().get(lineage=target.lineage, is_current=True)
     fields = {name: getattr(current, name) for name in TARGET_FIELDS if name not in ("agreement", "service",
                                                                                       "calendar")}
@@ -698,7 +681,7 @@ def timers_recompute(*, actor, timers, reason: str) -> int:
     """Move live timers to the current version of their target and calendar, recounting the
     elapsed time of their running intervals with the new calendar. Each timer records what
     changed (versions, goal, elapsed before and after). Returns how many changed."""
-    require_sla_admin(actor)
+    require(actor, ADMIN_ROLES)
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the timers are recomputed.")})
     changed = 0
@@ -765,10 +748,8 @@ def report_generated(*, actor, agreement: Agreement, month: str):
     for `month` ("YYYY-MM"). Generating is a read; the only side effect is one domain event,
     "sla.report_generated" (auditors see it in the admin). Staff only."""
     from itsm.events import emit
-    from itsm.permissions import STAFF_ROLES
 
-    if not may(actor, STAFF_ROLES):
-        raise NotPermitted()
+    require(actor, STAFF_ROLES, reading=True)  # auditors generate reports too
     return emit("sla.report_generated", record=agreement, actor=actor, payload={
         "agreement": agreement.pk, "agreement_name": agreement.name, "month": month,
         "customer": agreement.customer_id})
@@ -784,7 +765,7 @@ def calendar_import_ics(*, actor, calendar: Calendar, content) -> int:
     Returns how many days were declared."""
     from .icalendar import parse_closed_days
 
-    require_sla_admin(actor)
+    require(actor, ADMIN_ROLES)
     days = parse_closed_days(content)
     calendar = Calendar.objects.select_for_update().get(pk=calendar.pk)
     for day in days:

@@ -3,11 +3,9 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from itsm.exceptions import DomainError
+from itsm.exceptions import DomainError, messages_of
 from itsm.models import User
 from itsm.services import system_actor
-
-from ...importing import messages_of
 
 
 class ImportCommand(BaseCommand):

@@ -11,11 +11,11 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from itsm.exceptions import DomainError
+from itsm.exceptions import DomainError, messages_of
 from itsm.models import User
 from itsm.services import system_actor
 
-from ...importing import import_incidents, messages_of, rows_from_csv, rows_from_json
+from ...importing import import_incidents, rows_from_csv, rows_from_json
 
 
 class Command(BaseCommand):
