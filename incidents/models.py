@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from itsm.history import RecordHistory
-from itsm.models import Customer, Team
+from itsm.models import Customer, Team, Versioned
 from itsm.records import Record
 
 from .choices import OPEN_STATES, Channel, Impact, IncidentState, OnHoldReason, Priority, ResolutionCode, Urgency
@@ -65,6 +65,36 @@ class PriorityRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.impact}×{self.urgency} → P{self.priority}"
+
+
+class AssignmentRule(Versioned):
+    """Which assignment group an incident logged without one goes to, by its service and/or
+    category (incidents.assignment.default_group_for: the most specific active rule wins)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    service = models.ForeignKey(
+        "config_items.ConfigurationItem", verbose_name=_("service"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+        help_text=_("Empty: any service."),
+    )
+    category = models.ForeignKey(Category, verbose_name=_("category or subcategory"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+", help_text=_("Empty: any category."))
+    assignment_group = models.ForeignKey(Team, verbose_name=_("assignment group"), on_delete=models.PROTECT,
+                                         related_name="+")
+    order = models.PositiveSmallIntegerField(
+        _("order"), default=100,
+        help_text=_("Among equally specific rules, the lowest order wins."))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["order", "name", "id"]
+        verbose_name = _("assignment rule")
+        verbose_name_plural = _("assignment rules")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class IncidentQuerySet(models.QuerySet):
