@@ -16,39 +16,21 @@ from django.utils.translation import gettext as _
 from .choices import Role
 from .exceptions import NotPermitted
 from .models import ApiToken, Customer, Team, User
-from .permissions import ADMIN_ROLES, may
-from .records import check_version, save_with_history
+from .permissions import ADMIN_ROLES, permitted, require
+from .records import check_version, save_with_history, versioned_save
 from .tokens import TOKEN_PREFIX, digest
+from .validation import apply_fields
 
 CUSTOMER_FIELDS = ("code", "name", "email", "is_active")
 TEAM_FIELDS = ("name", "email", "description", "lead", "is_active")
 
 
-def _require_admin(actor) -> None:
-    if not may(actor, ADMIN_ROLES):
-        raise NotPermitted()
-
-
-def _apply(obj, data: dict, allowed: tuple[str, ...]) -> None:
-    unknown = set(data) - set(allowed)
-    if unknown:
-        raise ValidationError({name: _("Unknown field.") for name in sorted(unknown)})
-    for name, value in data.items():
-        setattr(obj, name, value)
-
-
-def _bump_and_save(obj, *, actor, reason: str) -> None:
-    obj.version += 1
-    obj.full_clean()
-    save_with_history(obj, actor=actor, reason=reason)
-
-
 @transaction.atomic
 def customer_create(*, actor, data: dict) -> Customer:
     """Create a customer. Side effects: history row."""
-    _require_admin(actor)
+    require(actor, ADMIN_ROLES)
     customer = Customer()
-    _apply(customer, data, CUSTOMER_FIELDS)
+    apply_fields(customer, data, CUSTOMER_FIELDS)
     customer.full_clean()
     save_with_history(customer, actor=actor, reason="created")
     return customer
@@ -57,11 +39,11 @@ def customer_create(*, actor, data: dict) -> Customer:
 @transaction.atomic
 def customer_update(*, actor, customer: Customer, data: dict, expected_version: int | None = None) -> Customer:
     """Change a customer's fields. Side effects: history row. Raises StaleRecord."""
-    _require_admin(actor)
+    require(actor, ADMIN_ROLES)
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     check_version(customer, expected_version)
-    _apply(customer, data, CUSTOMER_FIELDS)
-    _bump_and_save(customer, actor=actor, reason="updated")
+    apply_fields(customer, data, CUSTOMER_FIELDS)
+    versioned_save(customer, actor=actor, reason="updated")
     return customer
 
 
@@ -73,9 +55,9 @@ def _validate_team(team: Team, members) -> None:
 @transaction.atomic
 def team_create(*, actor, data: dict, members=None) -> Team:
     """Create a team with its members (the lead is always a member). Side effects: history."""
-    _require_admin(actor)
+    require(actor, ADMIN_ROLES)
     team = Team()
-    _apply(team, data, TEAM_FIELDS)
+    apply_fields(team, data, TEAM_FIELDS)
     members = _with_lead(team, members or [])
     team.full_clean()
     save_with_history(team, actor=actor, reason="created")
@@ -86,16 +68,16 @@ def team_create(*, actor, data: dict, members=None) -> Team:
 @transaction.atomic
 def team_update(*, actor, team: Team, data: dict, members=None, expected_version: int | None = None) -> Team:
     """Change a team's fields and, if given, its members. Side effects: history row."""
-    _require_admin(actor)
+    require(actor, ADMIN_ROLES)
     team = Team.objects.select_for_update().get(pk=team.pk)
     check_version(team, expected_version)
-    _apply(team, data, TEAM_FIELDS)
+    apply_fields(team, data, TEAM_FIELDS)
     if members is not None:
         members = _with_lead(team, members)
         team.members.set(members)
     elif team.lead_id and not team.members.filter(pk=team.lead_id).exists():
         team.members.add(team.lead)
-    _bump_and_save(team, actor=actor, reason="updated")
+    versioned_save(team, actor=actor, reason="updated")
     return team
 
 
@@ -125,11 +107,11 @@ def token_create(*, actor, user: User, name: str, days: int | None, read_only: b
     People create their own tokens; administrators may create them for others (integrations).
     `days=None` means no expiry, which only administrators may choose.
     """
-    if actor.pk != user.pk and not may(actor, ADMIN_ROLES):
-        raise NotPermitted()
+    if actor.pk != user.pk:
+        require(actor, ADMIN_ROLES)
     if not name.strip():
         raise ValidationError({"name": _("Give the token a name that says what uses it.")})
-    if days is None and not may(actor, ADMIN_ROLES):
+    if days is None and not permitted(actor, ADMIN_ROLES):
         raise ValidationError({"days": _("Only administrators may create tokens that never expire.")})
     if days is not None and not 1 <= days <= 3650:
         raise ValidationError({"days": _("A token lasts between 1 and 3650 days.")})
@@ -144,8 +126,8 @@ def token_create(*, actor, user: User, name: str, days: int | None, read_only: b
 @transaction.atomic
 def token_revoke(*, actor, token: ApiToken) -> ApiToken:
     """Revoke a token at once. Its owner or an administrator may do it."""
-    if actor.pk != token.user_id and not may(actor, ADMIN_ROLES):
-        raise NotPermitted()
+    if actor.pk != token.user_id:
+        require(actor, ADMIN_ROLES)
     token = ApiToken.objects.select_for_update().get(pk=token.pk)
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
