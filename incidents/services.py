@@ -29,6 +29,7 @@ from itsm.validation import apply_fields, refuse_unknown
 from itsm.workflow import transition_apply
 from slas.services import timers_sync
 
+from .assignment import apply_default_group, assignment_rule_create, assignment_rule_update  # noqa: F401
 from .choices import DEFAULT_PRIORITY_MATRIX, OPEN_STATES, Channel, IncidentState
 from .models import Category, Incident, PriorityRule, SavedFilter
 from .workflow import CALLERS, INCIDENT_WORKERS
@@ -185,6 +186,7 @@ def incident_create(*, actor, data: dict, reason: str = "") -> Incident:
     if incident.caller_id and not incident.customer_id:
         incident.customer = _customer_of(incident)
     incident.priority = priority_for(incident.impact, incident.urgency)
+    apply_default_group(incident)  # no group given: the assignment rules' (incidents.assignment)
     _validate(incident)
     record_create(incident, actor=actor, reason=reason or "created")
     if cis:
@@ -460,8 +462,11 @@ def incident_demote_major(*, actor, incident: Incident, reason: str,
 
 def incident_communicate(*, actor, incident: Incident, body: str, audience: str = "stakeholders"):
     """Record a major-incident communication (status update to stakeholders) on the timeline.
-    Side effects: public journal entry, event `incident.communication`."""
+    Refused on an incident that is not (or no longer) major. Side effects: public journal
+    entry, event `incident.communication`."""
     require(actor, INCIDENT_WORKERS)
+    if not Incident.objects.filter(pk=incident.pk, is_major=True).exists():  # as it is now, not as read
+        raise ValidationError(_("Communications are for major incidents."))
     if not body.strip():
         raise ValidationError({"body": _("Write the communication first.")})
     with transaction.atomic():
