@@ -20,7 +20,7 @@ from slas.choices import LIVE_STATES, Metric, TimerState
 from slas.models import CalendarVersion, Timer
 
 from .choices import OPEN_STATES, IncidentState
-from .models import Category, Incident, PriorityRule, SavedFilter
+from .models import AssignmentRule, Category, Incident, PriorityRule, SavedFilter
 
 RECENTLY_RESOLVED_DAYS = 7
 # Queues (?queue=...): the agents' standing views, each one indexed filter.
@@ -184,6 +184,13 @@ def category_list(user, *, active_only=False):
         return Category.objects.none()
     queryset = Category.objects.select_related("parent")
     return queryset.filter(is_active=True) if active_only else queryset
+
+
+def assignment_rule_list(user):
+    """The assignment rules (staff read them; incidents.assignment applies them)."""
+    if not is_staff_reader(user):
+        return AssignmentRule.objects.none()
+    return AssignmentRule.objects.select_related("service", "category__parent", "assignment_group")
 
 
 def saved_filters_of(user):

@@ -11,7 +11,7 @@ from itsm.api.serializers import (ChoiceLabelField, OutputModelSerializer, ReadT
 from itsm.models import Attachment, Customer, Team
 
 from ..choices import Channel, Impact, IncidentState, Priority, Urgency
-from ..models import Category, Incident
+from ..models import AssignmentRule, Category, Incident
 
 User = get_user_model()
 # Impact and urgency share one scale: plain integers (one set of choices under two names would
@@ -121,6 +121,16 @@ class CategorySerializer(serializers.ModelSerializer):
         fields = ["id", "name", "parent", "is_active"]
 
 
+class AssignmentRuleSerializer(OutputModelSerializer):
+    service = CIBriefSerializer(read_only=True)
+    category = CategoryBriefSerializer(read_only=True)
+    assignment_group = TeamBriefSerializer(read_only=True)
+
+    class Meta:
+        model = AssignmentRule
+        fields = ["id", "name", "service", "category", "assignment_group", "order", "is_active", "version"]
+
+
 class PriorityRuleSerializer(serializers.Serializer):
     impact = serializers.IntegerField()
     urgency = serializers.IntegerField()
@@ -212,6 +222,17 @@ class AlertInputSerializer(StrictInputSerializer):
 class CategoryInputSerializer(StrictInputSerializer):
     name = serializers.CharField(max_length=100)
     parent = _related(Category.objects.all())
+    is_active = serializers.BooleanField(required=False)
+
+
+class AssignmentRuleInputSerializer(StrictInputSerializer):
+    name = serializers.CharField(max_length=100)
+    service = _related(ConfigurationItem.objects.select_related("ci_type"),
+                       help_text="A service CI's id; null: any service.")
+    category = _related(Category.objects.all(), help_text="A category or subcategory id; null: any category.")
+    assignment_group = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all())
+    order = serializers.IntegerField(min_value=0, max_value=32767, required=False,
+                                     help_text="Among equally specific rules, the lowest order wins.")
     is_active = serializers.BooleanField(required=False)
 
 

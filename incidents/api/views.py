@@ -366,6 +366,30 @@ class CategoryViewSet(ServiceModelViewSet):
         return services.category_update(actor=self.request.user, category=obj, data=data)
 
 
+class AssignmentRuleViewSet(ServiceModelViewSet):
+    """Assignment rules: the group an incident logged without one goes to (incidents.assignment).
+    Staff read; administrators write. Deactivate a rule with `is_active: false` (no delete)."""
+
+    serializer_class = s.AssignmentRuleSerializer
+    input_serializer_class = s.AssignmentRuleInputSerializer
+    read_roles = STAFF_ROLES
+    write_roles = ADMIN_ROLES
+    filterset_fields = ["service", "category", "assignment_group", "is_active"]
+    ordering_fields = ["order", "name", "id"]
+    ordering = ["order", "name", "id"]
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self):
+        return selectors.assignment_rule_list(self.request.user)
+
+    def perform_service_create(self, data):
+        return services.assignment_rule_create(actor=self.request.user, data=data)
+
+    def perform_service_update(self, obj, data, expected_version):
+        return services.assignment_rule_update(actor=self.request.user, rule=obj, data=data,
+                                               expected_version=expected_version)
+
+
 class PriorityMatrixViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """The impact × urgency matrix: GET every cell; POST one cell (administrators)."""
 
@@ -400,6 +424,7 @@ router = SimpleRouter()
 # Fixed prefixes first: the incidents themselves sit at the root of /api/v1/incidents/.
 router.register("categories", CategoryViewSet, basename="category")
 router.register("priority-matrix", PriorityMatrixViewSet, basename="priority-matrix")
+router.register("assignment-rules", AssignmentRuleViewSet, basename="assignment-rule")
 router.register("attachments", IncidentAttachmentViewSet, basename="incident-attachment")
 router.register("", IncidentViewSet, basename="incident")
 

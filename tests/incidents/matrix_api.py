@@ -41,6 +41,8 @@ ENTRIES = {
     "api:incidents:category-list": Entry(read=STAFF, write=ADMINS),
     "api:incidents:category-detail": Entry(read=STAFF, write=ADMINS, target="category"),
     "api:incidents:priority-matrix-list": Entry(read=STAFF, write=ADMINS),
+    "api:incidents:assignment-rule-list": Entry(read=STAFF, write=ADMINS),
+    "api:incidents:assignment-rule-detail": Entry(read=STAFF, write=ADMINS, target="assignment_rule"),
 }
 
 
@@ -51,4 +53,6 @@ def targets(people, base):
     return {
         "attachment": services.incident_attach(actor=people["agent"], incident=base["incident"], upload=upload),
         "category": services.category_create(actor=people["administrator"], name="Matrix category"),
+        "assignment_rule": services.assignment_rule_create(
+            actor=people["administrator"], data={"name": "Matrix rule", "assignment_group": base["team"]}),
     }

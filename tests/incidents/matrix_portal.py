@@ -32,6 +32,10 @@ ENTRIES = {
     "incident_category_create": Entry(read=ADMINS, write=ADMINS, browser=True),
     "incident_category_update": Entry(read=ADMINS, write=ADMINS, target="incident_category", browser=True),
     "incident_priority_matrix": Entry(read=STAFF_PEOPLE, write=ADMINS, browser=True),
+    "incident_assignment_rule_list": Entry(read=STAFF_PEOPLE, write=NOBODY, browser=True),
+    "incident_assignment_rule_create": Entry(read=ADMINS, write=ADMINS, browser=True),
+    "incident_assignment_rule_update": Entry(read=ADMINS, write=ADMINS, target="incident_assignment_rule",
+                                             browser=True),
 }
 
 
@@ -46,4 +50,6 @@ def targets(people, base):
             actor=admin, incident=base["incident"],
             upload=SimpleUploadedFile("matrix.txt", b"matrix", content_type="text/plain")),
         "incident_category": services.category_create(actor=admin, name="Portal matrix category"),
+        "incident_assignment_rule": services.assignment_rule_create(
+            actor=admin, data={"name": "Portal matrix rule", "assignment_group": base["team"]}),
     }
