@@ -9,6 +9,7 @@ from itsm.models import Customer, Team, User
 from . import selectors
 from .choices import Channel, Impact, IncidentState, Priority, Urgency
 from .models import Category, Incident
+from .selectors import NO_GROUP
 
 
 class IncidentFilterSet(django_filters.FilterSet):
@@ -17,7 +18,7 @@ class IncidentFilterSet(django_filters.FilterSet):
         method="in_queue", label=_("Queue"),
         choices=[("mine", _("My work")), ("unassigned", _("My teams' unassigned")), ("open", _("All open")),
                  ("major", _("Major incidents")), ("resolved", _("Recently resolved")),
-                 ("at_risk", _("At risk (SLA)"))],
+                 ("at_risk", _("At risk (SLA)")), ("triage", _("Triage (no group)"))],
     )
     # distinct=False: no join here can repeat a row, and DISTINCT over the whole row defeats
     # every index (bench/results.md, 2026-11-23).
@@ -25,7 +26,9 @@ class IncidentFilterSet(django_filters.FilterSet):
     priority = django_filters.MultipleChoiceFilter(choices=Priority.choices, label=_("Priority"), distinct=False)
     impact = django_filters.ChoiceFilter(choices=Impact.choices, label=_("Impact"))
     urgency = django_filters.ChoiceFilter(choices=Urgency.choices, label=_("Urgency"))
-    assignment_group = django_filters.ModelChoiceFilter(queryset=Team.objects.all(), label=_("Assignment group"))
+    # ?assignment_group=none: incidents without a group (the triage queue's filter).
+    assignment_group = django_filters.ModelChoiceFilter(queryset=Team.objects.all(), label=_("Assignment group"),
+                                                        null_label=_("(no group)"), null_value=NO_GROUP)
     assignee = django_filters.ModelChoiceFilter(queryset=User.objects.all(), label=_("Assignee"))
     unassigned = django_filters.BooleanFilter(field_name="assignee", lookup_expr="isnull", label=_("Unassigned"))
     caller = django_filters.ModelChoiceFilter(queryset=User.objects.all(), label=_("Caller"))

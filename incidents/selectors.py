@@ -24,7 +24,9 @@ from .models import AssignmentRule, Category, Incident, PriorityRule, SavedFilte
 
 RECENTLY_RESOLVED_DAYS = 7
 # Queues (?queue=...): the agents' standing views, each one indexed filter.
-QUEUES = ("mine", "unassigned", "open", "major", "resolved")
+QUEUES = ("mine", "unassigned", "triage", "open", "major", "resolved")
+# The value of ?assignment_group= that means "no group" (the triage queue).
+NO_GROUP = "none"
 # The "at risk" queue: open incidents whose live SLA timer has crossed its first threshold, is
 # breached, or is due within this many hours. Counted apart from QUEUES (its own tab).
 AT_RISK = "at_risk"
@@ -80,6 +82,10 @@ def queue(queryset, name: str, user):
         teams = list(user.teams.values_list("pk", flat=True))
         return queryset.filter(assignment_group__in=teams, assignee__isnull=True,
                                state__in=OPEN_STATES)
+    if name == "triage":
+        # Open incidents no group has: reported in the portal, by an alert or logged without one,
+        # with no assignment rule matching (incidents.assignment). Index inc_state_group.
+        return queryset.filter(assignment_group__isnull=True, state__in=OPEN_STATES)
     if name == "open":
         return queryset.filter(state__in=OPEN_STATES)
     if name == "major":

@@ -65,6 +65,7 @@ HISTORY_HIDDEN_FIELDS = ["cis", "version", "updated_at", "updated_by", "created_
 QUEUE_TABS = (
     ("mine", gettext_lazy("My work")),
     ("unassigned", gettext_lazy("My teams' unassigned")),
+    ("triage", gettext_lazy("Triage (no group)")),
     ("open", gettext_lazy("All open")),
     ("major", gettext_lazy("Major")),
     ("resolved", gettext_lazy("Recently resolved")),
@@ -170,7 +171,8 @@ class IncidentListView(IncidentMixin, FilteredListView):
         for name in ("state", "priority"):
             form.fields[name].widget.attrs.update({"data-tom-select": "multiple", "placeholder": _("Any")})
         groups = form.fields["assignment_group"].queryset.order_by("name")
-        offer_rows(form.fields["assignment_group"], groups.values_list("pk", "name"))
+        offer_rows(form.fields["assignment_group"], [(selectors.NO_GROUP, _("(no group)")),
+                                                     *groups.values_list("pk", "name")])
         form.fields["assignee"].queryset = workers()
         offer_rows(form.fields["assignee"], self.worker_rows)
         form.fields["assignee"].widget.attrs["data-tom-select"] = "single"

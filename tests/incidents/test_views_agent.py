@@ -55,7 +55,7 @@ def test_queues_show_each_person_their_rows(client, agent, team_lead, desk, netw
 
     assert numbers(default) == [mine.number]  # a worker lands on their own work
     counts = {tab["value"]: tab["count"] for tab in default.context["queue_tabs"]}
-    assert counts == {"mine": 1, "unassigned": 1, "open": 4, "major": 1, "resolved": 1, "": None}
+    assert counts == {"mine": 1, "unassigned": 1, "triage": 0, "open": 4, "major": 1, "resolved": 1, "": None}
     assert queues["mine"] == [mine.number]
     assert queues["unassigned"] == [unassigned.number]
     assert set(queues["open"]) == {mine.number, unassigned.number, others.number, major.number}
