@@ -10,6 +10,7 @@ class ItsmConfig(AppConfig):
         from . import (
             outbox,  # noqa: F401  registers the built-in "email" deliverer
             signals,  # noqa: F401
+            tasks,  # noqa: F401  registers deliver_outbox_message, which the outbox publishes by name
         )
         from .api import (
             schema,  # noqa: F401  OpenAPI description of token authentication

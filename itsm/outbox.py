@@ -6,7 +6,9 @@ write time loses nothing: the row stays pending and the periodic sweep publishes
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 
 from django.conf import settings
@@ -14,6 +16,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from .celery import app as celery_app
 from .choices import OutboxStatus
 from .models import OutboxMessage
 
@@ -26,10 +29,13 @@ _deliverers: dict[str, Callable[[dict], None]] = {}
 SWEEP_LEASE = timedelta(minutes=2)
 # A new message is left to its after-commit publish for this long before a sweep takes it.
 PUBLISH_GRACE = timedelta(seconds=30)
-# Whether this process has withheld messages (demo history, `withhold_pending`). Only then can a
-# message written here stop being pending before its after-commit publish: elsewhere that
-# publish need not ask the database first (a query per message saved on every write).
-_withheld_here = False
+# The task that delivers one message, named rather than imported: `itsm.tasks` imports this
+# module (its tasks call `deliver` and `sweep`), and the kernel's ready() imports `itsm.tasks`,
+# so the task is registered in every process that writes messages.
+DELIVER_TASK = "itsm.tasks.deliver_outbox_message"
+# The reason messages are withheld for, inside a `withheld()` block (None outside one). A
+# context variable, not a module flag: it ends with the block, in this thread or task only.
+_withholding: ContextVar[str | None] = ContextVar("outbox_withholding", default=None)
 
 
 def deliverer(topic: str):
@@ -43,39 +49,47 @@ def deliverer(topic: str):
 
 
 def outbox_enqueue(topic: str, payload: dict, *, event=None) -> OutboxMessage:
-    """Write a message in the current transaction; publish it to the broker after commit."""
+    """Write a message in the current transaction; publish it to the broker after commit.
+    Inside a `withheld()` block the message is written as withheld instead: never sent."""
     if topic not in _deliverers:
         raise ValueError(f"no deliverer registered for outbox topic {topic!r}")
+    reason = _withholding.get()
+    if reason is not None:
+        return OutboxMessage.objects.create(
+            topic=topic, payload=payload, event=event, status=OutboxStatus.WITHHELD, last_error=reason,
+            next_attempt_at=timezone.now())
     message = OutboxMessage.objects.create(
         topic=topic, payload=payload, event=event, next_attempt_at=timezone.now() + PUBLISH_GRACE
     )
-    transaction.on_commit(lambda: publish(message.pk, check=_withheld_here))
+    # Just committed, so pending: no need to ask the database again (the worker's delivery
+    # skips a message that is not pending anyway).
+    transaction.on_commit(lambda: publish(message.pk, check=False))
     return message
 
 
 def publish(message_id: int, *, check: bool = True) -> bool:
     """Hand a message to the broker if it is still pending (with `check`, else the worker's
     delivery skips it if not). On failure it stays pending for the sweep."""
-    from .tasks import deliver_outbox_message
-
     if check and not OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.PENDING).exists():
         return False  # withheld or already delivered: no task to queue
     try:
-        deliver_outbox_message.delay(message_id)
+        celery_app.tasks[DELIVER_TASK].delay(message_id)
         return True
     except Exception as exc:  # broker down: the sweep will publish it later
         log.warning("outbox message %s not published (%s); the sweep will retry", message_id, exc)
         return False
 
 
-def withhold_pending(*, since_id: int, reason: str) -> int:
-    """Mark the pending messages written after message `since_id` as withheld (never sent),
-    e.g. the notifications of demo history. Call it in the transaction that wrote them, so
-    their after-commit publish finds nothing to queue."""
-    global _withheld_here
-    _withheld_here = True
-    return OutboxMessage.objects.filter(pk__gt=since_id, status=OutboxStatus.PENDING).update(
-        status=OutboxStatus.WITHHELD, last_error=reason[:500])
+@contextmanager
+def withheld(reason: str) -> Iterator[None]:
+    """Messages written inside the block are stored as withheld (never published nor sent),
+    with `reason` as their last error: e.g. the notifications of demo history. Only the
+    current thread (or asyncio task) is affected, and only until the block ends."""
+    token = _withholding.set(reason[:500])
+    try:
+        yield
+    finally:
+        _withholding.reset(token)
 
 
 def backoff(attempts: int) -> timedelta:

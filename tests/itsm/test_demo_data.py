@@ -91,3 +91,17 @@ def test_existing_objects_are_left_as_they_are(settings):
 
     agent.refresh_from_db()
     assert agent.check_password("changed-by-the-user-1")
+
+
+def test_the_demo_history_is_withheld_from_the_outbox_and_later_messages_are_not(settings):
+    from itsm.choices import OutboxStatus
+    from itsm.models import OutboxMessage
+    from itsm.outbox import outbox_enqueue
+
+    settings.DEBUG = True
+    call_command("demo_data", incidents=0)
+
+    statuses = set(OutboxMessage.objects.values_list("status", "last_error"))
+    assert statuses == {(OutboxStatus.WITHHELD, "demo data: history, not sent")}  # the SLA demo's incidents
+    assert outbox_enqueue("email", {"to": ["a@example.com"], "subject": "s", "body": "b"}).status == (
+        OutboxStatus.PENDING)

@@ -86,10 +86,11 @@ def test_withheld_messages_are_never_queued_nor_sent(django_capture_on_commit_ca
     before = enqueue()
     with mock.patch("itsm.tasks.deliver_outbox_message.delay") as delay:
         with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-            history = [outbox.outbox_enqueue("email", EMAIL) for _ in range(3)]
-            assert outbox.withhold_pending(since_id=before.pk, reason="demo history") == 3
+            with outbox.withheld("demo history"):
+                history = [outbox.outbox_enqueue("email", EMAIL) for _ in range(3)]
+            after = outbox.outbox_enqueue("email", EMAIL)
 
-    delay.assert_not_called()
+    delay.assert_called_once_with(after.pk)  # written after the block: sent as usual
     assert outbox.deliver(history[0].pk) == "skipped"
     assert len(mail.outbox) == 0
     assert set(OutboxMessage.objects.filter(pk__in=[m.pk for m in history]).values_list("status", "last_error")) == {
@@ -98,11 +99,17 @@ def test_withheld_messages_are_never_queued_nor_sent(django_capture_on_commit_ca
     assert before.status == OutboxStatus.PENDING  # written before: still to be sent
 
 
+def test_the_withheld_block_ends_even_when_it_raises():
+    with pytest.raises(RuntimeError), outbox.withheld("demo history"):
+        raise RuntimeError("the demo failed")
+
+    assert enqueue().status == OutboxStatus.PENDING
+
+
 def test_a_message_is_queued_after_commit_without_asking_the_database_again(
-        monkeypatch, django_capture_on_commit_callbacks, django_assert_num_queries):
-    # No process withheld anything: the message just committed is pending, so its publish
-    # need not check (the worker's delivery skips a message that is not pending anyway).
-    monkeypatch.setattr(outbox, "_withheld_here", False)
+        django_capture_on_commit_callbacks, django_assert_num_queries):
+    # The message just committed is pending, so its publish need not check (the worker's
+    # delivery skips a message that is not pending anyway).
     with mock.patch("itsm.tasks.deliver_outbox_message.delay") as delay:
         with django_assert_num_queries(1), django_capture_on_commit_callbacks(execute=True):
             message = outbox.outbox_enqueue("email", EMAIL)
