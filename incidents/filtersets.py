@@ -3,6 +3,7 @@
 import django_filters
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 from itsm.models import Customer, Team, User
 
@@ -10,6 +11,12 @@ from . import selectors
 from .choices import Channel, Impact, IncidentState, Priority, Urgency
 from .models import Category, Incident
 from .selectors import NO_GROUP
+
+
+@extend_schema_field({"type": "string", "description": "Assignment group: a team's id, or `none` for the "
+                                                      "incidents without a group."})
+class GroupOrNoneFilter(django_filters.ModelChoiceFilter):
+    """A team's id, or NO_GROUP ("none") for the incidents without a group."""
 
 
 class IncidentFilterSet(django_filters.FilterSet):
@@ -27,8 +34,8 @@ class IncidentFilterSet(django_filters.FilterSet):
     impact = django_filters.ChoiceFilter(choices=Impact.choices, label=_("Impact"))
     urgency = django_filters.ChoiceFilter(choices=Urgency.choices, label=_("Urgency"))
     # ?assignment_group=none: incidents without a group (the triage queue's filter).
-    assignment_group = django_filters.ModelChoiceFilter(queryset=Team.objects.all(), label=_("Assignment group"),
-                                                        null_label=_("(no group)"), null_value=NO_GROUP)
+    assignment_group = GroupOrNoneFilter(queryset=Team.objects.all(), label=_("Assignment group"),
+                                         null_label=_("(no group)"), null_value=NO_GROUP)
     assignee = django_filters.ModelChoiceFilter(queryset=User.objects.all(), label=_("Assignee"))
     unassigned = django_filters.BooleanFilter(field_name="assignee", lookup_expr="isnull", label=_("Unassigned"))
     caller = django_filters.ModelChoiceFilter(queryset=User.objects.all(), label=_("Caller"))
