@@ -51,6 +51,10 @@ class ConfigurationItemQuerySet(models.QuerySet):
     def live(self):
         return self.filter(status=CIStatus.LIVE)
 
+    def offered(self):
+        """The services people may report against: live in the service catalogue, not retired."""
+        return self.services().filter(catalogue_status=CatalogueStatus.LIVE).exclude(status=CIStatus.RETIRED)
+
 
 class ConfigurationItem(Record):
     NUMBER_PREFIX = "CI"

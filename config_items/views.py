@@ -20,12 +20,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, ListView, TemplateView, View
 
-from itsm.exceptions import GuardFailed, TransitionNotAllowed
+from itsm.exceptions import GuardFailed, TransitionNotAllowed, messages_of
 from itsm.exports import Column
 from itsm.history import history_rows as field_history
 from itsm.journal import journal_for
 from itsm.permissions import ADMIN_ROLES
-from itsm.records import StaleRecord
 from itsm.views.lists import FilteredListView
 from itsm.views.mixins import RoleRequiredMixin, ServiceFormView
 from itsm.workflow import transition_apply
@@ -192,29 +191,8 @@ class CIFormView(ServiceFormView):
             kwargs["initial"] = {"ci_type": self.request.GET["ci_type"]}
         return kwargs
 
-    def form_valid(self, form):
-        try:
-            self.object = self.perform(form)
-        except ValidationError as exc:
-            map_service_errors(form, exc)
-            return self.form_invalid(form)
-        except StaleRecord as exc:
-            form.add_error(None, str(exc))
-            return self.form_invalid(form)
-        messages.success(self.request, self.success_message % {"object": self.object})
-        return redirect(self.get_success_url())
-
     def get_context_data(self, **kwargs):
         return super().get_context_data(ci=self.ci, **kwargs)
-
-
-def map_service_errors(form, error: ValidationError) -> None:
-    """Service errors onto the form's fields; "attributes.<name>" onto the generated field."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for key, errors in error.error_dict.items():
-        form.add_error(form.field_for_error(key), errors)
 
 
 class CICreateView(CIFormView):
@@ -259,11 +237,8 @@ class CITransitionView(CIGateMixin, CMDBMixin, View):
         name = request.POST.get("transition", "")
         try:
             ci = transition_apply(actor=request.user, record=ci, name=name, reason=request.POST.get("reason", ""))
-        except TransitionNotAllowed as exc:
-            messages.error(request, exc.message)
-        except GuardFailed as exc:
-            details = " ".join(str(m) for m in exc.fields.values())
-            messages.error(request, f"{exc.message} {details}".strip())
+        except (TransitionNotAllowed, GuardFailed) as exc:
+            messages.error(request, " ".join(messages_of(exc, field_names=False)))
         else:
             messages.success(request, _("%(number)s is now %(status)s.") % {
                 "number": ci.number, "status": ci.get_status_display()})

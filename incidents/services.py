@@ -16,10 +16,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config_items.models import ConfigurationItem
 from itsm.attachments import attachment_add
 from itsm.choices import JournalKind
 from itsm.events import emit
-from itsm.exceptions import NotPermitted
+from itsm.exceptions import DomainError, NotPermitted, messages_of
 from itsm.journal import journal_add, record_comment
 from itsm.models import Team
 from itsm.permissions import ADMIN_ROLES, permitted, require
@@ -75,16 +76,28 @@ def priority_for(impact: int, urgency: int) -> int:
 
 
 @transaction.atomic
-def priority_rule_set(*, actor, impact: int, urgency: int, priority: int) -> PriorityRule:
-    """Set one cell of the matrix. Administrators only. Applies to incidents classified from
-    now on; existing priorities stay as they were decided. Side effects: history row."""
+def priority_matrix_update(*, actor, cells: dict[tuple[int, int], int]) -> int:
+    """Set cells of the matrix, {(impact, urgency): priority}: all of them or, if one is
+    refused, none. Administrators only. Applies to incidents classified from now on; existing
+    priorities stay as they were decided. Side effects: a history row per cell that changes.
+    Returns how many cells changed."""
     require(actor, ADMIN_ROLES)
-    rule = PriorityRule.objects.select_for_update().filter(impact=impact, urgency=urgency).first()
-    rule = rule or PriorityRule(impact=impact, urgency=urgency)
-    rule.priority = priority
-    rule.full_clean(validate_constraints=False)
-    save_with_history(rule, actor=actor, reason="priority matrix changed")
-    return rule
+    unknown = sorted(cell for cell in cells if cell not in DEFAULT_PRIORITY_MATRIX)
+    if unknown:
+        raise ValidationError(_("There is no cell for impact %(impact)s and urgency %(urgency)s.") % {
+            "impact": unknown[0][0], "urgency": unknown[0][1]})
+    rules = {(r.impact, r.urgency): r for r in PriorityRule.objects.select_for_update()}
+    changed = 0
+    for (impact, urgency), priority in sorted(cells.items()):
+        rule = rules.get((impact, urgency)) or PriorityRule(
+            impact=impact, urgency=urgency, priority=DEFAULT_PRIORITY_MATRIX[(impact, urgency)])
+        if rule.priority == priority:
+            continue
+        rule.priority = priority
+        rule.full_clean(validate_constraints=False)
+        save_with_history(rule, actor=actor, reason="priority matrix changed")
+        changed += 1
+    return changed
 
 
 @transaction.atomic
@@ -180,6 +193,7 @@ def incident_create(*, actor, data: dict, reason: str = "") -> Incident:
     else:
         require(actor, CALLERS)
         refuse_unknown(data, PORTAL_FIELDS)
+        _refuse_unoffered_service(data.get("service"))
         data.update(caller=actor, channel=Channel.PORTAL)
     cis = data.pop("cis", None)
     incident = Incident(opened_at=timezone.now(), **data)
@@ -196,6 +210,14 @@ def incident_create(*, actor, data: dict, reason: str = "") -> Incident:
     emit("incident.created", record=incident, actor=actor, payload={"priority": incident.priority})
     _sync_clocks(incident, actor, "logged", created=True)
     return incident
+
+
+def _refuse_unoffered_service(service) -> None:
+    """A requester reports against the services the catalogue offers (as the portal lists them),
+    not one still in the pipeline or retired; the service desk may name any service CI."""
+    if service is not None and not ConfigurationItem.objects.offered().filter(pk=service.pk).exists():
+        raise ValidationError({"service": _("%(service)s is not a live service of the catalogue.") % {
+            "service": service.name}})
 
 
 def _sync_clocks(incident: Incident, actor, what: str, *, created: bool = False) -> None:
@@ -512,21 +534,11 @@ def incidents_bulk(*, actor, incidents, operation: str, **kwargs) -> list[BulkRe
                                     data=kwargs.get("data"), reason=kwargs.get("reason", ""))
             else:
                 raise ValueError(f"unknown bulk operation {operation!r}")
-        except (ValidationError, NotPermitted) as exc:
-            results.append(BulkResult(incident, _error_text(exc)))
-        except Exception as exc:  # TransitionNotAllowed, GuardFailed (DomainError)
-            if not hasattr(exc, "message"):
-                raise
-            results.append(BulkResult(incident, exc.message))
+        except (ValidationError, DomainError) as exc:
+            results.append(BulkResult(incident, " ".join(messages_of(exc, field_names=False))))
         else:
             results.append(BulkResult(incident))
     return results
-
-
-def _error_text(exc) -> str:
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    return getattr(exc, "message", str(exc))
 
 
 # --- saved filters --------------------------------------------------------------------------------

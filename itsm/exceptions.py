@@ -55,13 +55,16 @@ class StaleRecord(DomainError):
         )
 
 
-def messages_of(exc: Exception) -> list[str]:
-    """Readable lines of a refusal ("field: message" for field errors), for commands, imports
-    and bulk results that report it as text."""
+def messages_of(exc: Exception, *, field_names: bool = True) -> list[str]:
+    """Readable lines of a refusal, for commands, imports, bulk results and flash messages that
+    report it as text: "field: message" for field errors (just "message" without
+    `field_names`, for people who filled in no field of that name)."""
     if isinstance(exc, ValidationError):
         if hasattr(exc, "error_dict"):
-            return [f"{name}: {message}" for name, messages in exc.message_dict.items() for message in messages]
+            return [f"{name}: {message}" if field_names else message
+                    for name, messages in exc.message_dict.items() for message in messages]
         return list(exc.messages)
     if isinstance(exc, DomainError):
-        return [exc.message, *(f"{name}: {message}" for name, message in exc.fields.items())]
+        return [exc.message, *(f"{name}: {message}" if field_names else str(message)
+                               for name, message in exc.fields.items())]
     return [str(exc)]

@@ -3,9 +3,11 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from . import selectors
+from .exceptions import DomainError, NotPermitted
 from .models import TIME_ZONE_CHOICES, Customer, Team
 
 # Widgets that are not text boxes, and their Bootstrap class; everything else is a form-control.
@@ -20,6 +22,24 @@ def style_widgets(form: forms.BaseForm) -> None:
             continue
         css = next((c for kind, c in WIDGET_CLASSES if isinstance(widget, kind)), "form-control")
         widget.attrs["class"] = css
+
+
+def add_error_to_form(form: forms.BaseForm, exc: ValidationError | DomainError) -> None:
+    """Show a service's refusal on `form`, with the input kept: each field's messages on that
+    field where the form has it, else above the form. A Django ValidationError (with a field
+    dict or not), a DomainError with `fields` (GuardFailed) or without (StaleRecord,
+    TransitionNotAllowed: its message above the form). NotPermitted is raised again: it is no
+    form error but a 403 (RoleRequiredMixin). A form whose fields are named otherwise than the
+    service's keys ("attributes.cpu") maps them with a `field_for_error(key)` method."""
+    if isinstance(exc, NotPermitted):
+        raise exc
+    if isinstance(exc, ValidationError):
+        errors = exc.error_dict if hasattr(exc, "error_dict") else {None: exc.error_list}
+    else:
+        errors = exc.fields or {None: exc.message}
+    field_for = getattr(form, "field_for_error", None) or (lambda key: key if key in form.fields else None)
+    for key, messages in errors.items():
+        form.add_error(field_for(key) if key else None, messages)
 
 
 class StyledForm(forms.Form):

@@ -1,11 +1,19 @@
 """Reads of service level management shared by views, API and reports. Staff read
-everything (auditors included); requesters see none of it."""
+everything (auditors included); requesters see none of it. `<entity>_get_for_user` is the one
+gate to a single row: 404 whether it is missing or not the user's to read."""
 
 from django.http import Http404
 
 from itsm.permissions import STAFF_ROLES, may
 
-from .models import Calendar, Timer
+from .models import Agreement, Calendar, Target, Timer
+
+
+def _get(queryset, pk):
+    try:
+        return queryset.get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
 
 
 def calendar_list(user):
@@ -15,10 +23,30 @@ def calendar_list(user):
 
 
 def calendar_get_for_user(user, pk) -> Calendar:
-    try:
-        return calendar_list(user).get(pk=pk)
-    except (Calendar.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    return _get(calendar_list(user), pk)
+
+
+def agreement_list(user):
+    if not may(user, STAFF_ROLES):
+        return Agreement.objects.none()
+    return Agreement.objects.select_related("customer").prefetch_related("services")
+
+
+def agreement_get_for_user(user, pk) -> Agreement:
+    return _get(agreement_list(user), pk)
+
+
+def target_list(user):
+    """Every version of every target (`is_current` marks the ones in force)."""
+    if not may(user, STAFF_ROLES):
+        return Target.objects.none()
+    return Target.objects.select_related("agreement", "calendar", "created_by")
+
+
+def target_get_for_user(user, pk, *, current: bool = False) -> Target:
+    """Target version `pk`; with `current`, the version now in force of its lineage."""
+    target = _get(target_list(user), pk)
+    return target_list(user).get(lineage=target.lineage, is_current=True) if current else target
 
 
 def timer_list(user):

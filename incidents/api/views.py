@@ -411,8 +411,9 @@ class PriorityMatrixViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def create(self, request, *args, **kwargs):
         serializer = s.PriorityRuleInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        rule = services.priority_rule_set(actor=request.user, **serializer.validated_data)
-        return Response(s.PriorityRuleSerializer(_cell(rule.impact, rule.urgency, rule.priority)).data)
+        impact, urgency, priority = (serializer.validated_data[k] for k in ("impact", "urgency", "priority"))
+        services.priority_matrix_update(actor=request.user, cells={(impact, urgency): priority})
+        return Response(s.PriorityRuleSerializer(_cell(impact, urgency, priority)).data)
 
 
 def _cell(impact, urgency, priority) -> dict:

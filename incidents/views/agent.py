@@ -27,16 +27,15 @@ from django.views.generic import View
 from config_items import selectors as cmdb_selectors
 from itsm.attachments import attachment_response
 from itsm.choices import JournalKind
-from itsm.exceptions import GuardFailed, TransitionNotAllowed
+from itsm.exceptions import DomainError, TransitionNotAllowed, messages_of
 from itsm.exports import Column
-from itsm.forms import offer_rows, people_rows
+from itsm.forms import add_error_to_form, offer_rows, people_rows
 from itsm.history import history_rows as field_history
 from itsm.journal import journal_for
 from itsm.models import Attachment, User
 from itsm.permissions import STAFF_ROLES
-from itsm.records import StaleRecord
 from itsm.views.lists import FilteredListView
-from itsm.views.mixins import RoleRequiredMixin, ServiceFormView, add_service_errors
+from itsm.views.mixins import RoleRequiredMixin, ServiceFormView
 from slas import explain as sla_explain
 
 from .. import selectors, services
@@ -497,17 +496,7 @@ class IncidentActionView(IncidentDetailView):
         return redirect(reverse("incident_detail", args=[self.incident.pk]))
 
     def refuse(self, form, exc, panel, name):
-        if isinstance(exc, ValidationError):
-            add_service_errors(form, exc)
-        elif isinstance(exc, GuardFailed):
-            for field, message in exc.fields.items():
-                form.add_error(field if field in form.fields else None, message)
-            if not exc.fields:
-                form.add_error(None, exc.message)
-        elif isinstance(exc, StaleRecord):
-            form.add_error(None, str(exc))
-        else:
-            form.add_error(None, getattr(exc, "message", str(exc)))
+        add_error_to_form(form, exc)
         return self.render_page(status=400, open_panel=panel, **{name: form})
 
 
@@ -531,7 +520,7 @@ class IncidentTransitionView(IncidentActionView):
         except TransitionNotAllowed as exc:
             messages.error(request, exc.message)
             return self.done()
-        except (GuardFailed, StaleRecord, ValidationError) as exc:
+        except (ValidationError, DomainError) as exc:
             return self.refuse(form, exc, panel, form_name)
         return self.done(_("%(number)s is now %(state)s.") % {
             "number": incident.number, "state": incident.get_state_display()})
@@ -546,7 +535,7 @@ class IncidentAssignView(IncidentActionView):
             incident = services.incident_assign(
                 actor=request.user, incident=self.incident, group=form.cleaned_data["assignment_group"],
                 assignee=form.cleaned_data.get("assignee"), expected_version=form.cleaned_data.get("version"))
-        except (ValidationError, StaleRecord) as exc:
+        except (ValidationError, DomainError) as exc:
             return self.refuse(form, exc, "assign", "assign_form")
         who = " / ".join(str(x) for x in (incident.assignment_group, incident.assignee) if x)
         return self.done(_("%(number)s assigned to %(who)s.") % {"number": incident.number, "who": who})
@@ -557,8 +546,8 @@ class IncidentAssignToMeView(IncidentActionView):
         try:
             incident = services.incident_assign_to_me(actor=request.user, incident=self.incident,
                                                       expected_version=posted_version(request))
-        except (ValidationError, StaleRecord) as exc:
-            messages.error(request, " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
+        except (ValidationError, DomainError) as exc:
+            messages.error(request, " ".join(messages_of(exc, field_names=False)))
             return self.done()
         return self.done(_("%(number)s is yours now.") % {"number": incident.number})
 
@@ -571,7 +560,7 @@ class IncidentCommentView(IncidentActionView):
         try:
             services.incident_comment(actor=request.user, incident=self.incident, body=form.cleaned_data["body"],
                                       internal=form.cleaned_data["internal"])
-        except ValidationError as exc:
+        except (ValidationError, DomainError) as exc:
             return self.refuse(form, exc, "comment", "comment_form")
         return self.done(_("Work note added.") if form.cleaned_data["internal"] else _("Comment added."))
 
@@ -584,7 +573,7 @@ class IncidentAttachView(IncidentActionView):
         try:
             attachment = services.incident_attach(actor=request.user, incident=self.incident,
                                                   upload=form.cleaned_data["file"])
-        except ValidationError as exc:
+        except (ValidationError, DomainError) as exc:
             return self.refuse(form, exc, "attachments", "attachment_form")
         return self.done(_("Attached %(name)s.") % {"name": attachment.filename})
 
@@ -601,7 +590,7 @@ class IncidentMajorView(IncidentActionView):
         try:
             incident = service(actor=request.user, incident=self.incident, reason=form.cleaned_data["reason"],
                                expected_version=form.cleaned_data.get("version"))
-        except (ValidationError, StaleRecord) as exc:
+        except (ValidationError, DomainError) as exc:
             return self.refuse(form, exc, "major", "major_form")
         if demote:
             return self.done(_("%(number)s is no longer a major incident.") % {"number": incident.number})
@@ -611,15 +600,12 @@ class IncidentMajorView(IncidentActionView):
 class IncidentCommunicateView(IncidentActionView):
     def post(self, request, pk):
         form = CommunicationForm(request.POST)
-        if not self.incident.is_major:
-            messages.error(request, _("Communications are for major incidents."))
-            return self.done()
         if not form.is_valid():
             return self.render_page(status=400, open_panel="communication", communication_form=form)
         try:
             services.incident_communicate(actor=request.user, incident=self.incident,
                                           body=form.cleaned_data["body"], audience=form.cleaned_data["audience"])
-        except ValidationError as exc:
+        except (ValidationError, DomainError) as exc:
             return self.refuse(form, exc, "communication", "communication_form")
         return self.done(_("Communication recorded."))
 

@@ -19,15 +19,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import ListView, TemplateView, View
 
-from config_items.choices import CatalogueStatus, CIStatus
 from config_items.models import ConfigurationItem
 from itsm.attachments import attachment_response
 from itsm.choices import JournalKind, Role
-from itsm.exceptions import DomainError
+from itsm.exceptions import DomainError, messages_of
 from itsm.forms import StyledForm
 from itsm.journal import journal_for
 from itsm.models import Attachment
-from itsm.records import StaleRecord
 from itsm.views.mixins import RoleRequiredMixin, ServiceFormView
 
 from .. import selectors, services
@@ -47,8 +45,7 @@ SHOWS = {
 
 def live_services():
     """The services a requester may report against: live in the service catalogue."""
-    return (ConfigurationItem.objects.services().filter(catalogue_status=CatalogueStatus.LIVE)
-            .exclude(status=CIStatus.RETIRED).order_by("name", "pk"))
+    return ConfigurationItem.objects.offered().order_by("name", "pk")
 
 
 def own_incidents(user):
@@ -88,11 +85,7 @@ class PortalIncidentMixin(PortalMixin):
         return redirect(reverse("portal_incident_detail", args=[self.incident.pk]) + anchor)
 
     def refused(self, exc) -> None:
-        if isinstance(exc, ValidationError):
-            text = " ".join(exc.messages)
-        else:
-            text = " ".join([exc.message, *[str(m) for m in getattr(exc, "fields", {}).values()]])
-        messages.error(self.request, text)
+        messages.error(self.request, " ".join(messages_of(exc, field_names=False)))
 
 
 # --- forms --------------------------------------------------------------------------------------
@@ -225,7 +218,7 @@ class PortalIncidentConfirmView(PortalIncidentMixin, View):
         try:
             services.incident_transition(actor=request.user, incident=self.incident, name="confirm",
                                          reason=_("Resolution confirmed by the caller"))
-        except (ValidationError, DomainError, StaleRecord) as exc:
+        except (ValidationError, DomainError) as exc:
             self.refused(exc)
         else:
             messages.success(request, _("Thank you for confirming. The incident is closed."))
@@ -241,7 +234,7 @@ class PortalIncidentReopenView(PortalIncidentMixin, View):
         try:
             services.incident_transition(actor=request.user, incident=self.incident, name="reopen",
                                          reason=form.cleaned_data["reason"].strip())
-        except (ValidationError, DomainError, StaleRecord) as exc:
+        except (ValidationError, DomainError) as exc:
             self.refused(exc)
         else:
             messages.success(request, _("The incident has been reopened; the service desk will continue."))

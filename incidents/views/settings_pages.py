@@ -1,13 +1,12 @@
 """Incident settings (/incidents/settings/): categories and the impact × urgency priority matrix.
 
 Staff read them (so agents know what a priority means); administrators change them, through
-incidents.services (category_create / category_update / priority_rule_set).
+incidents.services (category_create / category_update / priority_matrix_update).
 """
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.functional import cached_property
@@ -15,9 +14,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
-from itsm.forms import StyledForm
+from itsm.exceptions import DomainError
+from itsm.forms import StyledForm, add_error_to_form
 from itsm.permissions import ADMIN_ROLES, STAFF_ROLES
-from itsm.views.mixins import RoleRequiredMixin, ServiceFormView, add_service_errors
+from itsm.views.mixins import RoleRequiredMixin, ServiceFormView
 
 from .. import selectors, services
 from ..choices import Impact, Priority, Urgency
@@ -173,18 +173,12 @@ class PriorityMatrixView(SettingsMixin, TemplateView):
         form = PriorityMatrixForm(request.POST, matrix=matrix)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
-        changed = 0
+        cells = {(impact.value, urgency.value): form.cleaned_data[cell_name(impact, urgency)]
+                 for impact in Impact for urgency in Urgency}
         try:
-            with transaction.atomic():  # all cells or none
-                for impact in Impact:
-                    for urgency in Urgency:
-                        priority = form.cleaned_data[cell_name(impact, urgency)]
-                        if priority != matrix[(impact.value, urgency.value)]:
-                            services.priority_rule_set(actor=request.user, impact=impact, urgency=urgency,
-                                                       priority=priority)
-                            changed += 1
-        except ValidationError as exc:
-            add_service_errors(form, exc)
+            changed = services.priority_matrix_update(actor=request.user, cells=cells)
+        except (ValidationError, DomainError) as exc:
+            add_error_to_form(form, exc)
             return self.render_to_response(self.get_context_data(form=form), status=400)
         if changed:
             messages.success(request, _("Priority matrix saved: %(count)s cells changed. It applies to incidents "

@@ -12,7 +12,6 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from ..exceptions import DomainError
-from ..records import StaleRecord
 
 
 class PreconditionFailed(exceptions.APIException):
@@ -59,8 +58,6 @@ def _flatten(detail):
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, StaleRecord):
-        return error_response(412, "stale", str(exc))
     if isinstance(exc, DomainError):
         fields = {k: [str(v)] if isinstance(v, str) else [str(x) for x in v] for k, v in exc.fields.items()}
         return error_response(exc.status_code, exc.code, exc.message, fields)

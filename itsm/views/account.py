@@ -14,9 +14,9 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import FormView
 
 from .. import selectors, services
-from ..forms import PreferencesForm, TokenCreateForm
+from ..forms import PreferencesForm, TokenCreateForm, add_error_to_form
 from ..permissions import ALL_ROLES
-from .mixins import RoleRequiredMixin, add_service_errors
+from .mixins import RoleRequiredMixin
 
 
 def remember_language(response, language: str):
@@ -45,7 +45,7 @@ class PreferencesView(RoleRequiredMixin, FormView):
         try:
             user = services.user_preferences_update(actor=user, user=user, **form.cleaned_data)
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            add_error_to_form(form, exc)
             return self.form_invalid(form)
         response = remember_language(redirect("preferences"), user.language)
         messages.success(self.request, _("Your preferences are saved."))
@@ -90,7 +90,7 @@ class TokenListView(RoleRequiredMixin, FormView):
         try:
             token, secret = services.token_create(actor=user, user=user, **form.cleaned_data)
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            add_error_to_form(form, exc)
             return self.form_invalid(form)
         return self.render_to_response(
             self.get_context_data(form=self.form_class(), new_token=token, secret=secret)

@@ -7,9 +7,9 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.generic import FormView
 
-from ..exceptions import NotPermitted
+from ..exceptions import DomainError, NotPermitted
+from ..forms import add_error_to_form
 from ..permissions import STAFF_ROLES, is_read_only, may
-from ..records import StaleRecord
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -52,19 +52,11 @@ class RoleRequiredMixin(AccessMixin):
         return super().get_context_data(**kwargs)
 
 
-def add_service_errors(form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on its fields where the form has them."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, errors in error.error_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
-
-
 class ServiceFormView(RoleRequiredMixin, FormView):
     """A form whose valid input goes to one service call (`perform`), never to `form.save()`.
 
-    Refusals (ValidationError, StaleRecord) come back as form errors with the input kept.
+    Refusals (ValidationError, DomainError such as StaleRecord) come back as form errors with
+    the input kept (`add_error_to_form`).
     """
 
     success_message = ""
@@ -77,11 +69,8 @@ class ServiceFormView(RoleRequiredMixin, FormView):
     def form_valid(self, form):
         try:
             self.object = self.perform(form)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-            return self.form_invalid(form)
-        except StaleRecord as exc:
-            form.add_error(None, str(exc))
+        except (ValidationError, DomainError) as exc:
+            add_error_to_form(form, exc)
             return self.form_invalid(form)
         if self.success_message:
             messages.success(self.request, self.success_message % {"object": self.object})

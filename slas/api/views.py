@@ -19,11 +19,11 @@ from itsm.api.errors import PreconditionFailed
 from itsm.api.mixins import ConcurrencyMixin, etag_for, respond_idempotently
 from itsm.api.schema import IDEMPOTENCY_PARAMETER, IF_MATCH_PARAMETER
 from itsm.api.viewsets import ServiceModelViewSet
-from itsm.permissions import ADMIN_ROLES, STAFF_ROLES, may
+from itsm.permissions import ADMIN_ROLES, STAFF_ROLES
 
 from .. import businesstime, registry, selectors, services
 from ..choices import Metric, TimerState
-from ..models import Agreement, Target, TimerEvent
+from ..models import Target, TimerEvent
 from ..calendars import business_calendar
 from . import serializers as s
 
@@ -132,9 +132,7 @@ class AgreementViewSet(ServiceModelViewSet):
     ordering = ["name"]
 
     def get_queryset(self):
-        if not may(self.request.user, STAFF_ROLES):
-            return Agreement.objects.none()
-        return Agreement.objects.prefetch_related("services")
+        return selectors.agreement_list(self.request.user)
 
     def perform_service_create(self, data):
         return services.agreement_create(actor=self.request.user, data=data)
@@ -169,9 +167,7 @@ class TargetViewSet(ConcurrencyMixin, mixins.ListModelMixin, mixins.RetrieveMode
     ordering = ["agreement", "metric", "name", "-version"]
 
     def get_queryset(self):
-        if not may(self.request.user, STAFF_ROLES):
-            return Target.objects.none()
-        return Target.objects.select_related("created_by")
+        return selectors.target_list(self.request.user)
 
     def get_serializer_class(self):
         if getattr(self, "action", None) in ("create", "partial_update"):

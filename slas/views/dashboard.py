@@ -18,8 +18,7 @@ from itsm.exports import Column, csv_response, neutralise
 from itsm.permissions import STAFF_ROLES
 from itsm.views.mixins import RoleRequiredMixin
 
-from .. import reports, services
-from ..models import Agreement
+from .. import reports, selectors, services
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -136,13 +135,13 @@ class MonthlyReportView(RoleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         agreement_id = self.request.GET.get("agreement", "")
         month = self.request.GET.get("month", "") or timezone.localdate().strftime("%Y-%m")
-        kwargs.update(agreements=Agreement.objects.select_related("customer").order_by("name"), month=month,
-                      report=None)
+        user = self.request.user
+        kwargs.update(agreements=selectors.agreement_list(user).order_by("name"), month=month, report=None)
         if agreement_id:
+            agreement = selectors.agreement_get_for_user(user, agreement_id)
             try:
-                agreement = Agreement.objects.select_related("customer").get(pk=int(agreement_id))
                 reports.month_bounds(month)
-            except (Agreement.DoesNotExist, ValueError):
+            except ValueError:
                 raise Http404 from None
             kwargs["report"] = reports.monthly_report(agreement, month)
             kwargs["generated_by"], kwargs["generated_at"] = self.request.user, timezone.now()

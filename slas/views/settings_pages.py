@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import TemplateView, View
 
-from itsm.permissions import ADMIN_ROLES, STAFF_ROLES, may
-from itsm.records import StaleRecord
-from itsm.views.mixins import RoleRequiredMixin, ServiceFormView, add_service_errors
+from itsm.exceptions import DomainError
+from itsm.forms import add_error_to_form
+from itsm.permissions import ADMIN_ROLES, STAFF_ROLES
+from itsm.views.mixins import RoleRequiredMixin, ServiceFormView
 
 from .. import selectors, services
 from ..choices import WEEKDAYS
@@ -30,12 +31,6 @@ from ..models import Agreement, Calendar, CalendarDay, CalendarVersion, Target
 class SettingsMixin(RoleRequiredMixin):
     read_roles = STAFF_ROLES
     write_roles = ADMIN_ROLES
-
-
-def agreements_for(user):
-    if not may(user, STAFF_ROLES):
-        return Agreement.objects.none()
-    return Agreement.objects.select_related("customer")
 
 
 # --- calendars ----------------------------------------------------------------------------------
@@ -144,7 +139,7 @@ class CalendarDayAddView(SettingsMixin, View):
                 day = services.calendar_day_set(actor=request.user, calendar=calendar, date=data["date"],
                                                 kind=data["kind"], name=data["name"], hours=data["hours"])
             except ValidationError as exc:
-                add_service_errors(form, exc)
+                add_error_to_form(form, exc)
             else:
                 messages.success(request, _("%(date)s saved: %(kind)s.") % {
                     "date": day.date, "kind": day.get_kind_display()})
@@ -172,7 +167,7 @@ class CalendarImportView(SettingsMixin, View):
                 count = services.calendar_import_ics(actor=request.user, calendar=calendar,
                                                      content=form.cleaned_data["file"].read())
             except ValidationError as exc:
-                add_service_errors(form, exc)
+                add_error_to_form(form, exc)
             else:
                 messages.success(request, ngettext("%(count)s closed day imported.",
                                                    "%(count)s closed days imported.", count) % {"count": count})
@@ -205,7 +200,7 @@ class AgreementListView(SettingsMixin, TemplateView):
     template_name = "slas/settings/agreement_list.html"
 
     def get_context_data(self, **kwargs):
-        kwargs["agreements"] = agreements_for(self.request.user).prefetch_related("services").order_by("name")
+        kwargs["agreements"] = selectors.agreement_list(self.request.user).order_by("name")
         return super().get_context_data(**kwargs)
 
 
@@ -214,7 +209,7 @@ class AgreementDetailView(SettingsMixin, TemplateView):
 
     @cached_property
     def agreement(self) -> Agreement:
-        return get_object_or_404(agreements_for(self.request.user).prefetch_related("services"), pk=self.kwargs["pk"])
+        return selectors.agreement_get_for_user(self.request.user, self.kwargs["pk"])
 
     def get_context_data(self, **kwargs):
         targets = list(self.agreement.targets.filter(is_current=True).select_related("calendar", "service")
@@ -245,7 +240,7 @@ class AgreementUpdateView(SettingsMixin, ServiceFormView):
 
     @cached_property
     def agreement(self) -> Agreement:
-        return get_object_or_404(agreements_for(self.request.user), pk=self.kwargs["pk"])
+        return selectors.agreement_get_for_user(self.request.user, self.kwargs["pk"])
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "agreement": self.agreement}
@@ -268,7 +263,7 @@ class TargetCreateView(SettingsMixin, ServiceFormView):
 
     @cached_property
     def agreement(self) -> Agreement:
-        return get_object_or_404(agreements_for(self.request.user), pk=self.kwargs["pk"])
+        return selectors.agreement_get_for_user(self.request.user, self.kwargs["pk"])
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "agreement": self.agreement}
@@ -294,8 +289,7 @@ class TargetUpdateView(SettingsMixin, ServiceFormView):
 
     @cached_property
     def target(self) -> Target:
-        target = get_object_or_404(Target.objects.select_related("agreement", "calendar"), pk=self.kwargs["pk"])
-        return Target.objects.select_related("agreement", "calendar").get(lineage=target.lineage, is_current=True)
+        return selectors.target_get_for_user(self.request.user, self.kwargs["pk"], current=True)
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "agreement": self.target.agreement, "target": self.target}
@@ -306,11 +300,8 @@ class TargetUpdateView(SettingsMixin, ServiceFormView):
     def form_valid(self, form):
         try:
             self.object = self.perform(form)
-        except (ValidationError, StaleRecord) as exc:
-            if isinstance(exc, ValidationError):
-                add_service_errors(form, exc)
-            else:
-                form.add_error(None, str(exc))
+        except (ValidationError, DomainError) as exc:
+            add_error_to_form(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, self.success_message % {"version": self.object.version})
         return redirect("sla_target_update", pk=self.object.pk)
@@ -326,7 +317,7 @@ class TargetUpdateView(SettingsMixin, ServiceFormView):
 
 class TargetRecomputeView(RecomputeMixin):
     def post(self, request, pk):
-        target = get_object_or_404(Target, pk=pk)
+        target = selectors.target_get_for_user(request.user, pk)
         return self.recompute(request, reverse("sla_target_update", args=[pk]), target=target)
 
 

@@ -197,9 +197,9 @@ def test_service_errors_keyed_by_attribute_land_on_the_generated_field(client, w
     assert form.is_valid(), form.errors
     from django.core.exceptions import ValidationError
 
-    from config_items.views import map_service_errors
+    from itsm.forms import add_error_to_form
 
-    map_service_errors(form, ValidationError({"attributes.rack": "Rack: choose one of a1, a2"}))
+    add_error_to_form(form, ValidationError({"attributes.rack": "Rack: choose one of a1, a2"}))
     assert form.errors["attr_rack"] == ["Rack: choose one of a1, a2"]
 
 

@@ -34,14 +34,14 @@ def test_logging_numbers_the_incident_and_derives_priority_from_the_matrix(agent
 
 
 def test_the_administrators_matrix_decides_new_priorities(agent, admin_user):
-    services.priority_rule_set(actor=admin_user, impact=3, urgency=3, priority=4)
+    services.priority_matrix_update(actor=admin_user, cells={(3, 3): 4})
 
     assert make_incident(agent, impact=Impact.LOW, urgency=Urgency.LOW).priority == 4
 
 
 def test_only_administrators_edit_the_matrix(team_lead):
     with pytest.raises(NotPermitted):
-        services.priority_rule_set(actor=team_lead, impact=1, urgency=1, priority=5)
+        services.priority_matrix_update(actor=team_lead, cells={(1, 1): 5})
 
 
 def test_changing_urgency_re_derives_the_priority_and_says_so(agent):

@@ -44,7 +44,7 @@ def form_data(**data):
 
 
 def test_the_form_offers_the_priority_matrix_and_searches(client, agent, admin_user):
-    services.priority_rule_set(actor=admin_user, impact=2, urgency=1, priority=1)
+    services.priority_matrix_update(actor=admin_user, cells={(2, 1): 1})
     client.force_login(agent)
 
     response = client.get(reverse("incident_create"))

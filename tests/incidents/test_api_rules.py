@@ -1,0 +1,124 @@
+"""Rules the browser enforced alone until they moved into incidents.services: the API (and
+every other caller) now meets them too."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from incidents import services
+from incidents.models import Incident, PriorityRule
+from itsm.models import JournalEntry
+from tests.config_items.factories import make_service
+from tests.incidents.factories import make_incident
+
+BASE = "/api/v1/incidents"
+
+
+def error_fields(response):
+    return response.json()["error"].get("fields", {})
+
+
+# --- a communication is for a major incident ------------------------------------------------------
+
+def test_the_api_refuses_a_communication_on_an_incident_that_is_not_major(api, agent):
+    incident = make_incident(agent)
+    api.force_authenticate(agent)
+
+    response = api.post(f"{BASE}/{incident.pk}/communications/", {"body": "Next update at 10:00"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"non_field_errors": ["Communications are for major incidents."]}
+    assert not JournalEntry.objects.filter(body="Next update at 10:00").exists()
+
+
+def test_a_communication_is_refused_once_the_incident_is_no_longer_major(agent):
+    incident = make_incident(agent)
+    services.incident_promote_major(actor=agent, incident=incident, reason="Site down")
+    services.incident_demote_major(actor=agent, incident=incident, reason="Declared by mistake")
+
+    # the caller still holds the instance read while it was major
+    incident.is_major = True
+    with pytest.raises(ValidationError):
+        services.incident_communicate(actor=agent, incident=incident, body="Still down")
+
+    assert not JournalEntry.objects.filter(body="Still down").exists()
+
+
+# --- a requester reports against a live service of the catalogue ----------------------------------
+
+@pytest.mark.parametrize("status", ["pipeline", "retired", ""])
+def test_the_api_refuses_a_requesters_report_on_a_service_the_catalogue_does_not_offer(api, requester, status):
+    service = make_service(name="Video calls", catalogue_status=status)
+    api.force_authenticate(requester)
+
+    response = api.post(f"{BASE}/", {"short_description": "No picture", "service": service.pk}, format="json")
+
+    assert response.status_code == 400
+    assert error_fields(response) == {"service": ["Video calls is not a live service of the catalogue."]}
+    assert not Incident.objects.exists()
+
+
+def test_a_requester_reports_on_a_live_service_of_the_catalogue(api, requester):
+    service = make_service(name="Email", catalogue_status="live")
+    api.force_authenticate(requester)
+
+    response = api.post(f"{BASE}/", {"short_description": "No mail", "service": service.pk}, format="json")
+
+    assert response.status_code == 201, response.json()
+    assert Incident.objects.get().service == service
+
+
+def test_the_service_desk_may_still_log_against_any_service_ci(api, agent, requester):
+    service = make_service(name="Video calls", catalogue_status="pipeline")
+    api.force_authenticate(agent)
+
+    response = api.post(f"{BASE}/", {"short_description": "Pilot broken", "caller": requester.pk,
+                                     "service": service.pk}, format="json")
+
+    assert response.status_code == 201, response.json()
+
+
+# --- the priority matrix: all cells or none --------------------------------------------------------
+
+def matrix_rows():
+    return sorted(PriorityRule.objects.values_list("impact", "urgency", "priority"))
+
+
+def history_rows():
+    return PriorityRule.history.count()
+
+
+def test_a_matrix_update_with_one_bad_cell_writes_no_cell(admin_user):
+    before, history = matrix_rows(), history_rows()
+
+    with pytest.raises(ValidationError):
+        services.priority_matrix_update(actor=admin_user, cells={(1, 1): 2, (1, 2): 9})
+
+    assert (matrix_rows(), history_rows()) == (before, history)
+
+
+def test_a_matrix_update_naming_a_cell_that_does_not_exist_writes_nothing(admin_user):
+    before, history = matrix_rows(), history_rows()
+
+    with pytest.raises(ValidationError):
+        services.priority_matrix_update(actor=admin_user, cells={(1, 1): 2, (4, 1): 1})
+
+    assert (matrix_rows(), history_rows()) == (before, history)
+
+
+def test_a_matrix_update_writes_only_the_cells_that_change(admin_user):
+    history = history_rows()
+
+    changed = services.priority_matrix_update(actor=admin_user, cells={(1, 1): 1, (1, 2): 1, (3, 3): 3})
+
+    assert changed == 2
+    assert (services.priority_for(1, 2), services.priority_for(3, 3)) == (1, 3)
+    assert history_rows() == history + 2
+
+
+def test_the_api_sets_a_cell_through_the_matrix_service(api, admin_user):
+    api.force_authenticate(admin_user)
+
+    response = api.post(f"{BASE}/priority-matrix/", {"impact": 2, "urgency": 2, "priority": 1}, format="json")
+
+    assert response.status_code == 200 and response.json()["priority"] == 1
+    assert services.priority_for(2, 2) == 1
