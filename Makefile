@@ -14,6 +14,9 @@ DEV_STAMP := $(VENV)/.stamp-requirements-dev
 # Where tests/fixtures_browser.py looks for the browser.
 CHROMIUM := /usr/bin/chromium
 PYTEST_ARGS ?=
+# The embedded default is for development: DEBUG on, as the settings never assume it (an
+# installation that forgets DJANGO_DEBUG runs in production mode). A caller's value wins.
+DEV_ENV := DJANGO_DEBUG=$(or $(DJANGO_DEBUG),1)
 
 .DEFAULT_GOAL := help
 .PHONY: help run test lint schema messages bench clean demo migrate chromium
@@ -34,10 +37,10 @@ $(DEV_STAMP): requirements-dev.txt requirements.txt | $(PY)
 	touch $@ $(RUNTIME_STAMP)
 
 migrate: $(RUNTIME_STAMP)  ## Apply database migrations
-	$(PY) manage.py migrate --no-input
+	$(DEV_ENV) $(PY) manage.py migrate --no-input
 
 demo: migrate  ## Load the demo users, teams and customers (idempotent)
-	$(PY) manage.py demo_data
+	$(DEV_ENV) $(PY) manage.py demo_data
 
 run: demo  ## Start web, Celery worker and beat on the embedded default; Ctrl-C stops all
 	@echo
@@ -46,7 +49,7 @@ run: demo  ## Start web, Celery worker and beat on the embedded default; Ctrl-C 
 	@echo
 	@# --env /dev/null: honcho would otherwise load .env, which holds a production configuration
 	@# (docker compose reads it) that the migrate and demo steps above did not see.
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho --procfile Procfile.dev --env /dev/null start
+	$(DEV_ENV) PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho --procfile Procfile.dev --env /dev/null start
 
 chromium:
 	@if [ -x "$(CHROMIUM)" ]; then :; \
@@ -67,13 +70,13 @@ lint: $(DEV_STAMP)  ## Check the import contracts (pyproject.toml: apps import o
 	$(BIN)/ruff check .
 
 schema: $(RUNTIME_STAMP)  ## Regenerate docs/openapi.yaml from the code
-	DJANGO_SETTINGS_MODULE=itsm.settings $(PY) manage.py spectacular --file docs/openapi.yaml --validate
+	$(DEV_ENV) DJANGO_SETTINGS_MODULE=itsm.settings $(PY) manage.py spectacular --file docs/openapi.yaml --validate
 
 messages: $(RUNTIME_STAMP)  ## Update the translation catalogues (locale/) and compile them
 	mkdir -p locale
-	$(PY) manage.py makemessages --locale zh_Hans --ignore '$(VENV)/*' --ignore 'node_modules/*' \
+	$(DEV_ENV) $(PY) manage.py makemessages --locale zh_Hans --ignore '$(VENV)/*' --ignore 'node_modules/*' \
 		--ignore 'staticfiles/*' --ignore 'var/*' --ignore 'tests/*' --no-obsolete
-	$(PY) manage.py compilemessages --locale zh_Hans --ignore '$(VENV)/*'
+	$(DEV_ENV) $(PY) manage.py compilemessages --locale zh_Hans --ignore '$(VENV)/*'
 
 bench: $(DEV_STAMP)  ## Run the benchmarks against PostgreSQL (see bench/README.md)
 	$(PY) bench/api_list.py

@@ -7,6 +7,7 @@ class ConfigItemsConfig(AppConfig):
     verbose_name = _("Configuration management")
 
     def ready(self):
+        register_urls()
         register_menu()
 
 
@@ -17,3 +18,11 @@ def register_menu():
 
     register(MenuItem(_("Configuration"), "ci_list", icon="server", order=100, roles=STAFF_ROLES))
     register(MenuItem(_("Service catalogue"), "service_catalogue", icon="book", order=110, roles=STAFF_ROLES))
+
+
+def register_urls():
+    """The pages and the API, mounted by the kernel's URLconf (itsm.mounts)."""
+    from itsm.mounts import mount_api, mount_pages
+
+    mount_pages("cmdb/", "config_items.urls")
+    mount_api("cmdb/", "config_items.api.urls", namespace="config_items")

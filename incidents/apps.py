@@ -7,6 +7,7 @@ class IncidentsConfig(AppConfig):
     verbose_name = _("Incident management")
 
     def ready(self):
+        register_urls()
         from . import notifications  # noqa: F401  routes incident events to the outbox
         from . import sla
 
@@ -40,3 +41,12 @@ def register_home_panel():
 
     register_panel(HomePanel("incidents/home/panel.html", home_counts, order=10,
                              roles=(*STAFF_ROLES, Role.REQUESTER)))
+
+
+def register_urls():
+    """The pages and the API, mounted by the kernel's URLconf (itsm.mounts)."""
+    from itsm.mounts import mount_api, mount_pages
+
+    mount_pages("incidents/", "incidents.urls")
+    mount_pages("portal/", "incidents.urls", patterns="portal_urlpatterns")
+    mount_api("incidents/", "incidents.api.urls", namespace="incidents")

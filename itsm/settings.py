@@ -1,8 +1,11 @@
 """One settings module, driven by environment variables (see .env.example).
 
-With no variables set, the product runs on its embedded default: SQLite and a
-filesystem Celery transport under var/, DEBUG on, console email. Production sets
-DJANGO_DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and CELERY_BROKER_URL.
+With no server variables set, the product runs on its embedded default: SQLite and a
+filesystem Celery transport under var/. DEBUG is off unless DJANGO_DEBUG says otherwise:
+`make run` sets DJANGO_DEBUG=1 (development: a fixed insecure key, console email, plain
+static files); anything else that forgets it gets production behaviour and refuses to start
+without SECRET_KEY, never debug pages by surprise. Production sets SECRET_KEY, ALLOWED_HOSTS,
+DATABASE_URL and CELERY_BROKER_URL.
 """
 
 import os
@@ -29,7 +32,7 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
+DEBUG = env_bool("DJANGO_DEBUG", False)  # on only when asked for (make run, the tests)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:

@@ -1,20 +1,17 @@
-"""Root URLs. Each process app adds `path("<app>/", include("<app>.urls"))` and its API
-under `api/v1/<app>/`."""
+"""Root URLs: the kernel's pages, then each app's pages and API as the app mounted them in its
+`AppConfig.ready()` (`itsm.mounts`): the kernel names no process app."""
 
 from django.contrib import admin
 from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from incidents import urls as incidents_urls
-
+from . import mounts
 from .views import account, auth, customers, health, home, teams
 
 api_v1 = [
     path("", include(("itsm.api.urls", "itsm"), namespace="itsm")),
-    path("cmdb/", include(("config_items.api.urls", "config_items"), namespace="config_items")),
-    path("slas/", include(("slas.api.urls", "slas"), namespace="slas")),
-    path("incidents/", include(("incidents.api.urls", "incidents"), namespace="incidents")),
+    *mounts.api_urlpatterns(),
 ]
 
 accounts = [
@@ -42,10 +39,7 @@ kernel_pages = [
 
 urlpatterns = [
     *kernel_pages,
-    path("cmdb/", include("config_items.urls")),
-    path("slas/", include("slas.urls")),
-    path("incidents/", include("incidents.urls")),
-    path("portal/", include(incidents_urls.portal_urlpatterns)),
+    *mounts.page_urlpatterns(),
     path("accounts/", include(accounts)),
     path("health/", health.health, name="health"),
     path("admin/", admin.site.urls),

@@ -7,6 +7,7 @@ class SlasConfig(AppConfig):
     verbose_name = _("Service level management")
 
     def ready(self):
+        register_urls()
         register_menu()
 
 
@@ -17,3 +18,11 @@ def register_menu():
 
     register(MenuItem(_("Service levels"), "sla_dashboard", icon="clock", order=70, roles=STAFF_ROLES))
     register(MenuItem(_("SLA settings"), "sla_calendar_list", icon="calendar", order=960, roles=ADMIN_ROLES))
+
+
+def register_urls():
+    """The pages and the API, mounted by the kernel's URLconf (itsm.mounts)."""
+    from itsm.mounts import mount_api, mount_pages
+
+    mount_pages("slas/", "slas.urls")
+    mount_api("slas/", "slas.api.urls", namespace="slas")

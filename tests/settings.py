@@ -7,8 +7,20 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from itsm.settings import *  # noqa: F401,F403
-from itsm.settings import CACHES, CELERY_BROKER_URL, DATABASES, INSTALLED_APPS, filesystem_broker_options
+# The tests run the embedded development configuration (as `make run` does: DEBUG's defaults for
+# the key, email and static files); the operator's production mode is tested apart, in a
+# subprocess (tests/itsm/test_production_settings.py). Set before itsm.settings reads it; the
+# worker processes the tests start inherit it.
+os.environ.setdefault("DJANGO_DEBUG", "1")
+
+from itsm.settings import *  # noqa: E402,F401,F403
+from itsm.settings import (  # noqa: E402
+    CACHES,
+    CELERY_BROKER_URL,
+    DATABASES,
+    INSTALLED_APPS,
+    filesystem_broker_options,
+)
 
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.kernel_app"]
 ROOT_URLCONF = "tests.urls"

@@ -85,3 +85,23 @@ def test_env_example_documents_every_variable_that_settings_read():
     documented = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]*)=", example, re.MULTILINE))
 
     assert sorted(names - documented) == [], "add these to .env.example (and docs/operations.md)"
+
+
+def test_debug_is_off_unless_someone_turns_it_on(tmp_path):
+    # An installation that forgets DJANGO_DEBUG gets production behaviour, never debug pages:
+    # without a secret key it refuses to start, with one it runs with DEBUG off.
+    def debug_without_the_variable(**env) -> subprocess.CompletedProcess:
+        environ = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
+        environ.update({k: v for k, v in PRODUCTION_ENV.items() if k != "DJANGO_DEBUG"},
+                       ITSM_VAR_DIR=str(tmp_path / "var"), **env)
+        return subprocess.run([sys.executable, "manage.py", "shell", "-c",
+                               "from django.conf import settings; print('DEBUG', settings.DEBUG)"],
+                              check=False, cwd=settings.BASE_DIR, env=environ, capture_output=True, text=True,
+                              timeout=120)
+
+    refused = debug_without_the_variable()
+    started = debug_without_the_variable(SECRET_KEY=secrets.token_urlsafe(50))
+
+    assert refused.returncode != 0 and "SECRET_KEY must be set" in refused.stderr
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.strip().splitlines()[-1] == "DEBUG False"
