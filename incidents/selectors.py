@@ -16,7 +16,7 @@ from django.utils import timezone
 from itsm.attachments import attachments_of
 from itsm.choices import Role
 from itsm.permissions import STAFF_ROLES, may
-from slas.choices import LIVE_STATES, Metric, TimerState
+from slas.choices import Metric, TimerState
 from slas.models import CalendarVersion, Timer
 
 from .choices import OPEN_STATES, IncidentState
@@ -27,10 +27,9 @@ RECENTLY_RESOLVED_DAYS = 7
 QUEUES = ("mine", "unassigned", "triage", "open", "major", "resolved")
 # The value of ?assignment_group= that means "no group" (the triage queue).
 NO_GROUP = "none"
-# The "at risk" queue: open incidents whose live SLA timer has crossed its first threshold, is
-# breached, or is due within this many hours. Counted apart from QUEUES (its own tab).
+# The "at risk" queue: open incidents with a timer at risk (slas.models.TimerQuerySet.at_risk, the
+# definition the SLA dashboard uses too). Counted apart from QUEUES (its own tab).
 AT_RISK = "at_risk"
-AT_RISK_HOURS = 4
 
 
 def is_staff_reader(user) -> bool:
@@ -107,10 +106,7 @@ def _timers_of_row():
 
 
 def _at_risk_timers(now=None):
-    now = now or timezone.now()
-    return _timers_of_row().filter(state__in=LIVE_STATES, stopped_at__isnull=True).filter(
-        Q(state=TimerState.BREACHED) | Q(due_at__lte=now + timedelta(hours=AT_RISK_HOURS))
-        | Q(escalations__isnull=False)).values("pk")
+    return _timers_of_row().at_risk(now).values("pk")
 
 
 def with_time_to_breach(queryset):

@@ -7,19 +7,20 @@ to it only through the explicit recompute action (slas.services.timers_recompute
 """
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from itsm.models import TIME_ZONE_CHOICES, Customer, Team, Versioned
 
-from .choices import LIVE_STATES, ActionKind, DayKind, Metric, TimerEventKind, TimerState
+from .choices import BREACH, LIVE_STATES, ActionKind, DayKind, Metric, TimerEventKind, TimerState
 
 
 class Calendar(Versioned):
@@ -166,6 +167,27 @@ class Target(models.Model):
         return sorted({int(step["percent"]) for step in self.escalations})
 
 
+# "At risk": see TimerQuerySet.at_risk. The one definition the incident queue's "At risk" tab and
+# the SLA dashboard's "At risk now" share (docs/slas.md, "At risk").
+AT_RISK_HOURS = 4
+
+
+class TimerQuerySet(models.QuerySet):
+    def at_risk(self, now=None, hours: int = AT_RISK_HOURS):
+        """Timers **at risk** at `now`: the clock is running (not paused, not stopped) and not
+        yet breached, and either a warning threshold below 100 % has been reached (an escalation
+        was recorded for it) or the due instant is within `hours` of `now`. Breached timers are
+        not at risk: they are breached (the dashboard's breaches, the queue's time-to-breach sort).
+
+        Served by the index timer_state_due (state, due_at) and, for the warning, the unique
+        index escalation_once (timer, threshold, action)."""
+        now = now or timezone.now()
+        warned = Escalation.objects.filter(timer=OuterRef("pk"), threshold__lt=BREACH)
+        return self.filter(state=TimerState.RUNNING, running=True, stopped_at__isnull=True,
+                           breached_at__isnull=True).filter(
+            Q(Exists(warned)) | Q(due_at__lte=now + timedelta(hours=hours)))
+
+
 class Timer(models.Model):
     """A target applied to one record. `elapsed` is the business time counted up to
     `counted_until`; while `running`, the clock keeps counting from there."""
@@ -195,6 +217,8 @@ class Timer(models.Model):
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     priority = models.PositiveSmallIntegerField(null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    objects = TimerQuerySet.as_manager()
 
     class Meta:
         ordering = ["started_at", "id"]

@@ -13,8 +13,9 @@ Definitions (also in docs/slas.md, "Dashboard and reports"):
 - **Time to respond / resolve**: the business time elapsed (the timer's calendar, pauses
   excluded) of response / resolution timers that *stopped* in the period, met or breached;
   mean and nearest-rank p90, in hours.
-- **At risk now**: live running timers, not breached, that have crossed their first warning
-  threshold or are due within the next `hours` hours; soonest due first.
+- **At risk now**: running timers, not breached, that have crossed their first warning
+  threshold or are due within the next `hours` hours (Timer.objects.at_risk, which the incident
+  queue's "At risk" tab uses too); soonest due first.
 
 Counting happens in the database (one grouped query per table); p90 needs every value of a
 group, so durations are streamed in group order with `values_list(...).iterator()`.
@@ -26,7 +27,7 @@ from datetime import date, datetime, time, timedelta
 
 from django import forms
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Case, Count, DateTimeField, Exists, F, OuterRef, Q, When
+from django.db.models import Case, Count, DateTimeField, F, Q, When
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -38,14 +39,13 @@ from itsm.models import Customer, Team
 
 from .businesstime import between
 from .calendars import business_calendar
-from .choices import BREACH, Metric, TimerEventKind, TimerState
-from .models import Agreement, Escalation, Timer, TimerEvent
+from .choices import Metric, TimerEventKind, TimerState
+from .models import AT_RISK_HOURS, Agreement, Timer, TimerEvent
 
 STREAM_CHUNK = 2000
 MAX_PERIOD_DAYS = 3 * 366
 BREACH_LIMIT = 200  # breaches listed on a page (exports list them all)
 AT_RISK_LIMIT = 50
-AT_RISK_HOURS = 4
 GROUPS = ("service", "customer", "priority", "team", "month")
 PRIORITIES = (1, 2, 3, 4, 5)
 
@@ -362,13 +362,11 @@ def breaches(filters: Filters, limit: int | None = BREACH_LIMIT) -> list[dict]:
 
 def at_risk(filters: Filters, *, now: datetime | None = None, hours: int = AT_RISK_HOURS,
             limit: int = AT_RISK_LIMIT) -> list[dict]:
-    """Running timers not yet breached, past their first warning or due within `hours`."""
+    """Running timers not yet breached, past their first warning or due within `hours`
+    (Timer.objects.at_risk), soonest due first, at most `limit`."""
     now = now or timezone.now()
-    warned = Escalation.objects.filter(timer=OuterRef("pk"), threshold__lt=BREACH)
     # The period does not apply: at risk is about now.
-    timers = (_scoped(filters)
-              .filter(state=TimerState.RUNNING, running=True, stopped_at__isnull=True, breached_at__isnull=True)
-              .filter(Q(Exists(warned)) | Q(due_at__lte=now + timedelta(hours=hours)))
+    timers = (_scoped(filters).at_risk(now, hours)
               .select_related("target", "calendar_version", "customer", "team").order_by("due_at", "pk")[:limit])
     timers = list(timers)
     links = record_links(timers)
@@ -390,9 +388,16 @@ def at_risk(filters: Filters, *, now: datetime | None = None, hours: int = AT_RI
     return rows
 
 
+def at_risk_count(filters: Filters, *, now: datetime | None = None, hours: int = AT_RISK_HOURS) -> int:
+    """How many timers are at risk now (all of them, not only the listed ones)."""
+    return _scoped(filters).at_risk(now or timezone.now(), hours).count()
+
+
 def dashboard(filters: Filters, *, now: datetime | None = None) -> dict:
     """Every table of the dashboard."""
+    now = now or timezone.now()
     return {
+        "at_risk_total": at_risk_count(filters, now=now),
         "totals": totals(filters),
         **{f"by_{group}": attainment(filters, group) for group in GROUPS},
         "trend": weekly_trend(filters),
