@@ -599,6 +599,11 @@ class IncidentMajorView(IncidentActionView):
 
 class IncidentCommunicateView(IncidentActionView):
     def post(self, request, pk):
+        if not self.incident.is_major:
+            # The service refuses it too; said here first because the page of an incident that is
+            # not major has no communication panel to show a form error on.
+            messages.error(request, _("Communications are for major incidents."))
+            return self.done()
         form = CommunicationForm(request.POST)
         if not form.is_valid():
             return self.render_page(status=400, open_panel="communication", communication_form=form)
