@@ -1,26 +1,29 @@
 """Permission-matrix entries of the SLA settings pages (merged by tests/itsm/test_permission_matrix.py):
 staff read calendars, agreements and targets; administrators change them; requesters nothing."""
 
-from tests.incidents.matrix_entry import ADMINS, NOBODY, STAFF_PEOPLE, Entry
+from tests.incidents.matrix_entry import ADMINS, NOBODY, STAFF_PEOPLE, Entry, Redirect
 
 ENTRIES = {
     "sla_calendar_list": Entry(read=STAFF_PEOPLE, write=NOBODY, browser=True),
     "sla_calendar_detail": Entry(read=STAFF_PEOPLE, write=NOBODY, target="calendar", browser=True),
-    "sla_calendar_create": Entry(read=ADMINS, write=ADMINS, browser=True),
-    "sla_calendar_update": Entry(read=ADMINS, write=ADMINS, target="calendar", browser=True),
+    "sla_calendar_create": Entry(read=ADMINS, write=ADMINS, browser=True, post=200),
+    "sla_calendar_update": Entry(read=ADMINS, write=ADMINS, target="calendar", browser=True, post=200),
     # POST-only actions: GET answers 405 (refused) to staff, 403 to the others.
-    "sla_calendar_day_add": Entry(read=NOBODY, write=ADMINS, target="calendar", browser=True),
-    "sla_calendar_day_delete": Entry(read=NOBODY, write=ADMINS, target="calendar_day", browser=True),
-    "sla_calendar_import": Entry(read=NOBODY, write=ADMINS, target="calendar", browser=True),
-    "sla_calendar_recompute": Entry(read=NOBODY, write=ADMINS, target="calendar", browser=True),
+    "sla_calendar_day_add": Entry(read=NOBODY, write=ADMINS, target="calendar", browser=True, post=400),
+    "sla_calendar_day_delete": Entry(read=NOBODY, write=ADMINS, target="calendar_day", browser=True,
+                                     post=Redirect("/slas/settings/calendars/{calendar}/")),
+    "sla_calendar_import": Entry(read=NOBODY, write=ADMINS, target="calendar", browser=True, post=400),
+    "sla_calendar_recompute": Entry(read=NOBODY, write=ADMINS, target="calendar", browser=True,
+                                    post=Redirect("/slas/settings/calendars/{calendar}/")),
     "sla_agreement_list": Entry(read=STAFF_PEOPLE, write=NOBODY, browser=True),
     "sla_agreement_detail": Entry(read=STAFF_PEOPLE, write=NOBODY, target="agreement", browser=True),
-    "sla_agreement_create": Entry(read=ADMINS, write=ADMINS, browser=True),
-    "sla_agreement_update": Entry(read=ADMINS, write=ADMINS, target="agreement", browser=True),
-    "sla_target_create": Entry(read=ADMINS, write=ADMINS, target="agreement", browser=True),
+    "sla_agreement_create": Entry(read=ADMINS, write=ADMINS, browser=True, post=200),
+    "sla_agreement_update": Entry(read=ADMINS, write=ADMINS, target="agreement", browser=True, post=200),
+    "sla_target_create": Entry(read=ADMINS, write=ADMINS, target="agreement", browser=True, post=200),
     # Staff read a target and its versions; administrators save the next version.
-    "sla_target_update": Entry(read=STAFF_PEOPLE, write=ADMINS, target="sla_target", browser=True),
-    "sla_target_recompute": Entry(read=NOBODY, write=ADMINS, target="sla_target", browser=True),
+    "sla_target_update": Entry(read=STAFF_PEOPLE, write=ADMINS, target="sla_target", browser=True, post=200),
+    "sla_target_recompute": Entry(read=NOBODY, write=ADMINS, target="sla_target", browser=True,
+                                  post=Redirect("/slas/settings/targets/{sla_target}/")),
 }
 
 
