@@ -253,12 +253,13 @@ def queue_clock(timer, now) -> dict:
     elif timer.state == "running" and timer.due_at is not None:
         badge, css = "running", f"bg-{clock.bar_colour}-lt"
         title = f"{metric} · {clock.percent} %"
-        text = _("%(time)s left") % {"time": sla_explain.humanize(clock.remaining)}
+        # Wall-clock time until the due instant, as the live countdown (static/js/sla-clock.js) shows it.
+        text = _("%(time)s left") % {"time": sla_explain.humanize(timer.due_at - now)}
     else:
         colour = clock.bar_colour if timer.state == "running" else clock.state_colour
         badge, css, title, text = timer.state, f"bg-{colour}-lt", metric, timer.get_state_display()
     return {"badge": badge, "css": css, "title": title, "text": text, "ticking": badge == "running",
-            "due_at": timer.due_at}
+            "due_at": timer.due_at, "business_left": sla_explain.humanize(clock.remaining)}
 
 
 class IncidentBulkView(IncidentMixin, View):
@@ -436,6 +437,9 @@ def sla_clocks(incident, now=None) -> list[dict]:
             "percent_bar": min(int(clock.percent), 100),
             "ticking": timer.state == "running" and timer.due_at is not None,
             "overdue_by": sla_explain.humanize(now - timer.due_at) if clock.overdue and timer.due_at else "",
+            # The live countdown's first text: wall-clock time until the due instant (sla-clock.js).
+            "wall_left": sla_explain.humanize(timer.due_at - now) if timer.due_at and timer.due_at > now else "",
+            "calendar": timer.target.calendar.name,
             "events": [{"event": event, "elapsed": sla_explain.humanize(event.elapsed),
                         "detail": sla_explain.event_detail(event)} for event in explanation.events],
             "intervals": [{"interval": interval, "counted": sla_explain.humanize(interval.counted)}

@@ -4,8 +4,8 @@ A row is a dozen cells of fields the view has already prepared (prepare_rows), f
 one format string (itsm.renderers.fill escapes every value). Through the template engine the
 50 rows of a page cost 13-17 ms of CPU, a fifth of the page; here a third of that or less
 (bench/results.md, 2026-12-04). The header, the empty row and everything around the rows stay
-in templates/incidents/_incident_results.html; incidents.js and the tests read the markup
-below (data-incident, data-bulk-row, sla-countdown), so keep it.
+in templates/incidents/_incident_results.html; incidents.js, sla-clock.js and the tests read
+the markup below (data-incident, data-bulk-row, data-sla-clock), so keep it.
 """
 
 from dataclasses import dataclass
@@ -42,11 +42,13 @@ class RowTexts:
     major: str
     sla_left: str
     sla_over: str
+    sla_wall: str
 
     @classmethod
     def current(cls) -> "RowTexts":
         return cls(select=_("Select %(number)s"), major=_("Major"), sla_left=_("%(time)s left"),
-                   sla_over=_("%(time)s overdue"))
+                   sla_over=_("%(time)s overdue"),
+                   sla_wall=_("Wall-clock time until the due instant (%(business)s of business time left)"))
 
 
 def queue_row(incident, *, tick_box: bool, texts: RowTexts) -> SafeString:
@@ -85,13 +87,15 @@ def _tick_box(incident, texts: RowTexts) -> SafeString:
 
 
 def _clock(clock: dict | None, texts: RowTexts) -> SafeString:
-    """The SLA badge of views.agent.queue_clock; a running one counts down in incidents.js."""
+    """The SLA badge of views.agent.queue_clock; a running one counts down every 30 s in
+    static/js/sla-clock.js (wall-clock time until its due instant)."""
     if not clock:
         return mark_safe(f'<span class="text-secondary">{DASH}</span>')
     text = clock["text"]
     if clock["ticking"]:
-        text = fill('<span class="sla-countdown" data-sla-due="{due}" data-sla-left="{left}" data-sla-over="{over}">'
-                    '{text}</span>', due=clock["due_at"].isoformat(), left=texts.sla_left, over=texts.sla_over,
-                    text=text)
+        text = fill('<span class="sla-countdown" data-sla-clock data-sla-state="running" data-sla-paused="false" '
+                    'data-sla-due="{due}" data-sla-interval="30" data-sla-left="{left}" data-sla-over="{over}" '
+                    'title="{wall}">{text}</span>', due=clock["due_at"].isoformat(), left=texts.sla_left,
+                    over=texts.sla_over, wall=texts.sla_wall % {"business": clock["business_left"]}, text=text)
     return fill('<span class="badge {css}" data-sla-badge="{badge}" title="{title}">{text}</span>',
                 css=clock["css"], badge=clock["badge"], title=clock["title"], text=text)
