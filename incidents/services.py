@@ -105,6 +105,7 @@ def category_create(*, actor, name: str, parent: Category | None = None, is_acti
     """Create a category (or, with a parent, a subcategory). Administrators only."""
     require(actor, ADMIN_ROLES)
     category = Category(name=name.strip(), parent=parent, is_active=is_active)
+    _refuse_taken_name(category)
     category.full_clean()
     save_with_history(category, actor=actor, reason="created")
     return category
@@ -120,9 +121,21 @@ def category_update(*, actor, category: Category, data: dict) -> Category:
         raise ValidationError({"parent": _("A category cannot be its own parent.")})
     if category.parent_id and category.subcategories.exists():
         raise ValidationError({"parent": _("A category with subcategories cannot become a subcategory.")})
+    category.name = category.name.strip()
+    _refuse_taken_name(category)
     category.full_clean()
     save_with_history(category, actor=actor, reason="updated")
     return category
+
+
+def _refuse_taken_name(category: Category) -> None:
+    """Names differ among siblings also in case ("Network" and "network" would read as one);
+    the database's unique constraints, case-sensitive, stay the guarantee under concurrency."""
+    siblings = Category.objects.filter(parent_id=category.parent_id, name__iexact=category.name)
+    if category.pk:
+        siblings = siblings.exclude(pk=category.pk)
+    if category.name and siblings.exists():
+        raise ValidationError({"name": _("There is already a category of this name here.")})
 
 
 # --- validation shared by create and update ----------------------------------------------------

@@ -105,12 +105,6 @@ class CalendarDayForm(StyledForm):
     def clean_hours(self):
         return parse_hours(self.cleaned_data.get("hours", ""))
 
-    def clean(self):
-        data = super().clean()
-        if data.get("kind") == DayKind.CLOSED and data.get("hours"):
-            self.add_error("hours", _("A closed day has no hours."))
-        return data
-
 
 class IcsImportForm(StyledForm):
     file = forms.FileField(label=gettext_lazy("iCalendar file (.ics)"),
@@ -300,13 +294,6 @@ class TargetForm(StyledForm):
             data["goal"] = timedelta(hours=hours, minutes=minutes)
             if data["goal"] <= timedelta(0):
                 self.add_error("goal_hours", _("The goal must be longer than zero."))
-        record_type = data.get("record_type")
-        if record_type and data.get("pause_states"):
-            states = {value for value, _label in registry.subject_named(record_type).states()}
-            unknown = [state for state in data["pause_states"] if state not in states]
-            if unknown:
-                self.add_error("pause_states", _("Not a state of this record type: %(states)s") % {
-                    "states": ", ".join(unknown)})
         return data
 
     def service_data(self) -> dict:

@@ -28,7 +28,7 @@ from .businesstime import add
 from .calendars import business_calendar, clean_weekly_hours, expand, parse_intervals, validate_region
 from .choices import BREACH, DEFAULT_THRESHOLDS, LIVE_STATES, ActionKind, DayKind, Metric, TimerEventKind
 from .models import Agreement, Calendar, CalendarDay, CalendarVersion, Escalation, Target, Timer, TimerEvent
-from .registry import Facts, subject_for, subject_for_model
+from .registry import Facts, subject_for, subject_for_model, subject_named, subjects
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,8 @@ def calendar_day_set(*, actor, calendar: Calendar, date, kind: str, name: str = 
     require(actor, ADMIN_ROLES)
     if kind not in DayKind.values:
         raise ValidationError({"kind": _("Choose closed or working.")})
+    if kind == DayKind.CLOSED and hours:
+        raise ValidationError({"hours": _("A closed day has no hours.")})
     if hours:
         parse_intervals(hours, where="hours")
     day, _created = CalendarDay.objects.update_or_create(
@@ -197,8 +199,20 @@ def _target_row(actor, data: dict) -> Target:
         raise ValidationError({"priorities": _("Give a list of priority numbers.")})
     if target.metric not in Metric.values:
         raise ValidationError({"metric": _("Choose response or resolution.")})
+    _check_record_type(target)
     target.full_clean(exclude=["lineage"], validate_constraints=False)
     return target
+
+
+def _check_record_type(target: Target) -> None:
+    """A target applies to a registered record type and pauses only in states of that type."""
+    if target.record_type not in {subject.name for subject in subjects()}:
+        raise ValidationError({"record_type": _("Unknown record type.")})
+    states = {value for value, _label in subject_named(target.record_type).states()}
+    unknown = [state for state in target.pause_states or [] if state not in states]
+    if unknown:
+        raise ValidationError({"pause_states": _("Not a state of this record type: %(states)s") % {
+            "states": ", ".join(unknown)}})
 
 
 @transaction.atomic

@@ -50,17 +50,6 @@ class CategoryForm(StyledForm):
             parents = parents.exclude(pk=category.pk)
         self.fields["parent"].queryset = parents
 
-    def clean(self):
-        # Said here in words; the database's unique constraints stay the guarantee.
-        data = super().clean()
-        name = (data.get("name") or "").strip()
-        siblings = Category.objects.filter(parent=data.get("parent"), name__iexact=name)
-        if self.category is not None:
-            siblings = siblings.exclude(pk=self.category.pk)
-        if name and siblings.exists():
-            self.add_error("name", _("There is already a category of this name here."))
-        return data
-
 
 class CategoryListView(SettingsMixin, TemplateView):
     template_name = "incidents/settings/category_list.html"

@@ -1,6 +1,5 @@
 """SLA API serializers: input and output kept apart; services write."""
 
-from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from itsm.api.serializers import StrictInputSerializer
@@ -153,23 +152,7 @@ class TargetInputSerializer(StrictInputSerializer):
     escalations = EscalationStepSerializer(many=True, required=False)
     reopen_continues = serializers.BooleanField(required=False)
 
-    def validate_record_type(self, value):
-        from .. import registry
-
-        if value not in {subject.name for subject in registry.subjects()}:
-            raise serializers.ValidationError(_("Unknown record type."))
-        return value
-
     def validate(self, data):
-        from .. import registry
-
-        record_type = data.get("record_type")
-        if record_type and data.get("pause_states"):
-            states = {value for value, _label in registry.subject_named(record_type).states()}
-            unknown = [state for state in data["pause_states"] if state not in states]
-            if unknown:
-                raise serializers.ValidationError({"pause_states": _("Not a state of this record type: "
-                                                                     "%(states)s") % {"states": ", ".join(unknown)}})
         if "escalations" in data:
             data["escalations"] = [{"percent": step["percent"], "actions": [dict(a) for a in step["actions"]]}
                                    for step in data["escalations"]]

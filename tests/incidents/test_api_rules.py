@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from incidents import services
-from incidents.models import Incident, PriorityRule
+from incidents.models import Category, Incident, PriorityRule
 from itsm.models import JournalEntry
 from tests.config_items.factories import make_service
 from tests.incidents.factories import make_incident
@@ -122,3 +122,30 @@ def test_the_api_sets_a_cell_through_the_matrix_service(api, admin_user):
 
     assert response.status_code == 200 and response.json()["priority"] == 1
     assert services.priority_for(2, 2) == 1
+
+
+# --- category names differ among siblings, also in case -------------------------------------------
+
+def test_the_api_refuses_a_category_named_like_a_sibling_in_another_case(api, admin_user):
+    api.force_authenticate(admin_user)
+    first = api.post(f"{BASE}/categories/", {"name": "Printing"}, format="json")
+
+    again = api.post(f"{BASE}/categories/", {"name": "printing"}, format="json")
+    child = api.post(f"{BASE}/categories/", {"name": "printing", "parent": first.json()["id"]}, format="json")
+
+    assert first.status_code == 201
+    assert again.status_code == 400
+    assert again.json()["error"]["fields"] == {"name": ["There is already a category of this name here."]}
+    assert child.status_code == 201  # another level, another set of siblings
+    assert Category.objects.filter(name__iexact="printing").count() == 2
+
+
+def test_renaming_a_category_to_a_siblings_name_in_another_case_is_refused(admin_user):
+    services.category_create(actor=admin_user, name="Printing")
+    other = services.category_create(actor=admin_user, name="Scanning")
+
+    with pytest.raises(ValidationError):
+        services.category_update(actor=admin_user, category=other, data={"name": " PRINTING "})
+
+    other.refresh_from_db()
+    assert other.name == "Scanning"
