@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 
 from incidents.models import Incident
 from itsm.models import JournalEntry
+from tests.assertions import assert_nothing_written
 from tests.config_items.factories import make_ci, make_service
 from tests.incidents.factories import make_team_with
 
@@ -94,7 +95,8 @@ def test_bad_rows_are_refused_by_line_and_nothing_is_written(admin_api, old_worl
         closed_row(old_world, external_id="OLD-1003", state="resolved", resolved_at="", closed_at=""),
     ]
 
-    response = admin_api.post(URL, rows, format="json")
+    with assert_nothing_written():
+        response = admin_api.post(URL, rows, format="json")
 
     assert response.status_code == 400
     assert response.json()["error"]["fields"] == {
@@ -102,16 +104,15 @@ def test_bad_rows_are_refused_by_line_and_nothing_is_written(admin_api, old_worl
         "line 3": ["external_id: An incident with external ID OLD-1001 was already imported."],
         "line 4": ["resolved_at: A resolved or closed incident needs its resolution instant."],
     }
-    assert Incident.objects.count() == 0 and JournalEntry.objects.count() == 0
 
 
 def test_a_dry_run_reports_and_writes_nothing(admin_api, old_world):
-    response = admin_api.post(f"{URL}?dry_run=1", [closed_row(old_world)], format="json")
+    with assert_nothing_written():
+        response = admin_api.post(f"{URL}?dry_run=1", [closed_row(old_world)], format="json")
 
     assert response.status_code == 200
     assert (response.json()["dry_run"], response.json()["written"], len(response.json()["created"])) == (
         True, False, 1)
-    assert Incident.objects.count() == 0
 
 
 def test_a_csv_upload_is_imported_and_lines_count_from_the_header(admin_api, old_world):
@@ -158,8 +159,8 @@ def test_a_wrong_header_is_refused_as_line_1(admin_api):
 def test_only_administrators_import(api, team_lead, auditor, old_world):
     for user in (team_lead, auditor):
         api.force_authenticate(user)
-        assert api.post(URL, [closed_row(old_world)], format="json").status_code == 403
-    assert Incident.objects.count() == 0
+        with assert_nothing_written():
+            assert api.post(URL, [closed_row(old_world)], format="json").status_code == 403
 
 
 # --- the command ----------------------------------------------------------------------------------
@@ -184,11 +185,10 @@ def test_the_command_exits_non_zero_with_line_numbered_messages_and_writes_nothi
                     "OLD-2,Bad team,2024-01-01T00:00:00Z,alice,Nowhere\n")
     err = StringIO()
 
-    with pytest.raises(CommandError, match="1 rows refused; nothing was imported"):
+    with assert_nothing_written(), pytest.raises(CommandError, match="1 rows refused; nothing was imported"):
         call_command("import_incidents", str(path), stderr=err)
 
     assert err.getvalue().splitlines() == [f"{path}:3: assignment_group: Unknown team “Nowhere”."]
-    assert Incident.objects.count() == 0
 
 
 def test_the_command_dry_run_and_a_user_who_may_not_import(tmp_path, agent, old_world):
@@ -196,9 +196,9 @@ def test_the_command_dry_run_and_a_user_who_may_not_import(tmp_path, agent, old_
     path.write_text("external_id,short_description,opened_at,caller\nOLD-1,Fine,2024-01-01T00:00:00Z,alice\n")
     out = StringIO()
 
-    call_command("import_incidents", str(path), "--dry-run", stdout=out)
-    with pytest.raises(CommandError, match="permission"):
-        call_command("import_incidents", str(path), "--user", "agent")
+    with assert_nothing_written():
+        call_command("import_incidents", str(path), "--dry-run", stdout=out)
+        with pytest.raises(CommandError, match="permission"):
+            call_command("import_incidents", str(path), "--user", "agent")
 
     assert out.getvalue().splitlines()[-1] == "1 incidents checked; dry run: nothing was written."
-    assert Incident.objects.count() == 0

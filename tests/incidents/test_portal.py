@@ -8,6 +8,7 @@ from incidents.choices import Channel, IncidentState, Urgency
 from incidents.models import Incident
 from itsm.choices import JournalKind, Role
 from itsm.models import Attachment, JournalEntry
+from tests.assertions import assert_nothing_written
 from tests.config_items.factories import make_service
 from tests.factories import UserFactory
 from tests.incidents.factories import make_incident, make_team_with, resolve
@@ -70,11 +71,11 @@ def test_the_report_form_offers_only_live_catalogue_services(signed_in, service)
 
 
 def test_a_report_without_a_description_is_refused_and_nothing_is_written(signed_in):
-    response = signed_in.post(reverse("portal_incident_create"), {"short_description": "", "urgency": 3})
+    with assert_nothing_written():
+        response = signed_in.post(reverse("portal_incident_create"), {"short_description": "", "urgency": 3})
 
     assert response.status_code == 200
     assert "short_description" in response.context["form"].errors
-    assert Incident.objects.count() == 0
 
 
 def test_a_requester_lists_only_their_own_incidents(signed_in, requester, agent):
@@ -123,11 +124,9 @@ def test_a_requester_comments(signed_in, requester, agent):
 
 def test_an_empty_comment_writes_nothing(signed_in, requester, agent):
     incident = make_incident(agent, caller=requester)
-    before = timeline_of(incident)
 
-    signed_in.post(reverse("portal_incident_comment", args=[incident.pk]), {"body": "  "})
-
-    assert timeline_of(incident) == before
+    with assert_nothing_written():
+        signed_in.post(reverse("portal_incident_comment", args=[incident.pk]), {"body": "  "})
 
 
 def test_a_requester_confirms_a_resolution(signed_in, requester, agent):
@@ -162,7 +161,8 @@ def test_reopening_without_a_reason_is_refused(signed_in, requester, agent):
     incident = make_incident(agent, caller=requester)
     resolve(agent, incident)
 
-    response = signed_in.post(reverse("portal_incident_reopen", args=[incident.pk]), {"reason": ""}, follow=True)
+    with assert_nothing_written():
+        response = signed_in.post(reverse("portal_incident_reopen", args=[incident.pk]), {"reason": ""}, follow=True)
 
     incident.refresh_from_db()
     assert incident.state == IncidentState.RESOLVED
@@ -172,7 +172,8 @@ def test_reopening_without_a_reason_is_refused(signed_in, requester, agent):
 def test_confirming_an_incident_that_is_not_resolved_is_refused_with_a_message(signed_in, requester, agent):
     incident = make_incident(agent, caller=requester)
 
-    response = signed_in.post(reverse("portal_incident_confirm", args=[incident.pk]), follow=True)
+    with assert_nothing_written():
+        response = signed_in.post(reverse("portal_incident_confirm", args=[incident.pk]), follow=True)
 
     incident.refresh_from_db()
     assert incident.state == IncidentState.NEW
