@@ -8,6 +8,7 @@ class ConfigItemsConfig(AppConfig):
 
     def ready(self):
         register_urls()
+        register_demo()
         register_menu()
 
 
@@ -26,3 +27,12 @@ def register_urls():
 
     mount_pages("cmdb/", "config_items.urls")
     mount_api("cmdb/", "config_items.api.urls", namespace="config_items")
+
+
+def register_demo():
+    """After the kernel's users, teams and customers: five services, their CIs and relationships."""
+    from itsm.demo import DemoStep, register
+
+    from .demo import demo_step
+
+    register(DemoStep("CMDB", order=100, load=demo_step))

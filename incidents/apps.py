@@ -8,6 +8,7 @@ class IncidentsConfig(AppConfig):
 
     def ready(self):
         register_urls()
+        register_demo()
         from . import notifications  # noqa: F401  routes incident events to the outbox
         from . import sla
 
@@ -50,3 +51,16 @@ def register_urls():
     mount_pages("incidents/", "incidents.urls")
     mount_pages("portal/", "incidents.urls", patterns="portal_urlpatterns")
     mount_api("incidents/", "incidents.api.urls", namespace="incidents")
+
+
+def register_demo():
+    """The incident history after the CMDB (300), and once the service levels exist (400) the
+    incidents' timers and the escalation demo (500)."""
+    from itsm.demo import DemoOption, DemoStep, register
+
+    from .demo import COUNT, demo_step, service_levels_step
+
+    register(DemoStep("incidents", order=300, load=demo_step, options=(
+        DemoOption("--incidents", type=int, default=COUNT,
+                   help="How many demo incidents to create the first time (default %(default)s; 0 for none)."),)))
+    register(DemoStep("incident service levels", order=500, load=service_levels_step))

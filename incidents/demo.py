@@ -24,12 +24,16 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Case, DateTimeField, F, Value, When
 from django.utils import timezone
 
 from config_items.models import ConfigurationItem
 from itsm.models import Customer, DomainEvent, JournalEntry, Team, User
 from itsm.services import system_actor
+from slas import demo as sla_demo
+from slas import services as sla_services
+from slas.models import Timer
 
 from . import services
 from .choices import Channel, Impact, IncidentState, OnHoldReason, ResolutionCode, Urgency
@@ -513,3 +517,77 @@ def _update_ranges(model, name: str, ranges: list) -> None:
         whens = [When(**{f"{pk}__gt": low, f"{pk}__lte": high}, then=Value(instant)) for low, high, instant in chunk]
         model.objects.filter(**{f"{pk}__gt": chunk[0][0], f"{pk}__lte": chunk[-1][1]}).update(
             **{name: Case(*whens, default=F(name), output_field=DateTimeField())})
+
+
+# --- the steps of `manage.py demo_data` (registered in IncidentsConfig.ready()) -------------------
+
+def demo_step(options: dict) -> list[str]:
+    """Step 300: the incident history (`--incidents`: how many, 0 for none)."""
+    count = options["incidents"]
+    created = load(count=count) if count > 0 else {"incidents": 0}
+    return [f"Demo incidents: {created['incidents']} created over the last 90 days (none when they already exist)."]
+
+
+# Step 500, after the slas app's calendars, agreements and targets (step 400): each demo incident's
+# timers synchronised as of its opening (the response and the resolution stop at their recorded
+# instants, so old incidents end met or breached as they really were), then one escalation sweep
+# at the present records the breaches of the incidents still open. Every timer state shows:
+# running, paused, met, breached, cancelled. And one incident logged now for the demo customer
+# whose agreement promises a resolution in 6 minutes: under `make run` the beat sweep (every 10 s)
+# sends the 50, 75 and 90 % warnings and then the breach, with no manual step.
+ESCALATION_INCIDENT = "Demo: SLA escalation in minutes (watch the clock)"
+CANCELLED_INCIDENT = "Demo: duplicate call, cancelled"
+SLA_CAUSE = "demo data: service levels loaded"
+
+
+def service_levels_step(options: dict) -> list[str]:
+    """Step 500: the demo incidents' SLA timers and the escalation demo."""
+    timers = _sync_timers(timezone.now())
+    customers = {c.code: c for c in Customer.objects.filter(code__in=[sla_demo.ESCALATION_CUSTOMER["code"], "acme"])}
+    created = _fresh_sla_incidents(customers.get(sla_demo.ESCALATION_CUSTOMER["code"]), customers.get("acme"))
+    sla_demo.sweep_until_done()
+    return [f"Demo incident service levels: {timers} timer(s) and {created} incident(s) created; "
+            f"“{ESCALATION_INCIDENT}” escalates within minutes."]
+
+
+def _sync_timers(now) -> int:
+    """Start the timers of demo incidents that have none, as of their opening."""
+    content_type = ContentType.objects.get_for_model(Incident)
+    timed = Timer.objects.filter(content_type=content_type).values("object_id")
+    count = 0
+    for incident in Incident.objects.exclude(pk__in=timed).order_by("opened_at"):
+        # On hold: counted until the response, then paused (the hold came after it).
+        instant = incident.opened_at
+        if incident.state == IncidentState.ON_HOLD and incident.first_response_at:
+            instant = incident.first_response_at
+        count += len(sla_services.timers_sync(incident, cause=f"{incident.number} {SLA_CAUSE}", now=min(instant, now)))
+    return count
+
+
+def _fresh_sla_incidents(escalation_customer, acme) -> int:
+    """The escalation demo incident and a cancelled duplicate, logged now (once)."""
+    created, fresh = 0, []
+    agent = User.objects.filter(username="agent").first()
+    desk = Team.objects.filter(name="Service Desk").first()
+    if agent is None:
+        return 0
+    if not Incident.objects.filter(short_description=ESCALATION_INCIDENT).exists():
+        fresh.append(services.incident_create(actor=agent, reason="demo data (service levels)", data={
+            "short_description": ESCALATION_INCIDENT, "impact": 2, "urgency": 2, "customer": escalation_customer,
+            "contact_name": "Demo caller", "contact_email": "caller@example.com", "assignment_group": desk,
+            "assignee": agent,
+            "description": "Logged by the demo data: its resolution target is 6 minutes away. Watch the "
+                           "Service levels card and the journal: warnings at 50, 75 and 90 %, then the breach."}))
+        created += 1
+    if not Incident.objects.filter(short_description=CANCELLED_INCIDENT).exists():
+        duplicate = services.incident_create(actor=agent, reason="demo data (service levels)", data={
+            "short_description": CANCELLED_INCIDENT, "impact": 3, "urgency": 2, "customer": acme,
+            "contact_name": "Maria Schmidt", "contact_email": "m.schmidt@acme.example.com",
+            "assignment_group": desk})
+        fresh.append(duplicate)
+        services.incident_transition(actor=agent, incident=duplicate, name="cancel",
+                                     reason="Duplicate of an incident already logged.")
+        created += 1
+    # As the other demo incidents show it: created when opened (not microseconds later).
+    Incident.objects.filter(pk__in=[i.pk for i in fresh]).update(created_at=F("opened_at"))
+    return created

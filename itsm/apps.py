@@ -17,6 +17,7 @@ class ItsmConfig(AppConfig):
         )
 
         register_menu()
+        register_demo()
 
 
 def register_menu():
@@ -28,3 +29,10 @@ def register_menu():
     register(MenuItem(_("Teams"), "team_list", icon="users-group", order=900, roles=STAFF_ROLES))
     register(MenuItem(_("Customers"), "customer_list", icon="building", order=910, roles=STAFF_ROLES))
     register(MenuItem(_("Administration"), "admin:index", icon="settings", order=1000, roles=ADMIN_ROLES))
+
+
+def register_demo():
+    """The first step of `manage.py demo_data`: one user per role, teams, customers."""
+    from .demo import DemoStep, load_kernel, register
+
+    register(DemoStep("users, teams and customers", order=0, load=load_kernel))

@@ -8,6 +8,7 @@ class SlasConfig(AppConfig):
 
     def ready(self):
         register_urls()
+        register_demo()
         register_menu()
 
 
@@ -26,3 +27,13 @@ def register_urls():
 
     mount_pages("slas/", "slas.urls")
     mount_api("slas/", "slas.api.urls", namespace="slas")
+
+
+def register_demo():
+    """After the incident history (300): calendars, agreements and targets. The incidents app's
+    step 500 then starts the demo incidents' timers."""
+    from itsm.demo import DemoStep, register
+
+    from .demo import demo_step
+
+    register(DemoStep("service levels", order=400, load=demo_step))

@@ -10,8 +10,8 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
+from incidents import demo as incident_demo
 from incidents.models import Incident
-from slas import demo as sla_demo
 from slas import services
 from slas.calendars import business_calendar
 from slas.models import Agreement, Calendar, Escalation, Target, Timer
@@ -65,7 +65,7 @@ def test_the_demo_incidents_have_timers_in_every_state(demo):
 
 
 def test_the_escalation_incident_is_due_within_minutes(demo):
-    incident = Incident.objects.get(short_description=sla_demo.ESCALATION_INCIDENT)
+    incident = Incident.objects.get(short_description=incident_demo.ESCALATION_INCIDENT)
     timer = Timer.objects.get(object_id=incident.pk, metric="resolution")
 
     assert timer.state == "running" and timer.goal == timedelta(minutes=6)
