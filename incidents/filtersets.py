@@ -63,11 +63,7 @@ class IncidentFilterSet(django_filters.FilterSet):
         fields = []
 
     def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(number__iexact=value) | Q(short_description__icontains=value)
-                               | Q(external_id__iexact=value))
+        return selectors.incident_search(queryset, value)
 
     def affecting_ci(self, queryset, name, value):
         # EXISTS rather than a join + DISTINCT: the page stays one indexed query.

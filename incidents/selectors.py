@@ -57,6 +57,17 @@ def incident_list(user):
     return queryset.none()
 
 
+def incident_search(queryset, text: str):
+    """Incidents of `queryset` that `text` names: its number (any case), a part of its short
+    description (any case) or its external ID (as imported). The queue's search box and the
+    global search share it. On PostgreSQL each arm is one index (the number's unique index,
+    the trigram index inc_short_description_trgm, the external ID's unique index)."""
+    text = text.strip()
+    if not text:
+        return queryset
+    return queryset.filter(Q(number=text.upper()) | Q(short_description__icontains=text) | Q(external_id=text))
+
+
 def with_details(queryset):
     """`queryset` with everything the API and exports show of an incident loaded up front."""
     return queryset.prefetch_related(*DETAIL_RELATIONS)

@@ -7,7 +7,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import mounts
-from .views import account, auth, customers, health, home, teams
+from .views import account, auth, customers, health, home, search, teams
 
 api_v1 = [
     path("", include(("itsm.api.urls", "itsm"), namespace="itsm")),
@@ -27,6 +27,9 @@ accounts = [
 
 kernel_pages = [
     path("", home.HomeView.as_view(), name="home"),
+    path("coming/", home.PendingProcessView.as_view(), name="process_pending"),
+    path("search/", search.SearchView.as_view(), name="search"),
+    path("search/suggest/", search.SuggestView.as_view(), name="search_suggest"),
     path("teams/", teams.TeamListView.as_view(), name="team_list"),
     path("teams/new/", teams.TeamCreateView.as_view(), name="team_create"),
     path("teams/<int:pk>/", teams.TeamDetailView.as_view(), name="team_detail"),
@@ -42,6 +45,7 @@ urlpatterns = [
     *mounts.page_urlpatterns(),
     path("accounts/", include(accounts)),
     path("health/", health.health, name="health"),
+    path("favicon.ico", home.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -60,3 +60,9 @@ def is_current(item, path: str) -> bool:
     if not _matches(url, path):
         return False
     return not any(len(other.url) > len(url) and _matches(other.url, path) for other in _menu)
+
+
+@register.filter
+def current_item(section, path: str):
+    """The item of a menu section (a group) that is the section of `path`, or None."""
+    return next((item for item in section.items if is_current(item, path)), None)

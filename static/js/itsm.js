@@ -97,5 +97,39 @@
     }
   });
 
+  // The header's search: arrow keys move between the box and its suggestions, Escape closes
+  // them, a click elsewhere too. Enter in the box submits the form (the full results page).
+  var searchBox = document.getElementById("global-search");
+  var suggestions = document.getElementById("global-search-suggestions");
+  if (searchBox && suggestions) {
+    var links = function () { return Array.prototype.slice.call(suggestions.querySelectorAll("a")); };
+    var close = function () { suggestions.innerHTML = ""; };
+    searchBox.addEventListener("keydown", function (event) {
+      if (event.key === "ArrowDown" && links().length) {
+        event.preventDefault();
+        links()[0].focus();
+      } else if (event.key === "Escape") {
+        close();
+      }
+    });
+    suggestions.addEventListener("keydown", function (event) {
+      var all = links();
+      var index = all.indexOf(document.activeElement);
+      if (event.key === "ArrowDown" && index < all.length - 1) {
+        event.preventDefault();
+        all[index + 1].focus();
+      } else if (event.key === "ArrowUp") {
+        event.preventDefault();
+        (index > 0 ? all[index - 1] : searchBox).focus();
+      } else if (event.key === "Escape") {
+        close();
+        searchBox.focus();
+      }
+    });
+    document.addEventListener("click", function (event) {
+      if (!event.target.closest(".global-search")) close();
+    });
+  }
+
   htmx.onLoad(enhanceSelects);
 })();

@@ -21,7 +21,9 @@ def test_a_team_lead_creates_a_server_links_it_and_sees_the_impact_graph(page, s
                                               "attributes": {"hostname": "vm-payroll"}})
     sign_in(page, lead)
 
-    page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Configuration").click()
+    menu = page.get_by_role("navigation", name="Main menu")
+    menu.get_by_role("button", name="Configuration").click()
+    menu.get_by_role("link", name="Configuration items").click()
     page.get_by_role("link", name="New CI").click()
     page.get_by_label("Name", exact=True).fill("db-01")
     page.get_by_label("Type").select_option(label="Server")

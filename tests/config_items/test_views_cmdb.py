@@ -93,13 +93,16 @@ def test_agents_read_but_do_not_get_the_forms(client, agent, writer):
     assert client.get(reverse("ci_create")).status_code == 403
 
 
-def test_the_menu_offers_configuration_and_the_catalogue_after_home_before_teams(client, agent):
+def test_the_menu_offers_configuration_and_the_catalogue_after_the_service_desk(client, agent):
     content = page(client, agent, reverse("home")).content.decode()
-    nav = content[content.index('aria-label="Main menu"'):]
+    nav = content[content.index('aria-label="Main menu"'):content.index("</nav>")]
     titles = re.findall(r'nav-link-title">([^<]+)<', nav)
+    configuration = nav[nav.index('data-menu-group="configuration"'):]
+    configuration = configuration[:configuration.index("</li>")]
     # The service desk's daily work (incidents) comes first, then the CMDB, then the kernel's pages.
-    assert titles[:8] == ["Home", "Incidents", "Incident reports", "Service levels", "Configuration",
-                          "Service catalogue", "Teams", "Customers"]
+    assert titles == ["Home", "Service desk", "Configuration", "SLA dashboard", "Settings"]
+    assert [link.strip() for link in re.findall(r"</svg>([^<]+)</a>", configuration)] == [
+        "Configuration items", "Service catalogue"]
 
 
 # --- list ---------------------------------------------------------------------------------------
@@ -471,7 +474,7 @@ def test_the_ci_page_runs_the_same_number_of_queries_for_1_and_20_neighbours(cli
     assert len(twenty) == len(one)
 
 
-ACTIVE_ITEM = r'<li class="nav-item active">\s*<a class="nav-link" href="([^"]+)"'
+ACTIVE_ITEM = r'<a class="dropdown-item active" href="([^"]+)" aria-current="page"'
 
 
 def test_only_the_most_specific_menu_item_is_current(client, agent):

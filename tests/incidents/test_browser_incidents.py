@@ -35,7 +35,9 @@ def test_an_agent_logs_takes_starts_and_resolves_an_incident(page, sign_in, make
     TeamFactory(name="Service Desk", members=[agent])
     sign_in(page, agent)
 
-    page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Incidents", exact=True).click()
+    menu = page.get_by_role("navigation", name="Main menu")
+    menu.get_by_role("button", name="Service desk").click()
+    menu.get_by_role("link", name="Incidents", exact=True).click()
     page.locator("#incident-create-link").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Log an incident")
     page.get_by_label("Short description").fill("VPN drops every five minutes")

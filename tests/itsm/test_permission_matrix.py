@@ -103,6 +103,7 @@ MATRIX = {
     # operations
     # 503: no worker has reported a heartbeat in the tests (the page still answers everyone)
     "health": Entry(read=EVERYONE, write=NOBODY, browser=True, get=503),
+    "favicon": Entry(read=EVERYONE, write=NOBODY, browser=True, get=Redirect("/static/img/favicon.svg")),
     # kernel browser pages (a view without the method answers 405, counted as refused)
     # A signed-in person who opens the sign-in page is sent home.
     "login": Entry(read=BROWSER_ROLES, write=BROWSER_ROLES, browser=True,
@@ -116,6 +117,10 @@ MATRIX = {
     "token_revoke": Entry(read=NOBODY, write=WRITING_PEOPLE, target="token", browser=True,
                           post=Redirect("/accounts/tokens/")),
     "home": Entry(read=PEOPLE, write=NOBODY, browser=True),
+    "process_pending": Entry(read=PEOPLE, write=NOBODY, browser=True),
+    # the header's global search: staff only (requesters follow their incidents in the portal)
+    "search": Entry(read=STAFF_PEOPLE, write=NOBODY, browser=True),
+    "search_suggest": Entry(read=STAFF_PEOPLE, write=NOBODY, browser=True),
     "team_list": Entry(read=STAFF_PEOPLE, write=NOBODY, browser=True),
     "team_detail": Entry(read=STAFF_PEOPLE, write=NOBODY, target="team", browser=True),
     "team_create": Entry(read=ADMINS, write=ADMINS, browser=True, post=200),
