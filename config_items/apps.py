@@ -10,15 +10,42 @@ class ConfigItemsConfig(AppConfig):
         register_urls()
         register_demo()
         register_menu()
+        register_search()
 
 
 def register_menu():
     """After Home, before the kernel's Teams: the CMDB and the service catalogue, for staff."""
-    from itsm.navigation import MenuItem, register
+    from itsm.navigation import CONFIGURATION, MenuItem, register
     from itsm.permissions import STAFF_ROLES
 
-    register(MenuItem(_("Configuration"), "ci_list", icon="server", order=100, roles=STAFF_ROLES))
-    register(MenuItem(_("Service catalogue"), "service_catalogue", icon="book", order=110, roles=STAFF_ROLES))
+    register(MenuItem(_("Configuration items"), "ci_list", icon="server", order=100, roles=STAFF_ROLES,
+                      group=CONFIGURATION))
+    register(MenuItem(_("Service catalogue"), "service_catalogue", icon="book", order=110, roles=STAFF_ROLES,
+                      group=CONFIGURATION))
+
+
+def register_search():
+    """CIs (services too) in the header's search: CI numbers open the CI; text searches number and
+    name as the CMDB list does, by name."""
+    from django.urls import reverse
+
+    from itsm import search
+
+    from . import selectors
+    from .choices import CIStatus
+    from .models import ConfigurationItem
+
+    def cis_of(user):
+        return selectors.ci_list(user).select_related(None).prefetch_related(None).select_related("ci_type")
+
+    def hit(ci):
+        status = CIStatus(ci.status)
+        return search.SearchHit(number=ci.number, title=ci.name, url=reverse("ci_detail", args=[ci.pk]),
+                                detail=ci.ci_type.name, badge=status.label, colour=status.colour)
+
+    search.register(search.SearchType(
+        key="config_items", label=_("Configuration items"), prefix=ConfigurationItem.NUMBER_PREFIX, order=30,
+        queryset=cis_of, fields=("number", "name"), hit=hit, list_url_name="ci_list", ordering=("name", "id")))
 
 
 def register_urls():

@@ -16,20 +16,23 @@ class IncidentsConfig(AppConfig):
 
         register_menu()
         register_home_panel()
+        register_search()
 
 
 def register_menu():
     """After the CMDB: the service desk's queues for staff, the portal for requesters."""
     from itsm.choices import Role
-    from itsm.navigation import MenuItem, register
+    from itsm.navigation import SERVICE_DESK, SETTINGS, MenuItem, register
     from itsm.permissions import ADMIN_ROLES, STAFF_ROLES
 
-    register(MenuItem(_("Incidents"), "incident_list", icon="alert-triangle", order=50, roles=STAFF_ROLES))
-    register(MenuItem(_("Incident reports"), "incident_reports", icon="chart-bar", order=60, roles=STAFF_ROLES))
+    register(MenuItem(_("Incidents"), "incident_list", icon="alert-triangle", order=50, roles=STAFF_ROLES,
+                      group=SERVICE_DESK))
+    register(MenuItem(_("Incident reports"), "incident_reports", icon="chart-bar", order=60, roles=STAFF_ROLES,
+                      group=SERVICE_DESK))
     register(MenuItem(_("Incident settings"), "incident_category_list", icon="adjustments", order=950,
-                      roles=ADMIN_ROLES))
+                      roles=ADMIN_ROLES, group=SETTINGS))
     register(MenuItem(_("My incidents"), "portal_incident_list", icon="lifebuoy", order=40,
-                      roles=(Role.REQUESTER,)))
+                      roles=(Role.REQUESTER,), group=SERVICE_DESK))
 
 
 def register_home_panel():
@@ -42,6 +45,35 @@ def register_home_panel():
 
     register_panel(HomePanel("incidents/home/panel.html", home_counts, order=10,
                              roles=(*STAFF_ROLES, Role.REQUESTER)))
+
+
+def register_search():
+    """Incidents in the header's search: INC numbers open the incident; text searches the queue's
+    way (selectors.incident_search), newest first."""
+    from django.urls import reverse
+
+    from itsm import search
+
+    from . import selectors
+    from .choices import IncidentState
+    from .models import Incident
+
+    def incidents_of(user):
+        # A hit shows the assignment group only: the queue's other joins cost the planner.
+        return selectors.incident_list(user).select_related(None).select_related("assignment_group")
+
+    def hit(incident):
+        state = IncidentState(incident.state)
+        return search.SearchHit(
+            number=incident.number, title=incident.short_description,
+            url=reverse("incident_detail", args=[incident.pk]),
+            detail=incident.assignment_group.name if incident.assignment_group_id else "",
+            badge=state.label, colour=state.colour)
+
+    search.register(search.SearchType(
+        key="incidents", label=_("Incidents"), prefix=Incident.NUMBER_PREFIX, order=10,
+        queryset=incidents_of, search=selectors.incident_search, hit=hit,
+        list_url_name="incident_list", ordering=("-opened_at", "-id")))
 
 
 def register_urls():

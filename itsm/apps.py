@@ -21,14 +21,16 @@ class ItsmConfig(AppConfig):
 
 
 def register_menu():
-    """The kernel's entries: first and last of the main menu; process apps fill the middle."""
-    from .navigation import MenuItem, register
+    """The kernel's entries: Home first, teams, customers and the admin site in the settings group."""
+    from .navigation import SETTINGS, MenuItem, register
     from .permissions import ADMIN_ROLES, STAFF_ROLES
 
     register(MenuItem(_("Home"), "home", icon="home", order=0))
-    register(MenuItem(_("Teams"), "team_list", icon="users-group", order=900, roles=STAFF_ROLES))
-    register(MenuItem(_("Customers"), "customer_list", icon="building", order=910, roles=STAFF_ROLES))
-    register(MenuItem(_("Administration"), "admin:index", icon="settings", order=1000, roles=ADMIN_ROLES))
+    register(MenuItem(_("Teams"), "team_list", icon="users-group", order=900, roles=STAFF_ROLES, group=SETTINGS))
+    register(MenuItem(_("Customers"), "customer_list", icon="building", order=910, roles=STAFF_ROLES,
+                      group=SETTINGS))
+    register(MenuItem(_("Administration"), "admin:index", icon="settings", order=1000, roles=ADMIN_ROLES,
+                      group=SETTINGS))
 
 
 def register_demo():

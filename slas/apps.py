@@ -14,11 +14,13 @@ class SlasConfig(AppConfig):
 
 def register_menu():
     """After the incident pages: the managers' service levels; the settings for administrators."""
-    from itsm.navigation import MenuItem, register
+    from itsm.navigation import SERVICE_LEVELS, SETTINGS, MenuItem, register
     from itsm.permissions import ADMIN_ROLES, STAFF_ROLES
 
-    register(MenuItem(_("Service levels"), "sla_dashboard", icon="clock", order=70, roles=STAFF_ROLES))
-    register(MenuItem(_("SLA settings"), "sla_calendar_list", icon="calendar", order=960, roles=ADMIN_ROLES))
+    register(MenuItem(_("SLA dashboard"), "sla_dashboard", icon="clock", order=70, roles=STAFF_ROLES,
+                      group=SERVICE_LEVELS))
+    register(MenuItem(_("SLA settings"), "sla_calendar_list", icon="calendar", order=960, roles=ADMIN_ROLES,
+                      group=SETTINGS))
 
 
 def register_urls():
