@@ -208,6 +208,7 @@ def incident_create(*, actor, data: dict, reason: str = "") -> Incident:
         refuse_unknown(data, PORTAL_FIELDS)
         _refuse_unoffered_service(data.get("service"))
         data.update(caller=actor, channel=Channel.PORTAL)
+    _refuse_retired_choices(data)
     cis = data.pop("cis", None)
     incident = Incident(opened_at=timezone.now(), **data)
     if incident.caller_id and not incident.customer_id:
@@ -223,6 +224,20 @@ def incident_create(*, actor, data: dict, reason: str = "") -> Incident:
     emit("incident.created", record=incident, actor=actor, payload={"priority": incident.priority})
     _sync_clocks(incident, actor, "logged", created=True)
     return incident
+
+
+# Offered only while active: an incident keeps one that was retired since, but none is newly given.
+RETIRABLE_FIELDS = ("customer", "category", "subcategory")
+
+
+def _refuse_retired_choices(data: dict, *, before: Incident | None = None) -> None:
+    errors = {}
+    for name in RETIRABLE_FIELDS:
+        value = data.get(name)
+        if value is not None and not value.is_active and getattr(before, f"{name}_id", None) != value.pk:
+            errors[name] = _("%(value)s is no longer in use.") % {"value": value}
+    if errors:
+        raise ValidationError(errors)
 
 
 def _refuse_unoffered_service(service) -> None:
@@ -310,6 +325,7 @@ def incident_update(*, actor, incident: Incident, data: dict, expected_version: 
     locked = Incident.objects.select_for_update().get(pk=incident.pk)
     check_version(locked, expected_version)
     _refuse_final(locked)
+    _refuse_retired_choices(data, before=locked)
     data = dict(data)
     cis = data.pop("cis", None)
     before_assignment = _assignment_summary(locked)

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 
 from incidents import services
 from incidents.models import Category, Incident, PriorityRule
-from itsm.models import JournalEntry
+from itsm.models import Customer, JournalEntry
 from tests.config_items.factories import make_service
 from tests.incidents.factories import make_incident
 
@@ -149,3 +149,36 @@ def test_renaming_a_category_to_a_siblings_name_in_another_case_is_refused(admin
 
     other.refresh_from_db()
     assert other.name == "Scanning"
+
+
+# --- customers and categories no longer in use are not given to an incident -----------------------
+
+def test_the_api_refuses_an_inactive_customer_or_category_on_a_new_incident(api, agent, requester, admin_user):
+    old_customer = Customer.objects.create(code="old", name="Old Corp", is_active=False)
+    old_category = services.category_create(actor=admin_user, name="Fax", is_active=False)
+    api.force_authenticate(agent)
+
+    response = api.post(f"{BASE}/", {"short_description": "Fax down", "caller": requester.pk,
+                                     "customer": old_customer.pk, "category": old_category.pk}, format="json")
+
+    assert response.status_code == 400
+    assert error_fields(response) == {"customer": ["Old Corp is no longer in use."],
+                                      "category": ["Fax is no longer in use."]}
+    assert not Incident.objects.exists()
+
+
+def test_an_incident_keeps_a_category_retired_since_but_none_is_newly_given(api, agent, admin_user):
+    fax = services.category_create(actor=admin_user, name="Fax")
+    telex = services.category_create(actor=admin_user, name="Telex", is_active=False)
+    incident = make_incident(agent, category=fax)
+    services.category_update(actor=admin_user, category=fax, data={"is_active": False})
+    api.force_authenticate(agent)
+
+    kept = api.patch(f"{BASE}/{incident.pk}/", {"short_description": "Fax still down", "category": fax.pk,
+                                                 "version": incident.version}, format="json")
+    moved = api.patch(f"{BASE}/{incident.pk}/", {"category": telex.pk, "version": incident.version + 1},
+                      format="json")
+
+    assert kept.status_code == 200, kept.json()
+    assert moved.status_code == 400 and error_fields(moved) == {"category": ["Telex is no longer in use."]}
+    assert Incident.objects.get().category == fax

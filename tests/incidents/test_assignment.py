@@ -22,7 +22,8 @@ def setup(admin_user):
     """Two services, a category with a subcategory, and a team per rule."""
     hardware = services.category_create(actor=admin_user, name="Hardware kit")
     return {
-        "mail": make_service(name="Mail"), "print": make_service(name="Print"),
+        "mail": make_service(name="Mail", catalogue_status="live"),  # requesters report on it
+        "print": make_service(name="Print"),
         "hardware": hardware,
         "laptop": services.category_create(actor=admin_user, name="Laptop", parent=hardware),
         "desk": TeamFactory(name="Service desk"), "mail_team": TeamFactory(name="Mail team"),
