@@ -77,6 +77,16 @@ def this_month(today: date | None = None) -> tuple[date, date]:
     return today.replace(day=1), today
 
 
+DEFAULT_WEEKS = 12
+
+
+def last_weeks(weeks: int = DEFAULT_WEEKS, today: date | None = None) -> tuple[date, date]:
+    """The current week (from Monday) and the `weeks` - 1 whole weeks before it, to today: the
+    dashboard's default period, `weeks` bars of its weekly trend."""
+    today = today or timezone.localdate()
+    return today - timedelta(days=today.weekday(), weeks=weeks - 1), today
+
+
 def month_bounds(month: str) -> tuple[date, date]:
     """("YYYY-MM") → first and last day of that month; ValueError when malformed."""
     year, number = (int(part) for part in month.split("-"))
@@ -86,7 +96,9 @@ def month_bounds(month: str) -> tuple[date, date]:
 
 
 SEARCHABLE = {"data-tom-select": "single"}  # Tom Select (static/js/itsm.js) searches the options
+DEFAULT_PERIOD = "12w"  # when none is chosen (and when the input is wrong)
 PERIOD_CHOICES = (
+    (DEFAULT_PERIOD, gettext_lazy("Last 12 weeks")),
     ("month", gettext_lazy("This month")),
     ("7", gettext_lazy("Last 7 days")),
     ("30", gettext_lazy("Last 30 days")),
@@ -123,9 +135,11 @@ class FilterForm(StyledForm):
         if self.errors:
             return data
         today = timezone.localdate()
-        period = data.get("period") or "month"
+        period = data.get("period") or DEFAULT_PERIOD
         if period == "custom":
             start, end = data.get("start") or this_month()[0], data.get("end") or today
+        elif period == DEFAULT_PERIOD:
+            start, end = last_weeks(DEFAULT_WEEKS, today)
         elif period == "month":
             start, end = this_month(today)
         else:
@@ -145,13 +159,15 @@ class FilterForm(StyledForm):
 
 
 def filters_from(query) -> tuple[FilterForm, Filters]:
-    """The requested filters, or this month unfiltered when the input is wrong."""
+    """The requested filters, or the default period (the last 12 weeks) unfiltered when the
+    input is wrong."""
     form = FilterForm(query)
     if not form.is_valid():
-        return form, Filters(*this_month())
+        return form, Filters(*last_weeks())
     filters = form.cleaned_data["filters"]
-    # Show the days of the period used in the date fields (this month's when none were given).
+    # Show the period and its days in the fields (the default period's when none was given).
     shown = query.copy() if hasattr(query, "copy") else dict(query)
+    shown["period"] = shown.get("period") or DEFAULT_PERIOD
     shown["start"], shown["end"] = filters.start.isoformat(), filters.end.isoformat()
     shown = FilterForm(shown)
     shown.is_valid()
@@ -332,7 +348,12 @@ def breaches(filters: Filters, limit: int | None = BREACH_LIMIT) -> list[dict]:
     timers = breach_queryset(filters)
     if limit is not None:
         timers = timers[:limit]
-    timers = list(timers)
+    return breach_rows(list(timers))
+
+
+def breach_rows(timers: list) -> list[dict]:
+    """The rows of `timers` (from breach_queryset: a page of them, or all) with their causes,
+    in a constant number of queries: the events, the records (one per record type), the services."""
     events: dict[int, list] = {}
     for event in TimerEvent.objects.filter(timer__in=[t.pk for t in timers]).order_by("at", "pk"):
         events.setdefault(event.timer_id, []).append(event)
@@ -394,7 +415,7 @@ def at_risk_count(filters: Filters, *, now: datetime | None = None, hours: int =
 
 
 def dashboard(filters: Filters, *, now: datetime | None = None) -> dict:
-    """Every table of the dashboard."""
+    """Every table of the dashboard but the breaches, which it pages (breach_queryset, breach_rows)."""
     now = now or timezone.now()
     return {
         "at_risk_total": at_risk_count(filters, now=now),
@@ -402,7 +423,6 @@ def dashboard(filters: Filters, *, now: datetime | None = None) -> dict:
         **{f"by_{group}": attainment(filters, group) for group in GROUPS},
         "trend": weekly_trend(filters),
         "durations": durations(filters),
-        "breaches": breaches(filters),
         "at_risk": at_risk(filters, now=now),
     }
 

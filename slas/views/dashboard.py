@@ -6,6 +6,7 @@ every table in one workbook. Generating a monthly report is put on record (a dom
 """
 
 import io
+from datetime import timedelta
 from operator import itemgetter
 
 from django.http import Http404, HttpResponse
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from itsm.exports import Column, csv_response, neutralise
+from itsm.pagination import CappedPaginator
 from itsm.permissions import STAFF_ROLES
 from itsm.views.mixins import RoleRequiredMixin
 
@@ -88,14 +90,29 @@ def xlsx_response(filters: reports.Filters) -> HttpResponse:
     return response
 
 
-def chart_data(data: dict) -> dict:
-    trend = data["trend"]
+def every_week(trend: list[dict], filters: reports.Filters | None) -> list[dict]:
+    """The trend with a row for each week of the period, the quiet ones too (no attainment, no
+    breach), so that the chart's axis runs evenly through the whole period."""
+    if filters is None:
+        return trend
+    known = {row["week"]: row for row in trend}
+    week = filters.start - timedelta(days=filters.start.weekday())
+    rows = []
+    while week <= filters.end:
+        rows.append(known.pop(week.isoformat(), {"week": week.isoformat(), "attainment": None, "breached": 0}))
+        week += timedelta(weeks=1)
+    return sorted(rows + list(known.values()), key=lambda row: row["week"])
+
+
+def chart_data(data: dict, filters: reports.Filters | None = None) -> dict:
+    trend = every_week(data["trend"], filters)
     return {
         "trend": {"weeks": [r["week"] for r in trend], "attainment": [r["attainment"] for r in trend],
                   "breached": [r["breached"] for r in trend]},
         "services": {"labels": [str(r["label"]) for r in data["by_service"]],
                      "attainment": [r["attainment"] for r in data["by_service"]]},
-        "text": {"attainment": _("Attainment %"), "breached": _("Breaches")},
+        "text": {"attainment": _("Attainment %"), "breached": _("Breaches"), "week": _("Week of"),
+                 "service": _("Service")},
     }
 
 
@@ -113,13 +130,20 @@ class DashboardView(RoleRequiredMixin, TemplateView):
             return csv_response(rows(filters), columns(), f"{stem}-{filters.start:%Y-%m-%d}-{filters.end:%Y-%m-%d}.csv")
         return super().get(request, *args, **kwargs)
 
+    breaches_per_page = 25
+
     def get_context_data(self, **kwargs):
         form, filters = reports.filters_from(self.request.GET)
         data = reports.dashboard(filters)
         query = self.request.GET.copy()
         query.pop("export", None)
-        kwargs.update(form=form, filters=filters, chart=chart_data(data), query=query.urlencode(),
-                      at_risk_hours=reports.AT_RISK_HOURS, breach_limit=reports.BREACH_LIMIT,
+        query.pop("page", None)
+        # The breaches page by page (?page=), a constant number of queries whatever the page.
+        paginator = CappedPaginator(reports.breach_queryset(filters), self.breaches_per_page)
+        page = paginator.get_page(self.request.GET.get("page"))
+        kwargs.update(form=form, filters=filters, chart=chart_data(data, filters), query=query.urlencode(),
+                      at_risk_hours=reports.AT_RISK_HOURS, breaches=reports.breach_rows(list(page.object_list)),
+                      paginator=paginator, page_obj=page,
                       groups=[("by_service", _("By service")), ("by_customer", _("By customer")),
                               ("by_priority", _("By priority")), ("by_team", _("By team")),
                               ("by_month", _("By month"))], **data)

@@ -4,19 +4,44 @@
 "use strict";
 
 (function () {
+  // Week starts come as ISO dates (2026-11-02); the axis shows them short, in the page's language.
+  var lang = document.documentElement.lang || undefined;
+  var dayMonth = new Intl.DateTimeFormat(lang, { day: "numeric", month: "short", timeZone: "UTC" });
+  var full = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeZone: "UTC" });
+
+  function weekLabel(iso, formatter) {
+    var day = new Date(iso + "T00:00:00Z");
+    return isNaN(day.getTime()) ? iso : formatter.format(day);
+  }
+
+  function percent(value) {
+    return value === null || value === undefined ? "—" : value + " %";
+  }
+
   function trend(data) {
+    var weeks = data.trend.weeks;
     return {
-      grid: { left: 44, right: 44, top: 32, bottom: 28 },
-      tooltip: { trigger: "axis" },
+      grid: { left: 16, right: 16, top: 56, bottom: 28, containLabel: true },
+      tooltip: {
+        trigger: "axis",
+        axisPointer: { label: { formatter: function (p) { return weekLabel(p.value, full); } } },
+      },
       legend: { top: 0 },
-      xAxis: { type: "category", data: data.trend.weeks },
+      xAxis: {
+        type: "category", data: weeks, name: data.text.week, nameLocation: "middle",
+        nameGap: weeks.length > 8 ? 52 : 32,
+        axisLabel: {
+          formatter: function (value) { return weekLabel(value, dayMonth); },
+          hideOverlap: true, rotate: weeks.length > 8 ? 45 : 0,
+        },
+      },
       yAxis: [
-        { type: "value", min: 0, max: 100, name: "%" },
-        { type: "value", minInterval: 1 },
+        { type: "value", min: 0, max: 100, name: data.text.attainment, axisLabel: { formatter: "{value} %" } },
+        { type: "value", minInterval: 1, name: data.text.breached, splitLine: { show: false } },
       ],
       series: [
         { name: data.text.attainment, type: "line", data: data.trend.attainment, connectNulls: false,
-          itemStyle: { color: "#2fb344" } },
+          symbolSize: 8, tooltip: { valueFormatter: percent }, itemStyle: { color: "#2fb344" } },
         { name: data.text.breached, type: "bar", yAxisIndex: 1, data: data.trend.breached,
           itemStyle: { color: "#d63939" } },
       ],
@@ -24,11 +49,17 @@
   }
 
   function services(data) {
+    var many = data.services.labels.length > 4;
     return {
-      grid: { left: 44, right: 12, top: 16, bottom: 28 },
-      tooltip: { trigger: "axis" },
-      xAxis: { type: "category", data: data.services.labels, axisLabel: { interval: 0, fontSize: 11 } },
-      yAxis: { type: "value", min: 0, max: 100 },
+      grid: { left: 16, right: 16, top: 32, bottom: 24, containLabel: true },
+      tooltip: { trigger: "axis", valueFormatter: percent },
+      xAxis: {
+        type: "category", data: data.services.labels, name: data.text.service, nameLocation: "middle",
+        nameGap: many ? 64 : 28,
+        // Every service named, slanted when many, long names cut with "…" (the table has them whole).
+        axisLabel: { interval: 0, rotate: many ? 35 : 0, width: 96, overflow: "truncate", fontSize: 11 },
+      },
+      yAxis: { type: "value", min: 0, max: 100, name: data.text.attainment, axisLabel: { formatter: "{value} %" } },
       series: [{ name: data.text.attainment, type: "bar", data: data.services.attainment,
                  itemStyle: { color: "#206bc4" } }],
     };

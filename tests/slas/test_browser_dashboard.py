@@ -1,5 +1,6 @@
 """The SLA dashboard in real headless Chromium: ECharts (served locally) draws both charts."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -35,13 +36,20 @@ def test_a_manager_sees_the_trend_and_service_charts_without_console_errors(page
         expect(container).to_have_class("sla-chart sla-chart-ready")
         expect(container.locator("svg").first).to_be_visible()
     expect(page.locator("#breached-total")).to_have_text("1")
+    trend_texts = page.locator("[data-sla-chart=trend] svg text").all_text_contents()
+    assert {"Week of", "Attainment %", "Breaches"} <= set(trend_texts), trend_texts
+    # The weeks read "Nov 30", not 2026-11-30.
+    assert not [text for text in trend_texts if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text)], trend_texts
+    assert [text for text in trend_texts if re.fullmatch(r"[A-Z][a-z]{2} \d{1,2}", text)], trend_texts
+    service_texts = page.locator("[data-sla-chart=services] svg text").all_text_contents()
+    assert {"Mail", "Service", "100 %"} <= set(service_texts), service_texts
     assert errors == []
 
 
 def test_choosing_a_day_makes_the_period_custom(page, sign_in, make_user):
     sign_in(page, make_user(Role.AUDITOR, username="auditor"))
     page.goto("/slas/")
-    expect(page.get_by_label("Period")).to_have_value("month")
+    expect(page.get_by_label("Period")).to_have_value("12w")  # the default: the last 12 weeks
 
     page.get_by_label("From").fill("2026-11-02")
 

@@ -5,11 +5,13 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from itsm.models import DomainEvent
+from slas import reports
 from slas import services as sla
 from tests.incidents.factories import make_incident, resolve
 from tests.slas.test_reports import H, make_agreements, world  # noqa: F401 (fixture)
@@ -42,14 +44,59 @@ def test_requesters_may_not_see_the_dashboard(client, requester):
     assert client.get(reverse("sla_report")).status_code == 403
 
 
-def test_a_wrong_period_says_why_and_shows_this_month(client, agent):
+def test_a_wrong_period_says_why_and_shows_the_default_period(client, agent):
     client.force_login(agent)
 
     page = client.get(reverse("sla_dashboard"), {"period": "custom", "start": "2026-11-30", "end": "2026-11-01"})
 
     assert page.status_code == 200
     assert "The start of the period must not be after its end." in page.content.decode()
-    assert page.context["filters"].start == timezone.localdate().replace(day=1)
+    assert page.context["filters"].start == reports.last_weeks()[0]
+
+
+def test_without_a_period_the_dashboard_shows_the_last_12_weeks(client, agent):
+    client.force_login(agent)
+    today = timezone.localdate()
+
+    page = client.get(reverse("sla_dashboard"))
+
+    filters = page.context["filters"]
+    assert (filters.start.weekday(), (filters.end - filters.start).days // 7, filters.end) == (0, 11, today)
+    assert filters.start > today - timedelta(weeks=12)
+    assert '<option value="12w" selected>Last 12 weeks</option>' in page.content.decode()
+    weeks = page.context["chart"]["trend"]["weeks"]  # every week on the chart's axis, quiet ones too
+    assert (len(weeks), weeks[0], page.context["chart"]["trend"]["breached"]) == (12, filters.start.isoformat(), [0] * 12)
+
+
+def many_breaches(agent, count):
+    """`count` incidents whose response (4 h) was breached an hour ago."""
+    from slas.models import Timer
+
+    make_agreements()
+    for n in range(count):
+        make_incident(agent, short_description=f"slow {n}")
+    Timer.objects.update(started_at=F("started_at") - 5 * H, counted_until=F("counted_until") - 5 * H,
+                         due_at=F("due_at") - 5 * H, next_check_at=timezone.now())
+    sla.timers_sweep(now=timezone.now())
+
+
+def test_the_breaches_are_paged_in_a_constant_number_of_queries(client, auditor, agent):
+    many_breaches(agent, 30)
+    client.force_login(auditor)
+    url = reverse("sla_dashboard")
+    client.get(url)  # warm caches (content types, sessions)
+
+    with CaptureQueriesContext(connection) as first_page:
+        first = client.get(url)
+    with CaptureQueriesContext(connection) as second_page:
+        second = client.get(url, {"page": 2})
+
+    assert len(first.context["breaches"]) == 25 and len(second.context["breaches"]) == 5
+    assert len(first_page.captured_queries) == len(second_page.captured_queries)
+    assert {r["record"] for r in first.context["breaches"]}.isdisjoint(r["record"] for r in second.context["breaches"])
+    html = second.content.decode()
+    assert "Showing 26 to 30 of 30 rows" in html and "Page 2 of 2" in html
+    assert 'href="?page=1"' in html  # back to the first page, filters kept
 
 
 def test_each_table_exports_as_csv(client, agent, world):  # noqa: F811
