@@ -25,10 +25,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
 from django.db.models import Case, DateTimeField, F, Value, When
 from django.utils import timezone
 
 from config_items.models import ConfigurationItem
+from itsm.choices import JournalKind
+from itsm.journal import journal_add
 from itsm.models import Customer, DomainEvent, JournalEntry, Team, User
 from itsm.services import system_actor
 from slas import demo as sla_demo
@@ -36,7 +39,7 @@ from slas import services as sla_services
 from slas.models import Timer
 
 from . import services
-from .choices import Channel, Impact, IncidentState, OnHoldReason, ResolutionCode, Urgency
+from .choices import OPEN_STATES, Channel, Impact, IncidentState, OnHoldReason, ResolutionCode, Urgency
 from .models import Category, Incident
 
 REASON = "demo data"
@@ -565,13 +568,18 @@ def _sync_timers(now) -> int:
 
 
 def _fresh_sla_incidents(escalation_customer, acme) -> int:
-    """The escalation demo incident and a cancelled duplicate, logged now (once)."""
+    """The escalation demo incident and a cancelled duplicate, logged now (once). Every later run
+    (each `make run`) re-arms the escalation incident while it is open: its clock starts again
+    from now, so its warnings and breach show again within minutes."""
     created, fresh = 0, []
     agent = User.objects.filter(username="agent").first()
     desk = Team.objects.filter(name="Service Desk").first()
     if agent is None:
         return 0
-    if not Incident.objects.filter(short_description=ESCALATION_INCIDENT).exists():
+    rearmable = Incident.objects.filter(short_description=ESCALATION_INCIDENT, state__in=OPEN_STATES).first()
+    if rearmable is not None:
+        _rearm(rearmable, agent)
+    else:  # never logged, or worked to the end by someone trying the demo: a new one
         fresh.append(services.incident_create(actor=agent, reason="demo data (service levels)", data={
             "short_description": ESCALATION_INCIDENT, "impact": 2, "urgency": 2, "customer": escalation_customer,
             "contact_name": "Demo caller", "contact_email": "caller@example.com", "assignment_group": desk,
@@ -591,3 +599,18 @@ def _fresh_sla_incidents(escalation_customer, acme) -> int:
     # As the other demo incidents show it: created when opened (not microseconds later).
     Incident.objects.filter(pk__in=[i.pk for i in fresh]).update(created_at=F("opened_at"))
     return created
+
+
+def _rearm(incident: Incident, actor) -> None:
+    """Start the escalation incident's clock again from now: its timers (with their events and
+    recorded escalations) are replaced by fresh ones and it counts as opened now. Demo set-up
+    only, like the planned instants above: nothing else may rewrite a record's times or drop
+    its timers. The journal keeps the earlier runs' warnings, after a note saying so."""
+    now = timezone.now()
+    with transaction.atomic():
+        Timer.objects.filter(content_type=ContentType.objects.get_for_model(Incident), object_id=incident.pk).delete()
+        Incident.objects.filter(pk=incident.pk).update(opened_at=now, created_at=now, first_response_at=None)
+        incident.refresh_from_db()
+        journal_add(record=incident, actor=actor, kind=JournalKind.SYSTEM,
+                    body="Demo data re-armed the SLA clock: the resolution target is minutes away again.")
+        sla_services.timers_sync(incident, cause=f"{incident.number} demo data: escalation re-armed", now=now)

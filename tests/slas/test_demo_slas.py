@@ -81,3 +81,24 @@ def test_running_the_demo_again_adds_nothing(demo):
         call_command("demo_data", verbosity=0, incidents=120)
 
     assert _snapshot() == before
+
+
+def test_each_run_rearms_the_escalation_incident_so_its_clock_starts_again(demo):
+    incident = Incident.objects.get(short_description=incident_demo.ESCALATION_INCIDENT)
+    old = Timer.objects.get(object_id=incident.pk, metric="resolution")
+    # As if the earlier `make run` had been left running: the target passed and the sweep escalated.
+    Timer.objects.filter(pk=old.pk).update(due_at=timezone.now() - timedelta(minutes=30),
+                                           next_check_at=timezone.now() - timedelta(minutes=30))
+    services.timers_sweep(now=timezone.now())
+    assert Escalation.objects.filter(timer=old, threshold=100).exists()
+    started = timezone.now()
+
+    with override_settings(DEBUG=True):
+        call_command("demo_data", verbosity=0, incidents=120)
+
+    incident.refresh_from_db()
+    fresh = Timer.objects.get(object_id=incident.pk, metric="resolution")
+    assert incident.opened_at >= started and incident.is_open
+    assert fresh.pk != old.pk and fresh.state == "running" and not fresh.escalations.exists()
+    assert started + timedelta(minutes=5) < fresh.due_at <= timezone.now() + timedelta(minutes=6)
+    assert Incident.objects.filter(short_description=incident_demo.ESCALATION_INCIDENT).count() == 1
