@@ -6,7 +6,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from itsm.admin import ReadOnlyAdmin
 
-from .models import Category, Incident, PriorityRule, SavedFilter
+from .models import AssignmentRule, Category, Incident, PriorityRule, SavedFilter
 
 
 @admin.register(Incident)
@@ -27,6 +27,12 @@ class CategoryAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
 @admin.register(PriorityRule)
 class PriorityRuleAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
     list_display = ("impact", "urgency", "priority")
+
+
+@admin.register(AssignmentRule)
+class AssignmentRuleAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
+    list_display = ("name", "service", "category", "assignment_group", "order", "is_active")
+    list_select_related = ("service", "category__parent", "assignment_group")
 
 
 @admin.register(SavedFilter)
