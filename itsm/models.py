@@ -323,3 +323,14 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class Generation(models.Model):
+    """The stamp of a per-process cache (`itsm.generations`): every writer of what the cache
+    copies puts a new random stamp here in its own transaction; readers compare stamps."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    stamp = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.stamp}"

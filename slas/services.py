@@ -13,12 +13,13 @@ from datetime import timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from itsm.bulk import insert_rows, update_rows
+from itsm.generations import GenerationCache
 from itsm.permissions import ADMIN_ROLES, STAFF_ROLES, require
 from itsm.records import check_version, save_with_history, versioned_save
 from itsm.validation import apply_fields, refuse_unknown
@@ -105,6 +106,7 @@ def calendar_publish(*, calendar: Calendar, actor, summary: str = "") -> Calenda
     latest = calendar.versions.order_by("-number").first()
     if latest is not None and latest.definition == definition:
         return latest
+    _targets_changed()  # the targets' copies carry their calendars' current versions
     return CalendarVersion.objects.create(
         calendar=calendar, number=(latest.number + 1) if latest else 1, definition=definition,
         summary=summary[:1000], created_by=actor)
@@ -132,6 +134,7 @@ def agreement_create(*, actor, data: dict) -> Agreement:
     save_with_history(agreement, actor=actor, reason="created")
     if services:
         agreement.services.set(services)
+    _targets_changed()
     return agreement
 
 
@@ -148,6 +151,7 @@ def agreement_update(*, actor, agreement: Agreement, data: dict, expected_versio
     versioned_save(agreement, actor=actor, reason="updated")
     if services is not None:
         agreement.services.set(services)
+    _targets_changed()
     return agreement
 
 
@@ -221,6 +225,7 @@ def target_create(*, actor, data: dict) -> Target:
     require(actor, ADMIN_ROLES)
     target = _target_row(actor, data)
     target.save()
+    _targets_changed()
     return target
 
 
@@ -238,6 +243,7 @@ def target_update(*, actor, target: Target, data: dict) -> Target:
     following.lineage, following.version = current.lineage, current.version + 1
     Target.objects.filter(pk=current.pk).update(is_current=False)
     following.save()
+    _targets_changed()
     return following
 
 
@@ -250,7 +256,7 @@ def select_targets(record_type: str, facts: Facts, *, on_date=None) -> dict[str,
     4. the shortest goal (the strictest promise);
     5. the oldest target (lowest id).
     The current targets come from a per-process copy that one cheap statement checks against
-    the database each time (see `_current_targets`); each carries `calendar_version_now`, the
+    the database each time (see `TARGETS`); each carries `calendar_version_now`, the
     current version of its calendar (None if it has none)."""
     on_date = on_date or timezone.localdate(facts.opened_at)
     chosen: dict[str, Target] = {}
@@ -274,19 +280,25 @@ def select_targets(record_type: str, facts: Facts, *, on_date=None) -> dict[str,
     return {metric: copy.copy(target) for metric, target in chosen.items()}
 
 
-# record type -> (fingerprint, [(target with agreement and calendar, {service ids of its agreement})])
-_targets_cache: dict[str, tuple] = {}
+# The current targets per record type, copied per process: [(target with agreement, calendar and
+# `calendar_version_now`, {service ids of its agreement})]. Every service that writes what the
+# copy holds (targets, agreements and their services, calendar versions) calls
+# `_targets_changed()` in its transaction; a write that bypasses these services (a data
+# migration, the shell) must call it too, or processes keep choosing from their old copy.
+TARGETS = GenerationCache("slas.targets")
+
+
+def _targets_changed() -> None:
+    TARGETS.bump()
 
 
 def _current_targets(record_type: str) -> list[tuple[Target, set]]:
     """The current targets of `record_type` with their agreements, read once per process and
-    again whenever `_targets_fingerprint` changes. The fingerprint is read before the targets,
-    so a copy is never older than the fingerprint it is filed under, and a copy is filed only
-    when the transaction that read it commits (never what a rolled-back one saw)."""
-    fingerprint = _targets_fingerprint()
-    cached = _targets_cache.get(record_type)
-    if cached is not None and cached[0] == fingerprint:
-        return cached[1]
+    again after each `_targets_changed()` (one statement checks, see itsm.generations)."""
+    return TARGETS.get(record_type, read=lambda: _read_targets(record_type))
+
+
+def _read_targets(record_type: str) -> list[tuple[Target, set]]:
     rows = [(target, {s.pk for s in target.agreement.services.all()}) for target in
             Target.objects.filter(is_current=True, record_type=record_type)
             .select_related("agreement", "calendar").prefetch_related("agreement__services").order_by("pk")]
@@ -296,28 +308,7 @@ def _current_targets(record_type: str) -> list[tuple[Target, set]]:
             calendar__in={target.calendar_id for target, _services in rows}, number=Subquery(latest))}
         for target, _services in rows:
             target.calendar_version_now = versions.get(target.calendar_id)
-    transaction.on_commit(lambda: _targets_cache.__setitem__(record_type, (fingerprint, rows)))
     return rows
-
-
-def _targets_fingerprint() -> tuple:
-    """One statement whose answer changes whenever anything `select_targets` reads changes:
-    targets (rows are only inserted, a new version retiring the old one in the same
-    transaction, so their count, highest id and number of current ones), agreements (every
-    save moves `updated_at` and `agreement_update` the version), agreement services and
-    calendar versions (rows only inserted and deleted). Ids are never reused for committed
-    rows (PostgreSQL sequences, SQLite AUTOINCREMENT)."""
-    target, agreement = Target._meta.db_table, Agreement._meta.db_table
-    services, versions = Agreement.services.through._meta.db_table, CalendarVersion._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT COUNT(*) FROM {target}), (SELECT MAX(id) FROM {target}), "
-            f"(SELECT SUM(CASE WHEN is_current THEN 1 ELSE 0 END) FROM {target}), "
-            f"(SELECT COUNT(*) FROM {agreement}), (SELECT MAX(updated_at) FROM {agreement}), "
-            f"(SELECT SUM(version) FROM {agreement}), "
-            f"(SELECT COUNT(*) FROM {services}), (SELECT MAX(id) FROM {services}), "
-            f"(SELECT COUNT(*) FROM {versions}), (SELECT MAX(id) FROM {versions})")
-        return cursor.fetchone()
 
 
 def _precedence(target: Target) -> tuple:

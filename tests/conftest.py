@@ -31,17 +31,6 @@ def empty_cache():
 
 
 @pytest.fixture(autouse=True)
-def _forget_sla_targets():
-    """Each test starts without the process's copy of the SLA targets: a test's rows are rolled
-    back and SQLite gives their ids out again, so a copy filed by an earlier test (when it ran
-    its on-commit callbacks) could match the next test's fingerprint. Never so in production,
-    where only committed rows are copied and committed ids are never reused."""
-    from slas import services as sla_services
-
-    sla_services._targets_cache.clear()
-
-
-@pytest.fixture(autouse=True)
 def _forget_known_sequences():
     """Each test starts without the process's list of number sequences known to exist: a
     sequence a test created is rolled back with its rows, though the test ran its on-commit
