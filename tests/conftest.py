@@ -2,10 +2,10 @@
 
 import pytest
 from django.core.cache import cache, caches
-from django.core.cache.backends.redis import RedisCache
 from rest_framework.test import APIClient
 
 from itsm import services
+from itsm.cache import redis_client
 from itsm.choices import Role
 from tests.factories import UserFactory
 
@@ -20,12 +20,11 @@ def empty_cache():
     """Every test starts with an empty cache (counts kept for seconds, throttling counters).
     On Redis only this test run's keys go: `clear()` would empty the whole Redis database,
     including the keys of another test run, or of a benchmark, sharing it."""
-    backend = caches["default"]
-    if not isinstance(backend, RedisCache):
+    client = redis_client()
+    if client is None:
         cache.clear()
         return
-    client = backend._cache.get_client(None, write=True)
-    keys = list(client.scan_iter(match=f"{backend.key_prefix}:*", count=1000))
+    keys = list(client.scan_iter(match=f"{caches['default'].key_prefix}:*", count=1000))
     if keys:
         client.delete(*keys)
 

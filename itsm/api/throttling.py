@@ -9,8 +9,9 @@ two windows, which a limit meant to stop runaway clients tolerates.
 
 from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.cache import cache as default_cache
-from django.core.cache.backends.redis import RedisCache
 from rest_framework.throttling import UserRateThrottle
+
+from ..cache import redis_client
 
 
 class WindowUserRateThrottle(UserRateThrottle):
@@ -28,13 +29,13 @@ class WindowUserRateThrottle(UserRateThrottle):
 
     def count(self, key: str, ttl: int) -> int:
         """Add one to the window's counter and return it; the counter expires after `ttl`."""
-        # DRF's `cache` is Django's proxy of the default cache: the backend itself tells its kind.
-        backend = caches[DEFAULT_CACHE_ALIAS] if self.cache is default_cache else self.cache
-        if isinstance(backend, RedisCache):
+        # DRF's `cache` is Django's proxy of the default cache.
+        client = redis_client() if self.cache is default_cache else None
+        if client is not None:
             # One round trip: SET NX creates the counter with its lifetime only if it is missing,
             # INCR counts (Django's add + incr took three, and a new client object each).
-            key = backend.make_and_validate_key(key)
-            pipeline = backend._cache.get_client(key, write=True).pipeline(transaction=False)
+            key = caches[DEFAULT_CACHE_ALIAS].make_and_validate_key(key)
+            pipeline = client.pipeline(transaction=False)
             _created, count = pipeline.set(key, 0, ex=ttl, nx=True).incr(key).execute()
             return count
         self.cache.add(key, 0, ttl)  # no-op when the window's counter exists
