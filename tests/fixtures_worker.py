@@ -59,6 +59,10 @@ class LiveWorker:
         """Results (as the worker logged them: reprs) of the executions of `task_name` so far."""
         return [m["value"] for m in _SUCCEEDED.finditer(self.log()) if m["name"] == task_name]
 
+    def finished_runs(self, task_id: str) -> list[str]:
+        """Results of the executions of the task with this id (a redelivered message keeps it)."""
+        return [m["value"] for m in _SUCCEEDED.finditer(self.log()) if m["id"] == task_id]
+
     def wait_for_tasks(self, task_name: str, count: int, timeout: float = TASK_TIMEOUT) -> list[str]:
         """Wait until the worker has finished `count` executions of `task_name`; return their results.
 
@@ -287,9 +291,11 @@ def pytest_unconfigure(config):
             print(f"could not delete the test queue {settings.CELERY_TASK_DEFAULT_QUEUE}: {exc}")
 
 
-def _start_worker(tmp_path: Path, label: str) -> LiveWorker:
+def _start_worker(tmp_path: Path, label: str, env: dict | None = None, include: tuple = ()) -> LiveWorker:
     """Start a worker like `live_worker` does (same settings, queue, pool), logging to
-    `tmp_path/<label>.log` and writing its emails to `tmp_path/<label>-mail`; wait until ready."""
+    `tmp_path/<label>.log` and writing its emails to `tmp_path/<label>-mail`; wait until ready.
+    `env`: more environment variables; `include`: more modules it imports (test hooks such as
+    tests.worker_hooks)."""
     from django.conf import settings
     from django.db import connection
 
@@ -306,6 +312,7 @@ def _start_worker(tmp_path: Path, label: str) -> LiveWorker:
         "EMAIL_FILE_PATH": str(mail_dir),
         "CELERY_TASK_DEFAULT_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
         "PYTHONUNBUFFERED": "1",
+        **(env or {}),
     }
     env.pop("ITSM_TEST_SQLITE_FILE", None)
     command = [
@@ -313,6 +320,7 @@ def _start_worker(tmp_path: Path, label: str) -> LiveWorker:
         "--pool", "prefork", "--concurrency", "2",
         "--without-mingle", "--without-gossip", "--without-heartbeat",
         "--hostname", nodename,
+        *(["--include", ",".join(include)] if include else []),
     ]
     with open(log_path, "wb") as log_file:
         process = subprocess.Popen(
@@ -337,16 +345,18 @@ def _start_worker(tmp_path: Path, label: str) -> LiveWorker:
 def worker_factory(transactional_db, tmp_path) -> Iterator[Callable[[], LiveWorker]]:
     """`worker_factory()` starts one more real worker (as `live_worker`) and returns it; call it
     again for a second one, e.g. after killing the first (`os.killpg(worker.process.pid, SIGKILL)`).
+    `worker_factory(env={...}, include=("tests.worker_hooks",))` adds environment variables and
+    modules the worker imports (test hooks, see tests/worker_hooks.py).
 
     The queue is purged before the first worker only (a second one sees what the first left);
     every worker started is stopped after the test, then the queue is purged.
     """
     started: list[LiveWorker] = []
 
-    def start() -> LiveWorker:
+    def start(env: dict | None = None, include: tuple = ()) -> LiveWorker:
         if not started:
             _purge_test_queue()
-        worker = _start_worker(tmp_path, f"worker{len(started) + 1}")
+        worker = _start_worker(tmp_path, f"worker{len(started) + 1}", env=env, include=include)
         started.append(worker)
         return worker
 

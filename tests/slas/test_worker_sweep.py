@@ -1,6 +1,7 @@
-"""The escalation sweep with real parts: a Celery worker killed with SIGKILL in the middle of a
-batch, a second worker and several sweeps at once (as a second beat would send them), on the
-configured database (SQLite file or PostgreSQL) and broker (filesystem or Redis)."""
+"""The escalation sweep with real parts: the pool process of a Celery worker killed with SIGKILL
+in the middle of a batch, held there by tests/worker_hooks.py, and the batch delivered again and
+finished once, on the configured database (SQLite file or PostgreSQL) and broker (filesystem or
+Redis)."""
 
 import os
 import signal
@@ -68,37 +69,41 @@ def sla_emails():
     return OutboxMessage.objects.filter(event__name="incident.sla_escalated")
 
 
-def test_a_worker_killed_mid_batch_then_a_second_worker_and_beat_notify_every_due_threshold_once(
-        worker_factory, agent):
-    # given 200 incidents whose clocks all have two thresholds due (50 % and the breach)
+def test_a_pool_process_killed_mid_batch_has_its_sweep_delivered_again_which_finishes_the_batch_once(
+        worker_factory, agent, tmp_path):
+    # given 200 incidents whose clocks all have two thresholds due (50 % and the breach): one
+    # sweep's batch, in two chunks of 100 clocks, each chunk its own transaction
     incidents = incidents_overdue(agent, INCIDENTS)
     total = len(EXPECTED_ROWS) * INCIDENTS
+    assert INCIDENTS == 2 * sla.SWEEP_CHUNK
+    # and a worker whose sweep, after each chunk it committed, waits while the gate is held
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    (gate / "hold").touch()
+    worker = worker_factory(env={"ITSM_TEST_SWEEP_GATE": str(gate)}, include=("tests.worker_hooks",))
 
-    # when a worker sweeps them and is killed (SIGKILL, the whole process group) mid-batch
-    first = worker_factory()
-    sweep_timers.delay()
-    deadline = time.monotonic() + 60
-    while (done := Escalation.objects.count()) < total // 10:
-        assert first.process.poll() is None, first.failure("the worker died before the kill")
-        assert time.monotonic() < deadline, first.failure(f"only {done} escalation rows after 60 s")
-        time.sleep(0.01)
-    os.killpg(first.process.pid, signal.SIGKILL)
-    first.process.wait(timeout=10)
+    # when a sweep is sent and, its first chunk committed and the second not begun, the pool
+    # process running it is killed (SIGKILL)
+    sent = sweep_timers.delay()
+    pid, checked = first_chunk_done(gate, worker)
     at_kill = Escalation.objects.count()
-    assert 0 < at_kill < total, f"not killed mid-batch: {at_kill} of {total} rows"
-    assert first.finished(SWEEP) == []  # the batch never finished
+    assert (checked, at_kill, due_count()) == (sla.SWEEP_CHUNK, len(EXPECTED_ROWS) * sla.SWEEP_CHUNK,
+                                               INCIDENTS - sla.SWEEP_CHUNK), "not held mid-batch"
+    assert worker.finished_runs(sent.id) == []
+    os.kill(pid, signal.SIGKILL)
+    wait_for_log(worker, "WorkerLostError")
+    (gate / "hold").unlink()
 
-    # and a second worker starts, and three sweeps are sent at once (a retry, a second beat)
-    second = worker_factory()
-    for _ in range(3):
-        sweep_timers.delay()
-    second.wait_for_tasks(SWEEP, 3, timeout=60)
-    deadline = time.monotonic() + 30
-    while due_count():
-        assert time.monotonic() < deadline, second.failure(f"{due_count()} timers still due after the sweeps: {still_due()}")
-        time.sleep(0.1)
+    # then the batch was partly done when the process died: the first chunk, not the second
+    assert 0 < at_kill == Escalation.objects.count() < total
+    # and the same message is delivered again (late acknowledgement, rejected on the worker's
+    # loss) to a new pool process, whose run of it does the rest of the batch: the second chunk
+    rest = INCIDENTS - sla.SWEEP_CHUNK
+    assert worker.wait_for_tasks(SWEEP, 1, timeout=60) == [repr({"checked": rest, "escalations": 2 * rest})]  # 2 emails
+    assert worker.finished_runs(sent.id) == worker.finished(SWEEP)
+    assert due_count() == 0, still_due()
 
-    # then every threshold of every clock was handled exactly once: nothing skipped, nothing twice
+    # and every threshold of every clock was handled exactly once: nothing skipped, nothing twice
     rows = Counter(Escalation.objects.values_list("timer__object_id", "threshold", "action"))
     assert set(rows.values()) == {1}
     by_incident = {}
@@ -112,5 +117,24 @@ def test_a_worker_killed_mid_batch_then_a_second_worker_and_beat_notify_every_du
                      for m in sla_emails().select_related("event"))
     assert emails == Counter({(incident.pk, percent, agent.pk): 1 for incident in incidents for percent in (50, 100)})
     assert Incident.objects.count() == INCIDENTS
-    print(f"\nkilled after {at_kill} of {total} escalation rows; the second worker ran "
-          f"{len(second.finished(SWEEP))} sweeps: {second.finished(SWEEP)}; broker {celery_app.conf.broker_url[:12]}")
+    print(f"\nkilled pool process {pid} after {at_kill} of {total} escalation rows; "
+          f"broker {celery_app.conf.broker_url[:12]}")
+
+
+def first_chunk_done(gate, worker, timeout=60):
+    """(pid, timers checked) of the first chunk a sweep committed, once it is held after it."""
+    deadline = time.monotonic() + timeout
+    progress = gate / "progress"
+    while not (progress.exists() and progress.read_text().endswith("\n")):
+        assert worker.process.poll() is None, worker.failure("the worker died before its first chunk")
+        assert time.monotonic() < deadline, worker.failure(f"no chunk committed within {timeout} s")
+        time.sleep(0.02)
+    pid, checked = progress.read_text().splitlines()[0].split()
+    return int(pid), int(checked)
+
+
+def wait_for_log(worker, text, timeout=30):
+    deadline = time.monotonic() + timeout
+    while text not in worker.log():
+        assert time.monotonic() < deadline, worker.failure(f"no {text!r} in the worker's log after {timeout} s")
+        time.sleep(0.05)
