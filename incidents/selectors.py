@@ -25,6 +25,8 @@ from .models import AssignmentRule, Category, Incident, PriorityRule, SavedFilte
 RECENTLY_RESOLVED_DAYS = 7
 # Queues (?queue=...): the agents' standing views, each one indexed filter.
 QUEUES = ("mine", "unassigned", "triage", "open", "major", "resolved")
+# The start page's figures for staff.
+HOME_QUEUES = ("mine", "unassigned", "open", "major")
 # The value of ?assignment_group= that means "no group" (the triage queue).
 NO_GROUP = "none"
 # The "at risk" queue: open incidents with a timer at risk (slas.models.TimerQuerySet.at_risk, the
@@ -210,13 +212,13 @@ def saved_filters_of(user):
     return SavedFilter.objects.filter(owner=user) if user.is_authenticated else SavedFilter.objects.none()
 
 
-def queue_counts(user) -> dict:
-    """How many incidents each queue holds for `user`: one small count per queue, each an
-    index-only scan of a partial index (one combined query would read every open row from
+def queue_counts(user, names=QUEUES) -> dict:
+    """How many incidents each queue of `names` holds for `user`: one small count per queue, each
+    an index-only scan of a partial index (one combined query would read every open row from
     the table: bench/results.md, 2026-11-23 13:47)."""
     base = incident_list(user).order_by()
     return {name: _all_open_count(base, user) if name == "open" else queue(base, name, user).count()
-            for name in QUEUES}
+            for name in names}
 
 
 def _all_open_count(base, user) -> int:
@@ -248,7 +250,5 @@ def at_risk_count(user) -> int:
 def home_counts(user) -> dict:
     """The start page's incident figures for `user` (one query)."""
     if is_staff_reader(user):
-        counts = queue_counts(user)
-        counts.pop("resolved")
-        return counts
+        return queue_counts(user, names=HOME_QUEUES)
     return {"portal": True, "own_open": incident_list(user).open().count()}
