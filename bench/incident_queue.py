@@ -305,6 +305,8 @@ def incident_rows(args, world, now):
 
 def seed(args, world) -> None:
     """COPY the incidents in, with the secondary indexes dropped meanwhile and built after."""
+    from importlib import import_module
+
     from django.db import connection, transaction
     from django.utils import timezone
 
@@ -322,10 +324,14 @@ def seed(args, world) -> None:
             values = {**defaults, **row}
             yield ("\t".join(_text(values[f.attname]) for f in fields) + "\n").encode()
 
+    # The search's trigram index (PostgreSQL only, so not in the model's Meta) goes too.
+    trigram = import_module("incidents.migrations.0006_search_trigram")
     with transaction.atomic():
         with connection.schema_editor(atomic=False) as editor:
             for index in Incident._meta.indexes:
                 editor.remove_index(Incident, index)
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP INDEX IF EXISTS {trigram.INDEX}")
         with connection.cursor() as cursor:
             stream = io.BufferedReader(_Rows(lines()), buffer_size=1 << 20)
             cursor.cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", stream)
@@ -334,6 +340,8 @@ def seed(args, world) -> None:
         with connection.schema_editor(atomic=False) as editor:
             for index in Incident._meta.indexes:
                 editor.add_index(Incident, index)
+        with connection.cursor() as cursor:
+            cursor.execute(trigram.CREATE.replace(" CONCURRENTLY", ""))  # no other session yet
     with connection.cursor() as cursor:
         cursor.execute(f"VACUUM ANALYZE {table}")
         cursor.execute("ANALYZE")  # the bulk-created users, teams and customers too: plans depend on it

@@ -73,7 +73,10 @@ def register_search():
     search.register(search.SearchType(
         key="incidents", label=_("Incidents"), prefix=Incident.NUMBER_PREFIX, order=10,
         queryset=incidents_of, search=selectors.incident_search, hit=hit,
-        list_url_name="incident_list", ordering=("-opened_at", "-id")))
+        list_url_name="incident_list", ordering=("-opened_at", "-id"),
+        # "More" lists them in the same order: the newest first is also what PostgreSQL finds
+        # fastest for a common word (the opened_at index read backwards, bench/global_search.py).
+        list_params=(("sort", "-opened"),)))
 
 
 def register_urls():

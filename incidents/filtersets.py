@@ -1,7 +1,7 @@
 """One filter vocabulary for the incident queues and the API."""
 
 import django_filters
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 

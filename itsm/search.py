@@ -58,6 +58,7 @@ class SearchType:
     fields: tuple[str, ...] = ()  # searched with icontains, OR-ed
     search: Callable[[QuerySet, str], QuerySet] | None = None  # instead of `fields`
     list_url_name: str = ""  # a list page that filters by ?q=
+    list_params: tuple[tuple[str, str], ...] = ()  # more of its query string: the hits' order
     ordering: tuple[str, ...] = ("-pk",)
     order: int = 100
     roles: tuple[str, ...] = STAFF_ROLES  # who may search this type at all
@@ -72,7 +73,9 @@ class SearchType:
         return queryset.filter(reduce(or_, (Q(**{f"{name}__icontains": text}) for name in self.fields)))
 
     def more_url(self, text: str) -> str:
-        return f"{reverse(self.list_url_name)}?{urlencode({'q': text})}" if self.list_url_name else ""
+        if not self.list_url_name:
+            return ""
+        return f"{reverse(self.list_url_name)}?{urlencode({'q': text, **dict(self.list_params)})}"
 
 
 _types: dict[str, SearchType] = {}

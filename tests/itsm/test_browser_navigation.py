@@ -113,5 +113,5 @@ def test_the_header_search_opens_a_number_and_lists_text_hits_by_type(page, sign
     incidents = page.get_by_role("region", name="Incidents")
     expect(incidents.get_by_role("link", name=re.compile(r"^INC"))).to_have_count(5)
     incidents.get_by_role("link", name="More Incidents").click()
-    expect(page).to_have_url(re.compile(r"/incidents/\?q=payroll$"))
+    expect(page).to_have_url(re.compile(r"/incidents/\?q=payroll&sort=-opened$"))
     expect(page.locator("#list-results tbody tr")).to_have_count(7)

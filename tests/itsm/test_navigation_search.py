@@ -2,8 +2,8 @@
 process is not installed, and the header's global search (itsm.search)."""
 
 import pytest
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from incidents.models import Incident
@@ -140,7 +140,7 @@ def test_text_finds_hits_of_every_type_grouped_with_more_links(client, agent):
     groups = {group.type.key: group for group in response.context["results"]}
     assert list(groups) == ["incidents", "config_items"]
     assert [hit.title for hit in groups["incidents"].hits] == [f"Payroll export fails ({n})" for n in (6, 5, 4, 3, 2)]
-    assert groups["incidents"].more and groups["incidents"].more_url == reverse("incident_list") + "?q=payroll"
+    assert groups["incidents"].more and groups["incidents"].more_url == reverse("incident_list") + "?q=payroll&sort=-opened"
     assert [hit.title for hit in groups["config_items"].hits] == ["payroll-db"]
     assert not groups["config_items"].more
     html = response.content.decode()
