@@ -70,8 +70,10 @@ class IncidentSerializer(OutputModelSerializer):
         ]
 
     def get_cis(self, obj) -> list[int]:
-        # Read from the prefetch of the list selector (no query per row).
-        return sorted(ci.pk for ci in obj.cis.all())
+        # The API's queryset prefetches them into `ci_list` (no query per row); an incident read
+        # otherwise costs one query.
+        cis = getattr(obj, "ci_list", None)
+        return sorted(ci.pk for ci in (obj.cis.all() if cis is None else cis))
 
 
 class IncidentDetailSerializer(IncidentSerializer):

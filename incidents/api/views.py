@@ -83,7 +83,7 @@ class IncidentViewSet(WorkflowActionsMixin, ServiceModelViewSet):
 
     def get_queryset(self):
         queryset = selectors.with_details(selectors.incident_list(self.request.user)).prefetch_related(
-            Prefetch("cis", queryset=ConfigurationItem.objects.only("id")))
+            Prefetch("cis", queryset=ConfigurationItem.objects.only("id"), to_attr="ci_list"))
         if self._breach_ordering() is not None:
             queryset = selectors.with_time_to_breach(queryset).annotate(time_to_breach=F("sla_due_at"))
         return queryset
@@ -134,9 +134,7 @@ class IncidentViewSet(WorkflowActionsMixin, ServiceModelViewSet):
         the customer and the CI type it checked. The CIs are the ones just set, given to the
         output as the list selector's prefetch gives them (ids only are shown). A requester can
         read the incident they report (they are its caller), so the selector's gate holds."""
-        prefetched = incident.cis.all()  # lazy: filled below, never sent to the database
-        prefetched._result_cache, prefetched._prefetch_done = list(cis or ()), True
-        incident._prefetched_objects_cache = {"cis": prefetched}
+        incident.ci_list = list(cis or ())  # where the list's Prefetch(to_attr="ci_list") puts them
         return incident
 
     def perform_service_update(self, obj, data, expected_version):

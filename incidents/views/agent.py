@@ -180,7 +180,7 @@ class IncidentListView(IncidentMixin, FilteredListView):
         services_ = cmdb_selectors.ci_list(self.request.user).services().order_by("name").values_list(
             "pk", "number", "name")
         form.fields["service"].label = _("Service")
-        form._bound_fields_cache.pop("service", None)  # validation bound it with the API's label
+        form["service"].label = _("Service")  # validation bound the field already, with the API's label
         form.fields["service"].widget = forms.Select(
             choices=[("", _("Any"))] + [(pk, f"{number} {name}") for pk, number, name in services_],
             attrs={"class": "form-select", "data-tom-select": "single"},

@@ -101,6 +101,15 @@ def test_the_queue_filters_and_sorts(client, agent, desk, network):
     assert by_text == [high.number] == by_priority_filter
 
 
+def test_the_service_filter_is_labelled_for_people_not_as_the_api_s_id(client, agent):
+    client.force_login(agent)
+
+    page = client.get(reverse("incident_list"), {"queue": "open"}).content.decode()
+
+    assert '>Service</label>' in page
+    assert "Service (CI id)" not in page
+
+
 def test_an_htmx_filter_change_renders_only_the_results(client, agent):
     make_incident(agent)
     client.force_login(agent)
