@@ -208,7 +208,21 @@ def _new_ci(data: dict) -> ConfigurationItem:
     if ci.status == CIStatus.LIVE and ci.owner_team_id is None:
         raise ValidationError({"owner_team": _("Set an owner team before the CI goes live.")})
     ci._customers_to_set = list(data.get("customers") or [])
+    _refuse_retired_choices(team=ci.owner_team if ci.owner_team_id else None, customers=ci._customers_to_set)
     return ci
+
+
+def _refuse_retired_choices(*, team=None, customers=(), kept=frozenset()) -> None:
+    """A team or customer no longer in use is not newly given to a CI (the form offers only
+    active ones); a CI keeps one retired since (`kept`: the ids of its customers)."""
+    errors = {}
+    if team is not None and not team.is_active:
+        errors["owner_team"] = _("%(value)s is no longer in use.") % {"value": team}
+    retired = [str(c) for c in customers if not c.is_active and c.pk not in kept]
+    if retired:
+        errors["customers"] = _("%(value)s is no longer in use.") % {"value": ", ".join(retired)}
+    if errors:
+        raise ValidationError(errors)
 
 
 def _prepared_ci(data: dict):
@@ -273,6 +287,9 @@ def ci_update(*, actor, ci: ConfigurationItem, data: dict, expected_version: int
     check_version(ci, expected_version)
     changed = _apply_ci_changes(ci, data)
     customers_changed = "customers" in data and _customers_differ(ci, data["customers"])
+    _refuse_retired_choices(team=ci.owner_team if "owner_team" in changed and ci.owner_team_id else None,
+                            customers=(data["customers"] or []) if customers_changed else (),
+                            kept=set(ci.customers.values_list("pk", flat=True)) if customers_changed else ())
     target_status = data.get("status")
     if target_status and target_status != ci.status and target_status not in CIStatus.values:
         raise ValidationError({"status": _("Unknown status “%(status)s”.") % {"status": target_status}})
