@@ -7,7 +7,6 @@ deactivated, not deleted: its history stays.
 
 import copy
 
-from django import forms
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.functional import cached_property
