@@ -29,6 +29,9 @@ def test_the_grouped_menu_fits_1280_pixels_and_works_with_the_keyboard(page, sig
     assert page_width(page) <= 1280
     tops = menu.locator(".nav-link").evaluate_all("links => links.map(l => l.getBoundingClientRect().top)")
     assert len(set(tops)) == 1  # one row
+    search = page.get_by_role("searchbox", name="Search records").bounding_box()
+    brand = page.get_by_role("link", name="ITSM").bounding_box()
+    assert search["y"] < brand["y"] + brand["height"] and search["y"] + search["height"] < min(tops)  # beside the brand
     expect(page.get_by_role("button", name="Show the menu")).to_be_hidden()
 
     # keyboard: focus a group, open it, walk to its second item, follow it

@@ -266,6 +266,7 @@ def test_the_header_has_the_search_box_for_staff(client, agent):
     html = client.get(reverse("home")).content.decode()
 
     assert 'id="global-search"' in html and f'action="{reverse("search")}"' in html
+    assert "{#" not in html and "#}" not in html  # no template comment leaks into the page
 
 
 # --- favicon -------------------------------------------------------------------------------------
