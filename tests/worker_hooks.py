@@ -4,7 +4,8 @@ A worker started with `--include tests.worker_hooks` and ITSM_TEST_SWEEP_GATE=<f
 the SLA sweep observable and holdable between its chunks: after each chunk has committed, the
 pool process appends "<pid> <timers checked>" to <folder>/progress, then waits as long as
 <folder>/hold exists. A test can thus kill the process running a sweep at a known point in
-the middle of its batch. The worker also declares a killed pool process lost after one second
+the middle of its batch. ITSM_TEST_SWEEP_CHUNK sets the chunk's size (a batch of two chunks
+then needs tens of clocks, not hundreds). The worker also declares a killed pool process lost after one second
 instead of ten (`worker_lost_wait`: how long it waits for a result the process may have sent).
 Without the variable nothing is changed.
 """
@@ -33,6 +34,8 @@ def hold_the_sweep_between_chunks(**kwargs):
 
     folder = Path(gate)
     chunk = services._sweep_chunk
+    if size := os.environ.get("ITSM_TEST_SWEEP_CHUNK"):
+        services.SWEEP_CHUNK = int(size)
 
     def chunk_then_wait(*args, **kwargs):
         checked, escalations = chunk(*args, **kwargs)  # its own transaction: committed on return

@@ -26,7 +26,8 @@ from tests.incidents.factories import make_incident, make_team_with
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 SWEEP = sweep_timers.name
-INCIDENTS = 200
+CHUNK = 10  # clocks a sweep handles in one transaction (the worker's SWEEP_CHUNK, see tests/worker_hooks.py)
+INCIDENTS = 2 * CHUNK  # one sweep's batch: two chunks
 H = timedelta(hours=1)
 NOTIFY = ActionKind.NOTIFY_ASSIGNEE
 # Per timer: each threshold recorded once, and its one action (an email to the assignee).
@@ -71,24 +72,24 @@ def sla_emails():
 
 def test_a_pool_process_killed_mid_batch_has_its_sweep_delivered_again_which_finishes_the_batch_once(
         worker_factory, agent, tmp_path):
-    # given 200 incidents whose clocks all have two thresholds due (50 % and the breach): one
-    # sweep's batch, in two chunks of 100 clocks, each chunk its own transaction
+    # given 20 incidents whose clocks all have two thresholds due (50 % and the breach): one
+    # sweep's batch, in two chunks of 10 clocks, each chunk its own transaction
     incidents = incidents_overdue(agent, INCIDENTS)
     total = len(EXPECTED_ROWS) * INCIDENTS
-    assert INCIDENTS == 2 * sla.SWEEP_CHUNK
     # and a worker whose sweep, after each chunk it committed, waits while the gate is held
     gate = tmp_path / "gate"
     gate.mkdir()
     (gate / "hold").touch()
-    worker = worker_factory(env={"ITSM_TEST_SWEEP_GATE": str(gate)}, include=("tests.worker_hooks",))
+    worker = worker_factory(env={"ITSM_TEST_SWEEP_GATE": str(gate), "ITSM_TEST_SWEEP_CHUNK": str(CHUNK)},
+                            include=("tests.worker_hooks",))
 
     # when a sweep is sent and, its first chunk committed and the second not begun, the pool
     # process running it is killed (SIGKILL)
     sent = sweep_timers.delay()
     pid, checked = first_chunk_done(gate, worker)
     at_kill = Escalation.objects.count()
-    assert (checked, at_kill, due_count()) == (sla.SWEEP_CHUNK, len(EXPECTED_ROWS) * sla.SWEEP_CHUNK,
-                                               INCIDENTS - sla.SWEEP_CHUNK), "not held mid-batch"
+    assert (checked, at_kill, due_count()) == (CHUNK, len(EXPECTED_ROWS) * CHUNK, INCIDENTS - CHUNK), (
+        "not held mid-batch")
     assert worker.finished_runs(sent.id) == []
     os.kill(pid, signal.SIGKILL)
     wait_for_log(worker, "WorkerLostError")
@@ -98,7 +99,7 @@ def test_a_pool_process_killed_mid_batch_has_its_sweep_delivered_again_which_fin
     assert 0 < at_kill == Escalation.objects.count() < total
     # and the same message is delivered again (late acknowledgement, rejected on the worker's
     # loss) to a new pool process, whose run of it does the rest of the batch: the second chunk
-    rest = INCIDENTS - sla.SWEEP_CHUNK
+    rest = INCIDENTS - CHUNK
     assert worker.wait_for_tasks(SWEEP, 1, timeout=60) == [repr({"checked": rest, "escalations": 2 * rest})]  # 2 emails
     assert worker.finished_runs(sent.id) == worker.finished(SWEEP)
     assert due_count() == 0, still_due()
