@@ -159,7 +159,6 @@ def _check_validity(agreement: Agreement) -> None:
     if agreement.valid_to and agreement.valid_from and agreement.valid_to < agreement.valid_from:
         raise ValidationError({"valid_to": _("The agreement ends before it starts.")})
 
-
 def clean_escalations(steps) -> list[dict]:
     """[{"percent": 50, "actions": [{"kind": "notify_assignee"}, ...]}, ...], 1–100 %, each once."""
     if not isinstance(steps, list):
@@ -191,7 +190,8 @@ def default_escalations() -> list[dict]:
         {"percent": BREACH, "actions": [{"kind": ActionKind.NOTIFY_ASSIGNEE}, {"kind": ActionKind.NOTIFY_GROUP_LEAD}]}]
 
 
-def _target_row(actor, data: dict) -> Target:
+def _target_row(actor, data: dict, *, current: Target | None = None) -> Target:
+    """The unsaved row of a new target, or of the version following `current`, checked."""
     refuse_unknown(data, TARGET_FIELDS)
     target = Target(created_by=actor, **data)
     if "escalations" not in data:
@@ -204,8 +204,26 @@ def _target_row(actor, data: dict) -> Target:
     if target.metric not in Metric.values:
         raise ValidationError({"metric": _("Choose response or resolution.")})
     _check_record_type(target)
+    _check_target_choices(target, current)
     target.full_clean(exclude=["lineage"], validate_constraints=False)
     return target
+
+
+def _check_target_choices(target: Target, current: Target | None) -> None:
+    """An active calendar, and, when the agreement names services, one of them (a target on
+    another service would never apply: select_targets skips it). A new version keeps what the
+    current one has."""
+    errors = {}
+    if target.calendar_id and target.calendar_id != getattr(current, "calendar_id", None) \
+            and not target.calendar.is_active:
+        errors["calendar"] = _("%(value)s is no longer in use.") % {"value": target.calendar}
+    if target.service_id and target.agreement_id and target.service_id != getattr(current, "service_id", None):
+        named = target.agreement.services.all()
+        if named.exists() and not named.filter(pk=target.service_id).exists():
+            errors["service"] = _("%(service)s is not a service of %(agreement)s.") % {
+                "service": target.service.name, "agreement": target.agreement}
+    if errors:
+        raise ValidationError(errors)
 
 
 def _check_record_type(target: Target) -> None:
@@ -239,7 +257,7 @@ def target_update(*, actor, target: Target, data: dict) -> Target:
                                                                                       "calendar")}
     fields.update(agreement=current.agreement, service=current.service, calendar=current.calendar)
     fields.update(data)
-    following = _target_row(actor, fields)
+    following = _target_row(actor, fields, current=current)
     following.lineage, following.version = current.lineage, current.version + 1
     Target.objects.filter(pk=current.pk).update(is_current=False)
     following.save()
