@@ -159,6 +159,7 @@ def _check_validity(agreement: Agreement) -> None:
     if agreement.valid_to and agreement.valid_from and agreement.valid_to < agreement.valid_from:
         raise ValidationError({"valid_to": _("The agreement ends before it starts.")})
 
+
 def clean_escalations(steps) -> list[dict]:
     """[{"percent": 50, "actions": [{"kind": "notify_assignee"}, ...]}, ...], 1–100 %, each once."""
     if not isinstance(steps, list):
