@@ -211,6 +211,8 @@ def incident_create(*, actor, data: dict, reason: str = "") -> Incident:
     _refuse_retired_choices(data)
     cis = data.pop("cis", None)
     incident = Incident(opened_at=timezone.now(), **data)
+    if incident.correlation_key:
+        incident.alert_count = 1  # the monitoring alert that logs it
     if incident.caller_id and not incident.customer_id:
         incident.customer = _customer_of(incident)
     incident.priority = priority_for(incident.impact, incident.urgency)
@@ -287,8 +289,6 @@ def incident_report_alert(*, actor, correlation_key: str, data: dict) -> AlertOu
                     actor=actor, data={**data, "correlation_key": key, "channel": Channel.MONITORING},
                     reason="created by monitoring alert",
                 )
-                incident.alert_count = 1
-                Incident.objects.filter(pk=incident.pk).update(alert_count=1)
                 return AlertOutcome(incident, created=True)
         except IntegrityError:
             continue  # a concurrent alert created it first: join that incident on the next try
@@ -302,8 +302,9 @@ def incident_report_alert(*, actor, correlation_key: str, data: dict) -> AlertOu
 
 def _repeat_alert(incident: Incident, actor, data: dict) -> Incident:
     incident.alert_count += 1
-    # alert_count is a counter, not a decision: it does not deserve a version or history row each time.
-    Incident.objects.filter(pk=incident.pk).update(alert_count=incident.alert_count)
+    # alert_count is a counter, not a decision: no new version (an agent editing the incident is not
+    # told to reload for it), but a history row like every write (the row is locked and fresh).
+    save_with_history(incident, actor=actor, reason="alert repeated")
     journal_add(record=incident, actor=actor, kind=JournalKind.SYSTEM, is_public=False,
                 body=data.get("description") or data.get("short_description", ""),
                 data={"alert": incident.alert_count, "short_description": data.get("short_description", "")})

@@ -3,7 +3,8 @@
 QuerySet.bulk_create and bulk_update cost more Python time than the rest of the sweep (a
 model instance per row, a CASE WHEN per field and row for the update): these write plain
 values with one statement (a few on SQLite, whose statements take at most 999 parameters),
-prepared as the fields prepare them. No signals, as with the bulk methods. They need
+prepared as the fields prepare them. No signals, as with the bulk methods, hence no history:
+they refuse a model that keeps one (`refuse_history_tracked`). They need
 PostgreSQL or SQLite 3.35+ (INSERT … RETURNING, UPDATE … FROM; Debian 12 has 3.40), as
 Django's own bulk_create needs 3.35 to return primary keys.
 """
@@ -11,6 +12,19 @@ Django's own bulk_create needs 3.35 to return primary keys.
 import json
 
 from django.db import connection
+from simple_history.exceptions import NotHistoricalModelError
+from simple_history.utils import get_history_manager_for_model
+
+
+def refuse_history_tracked(model) -> None:
+    """Raise TypeError if `model` keeps a history: a write that bypasses `save()` (these, or
+    `QuerySet.update()`) would change its rows without a history row (DESIGN.md section 7).
+    Such rows are written through their services (`record_save`, `save_with_history`)."""
+    try:
+        get_history_manager_for_model(model)
+    except NotHistoricalModelError:
+        return
+    raise TypeError(f"{model._meta.label} keeps a history: write it through its services, not itsm.bulk")
 
 
 def _preparer(field):
@@ -29,6 +43,7 @@ def _preparer(field):
 
 def insert_rows(model, field_names, rows, *, returning: bool = False) -> list:
     """INSERT `rows` (tuples of values of `field_names`); their primary keys if `returning`."""
+    refuse_history_tracked(model)
     fields = [model._meta.get_field(name) for name in field_names]
     preparers = [_preparer(field) for field in fields]
     qn = connection.ops.quote_name
@@ -51,6 +66,7 @@ def insert_rows(model, field_names, rows, *, returning: bool = False) -> list:
 
 def update_rows(model, objects, field_names) -> None:
     """Write `field_names` of `objects` (by primary key) with one `UPDATE … FROM (VALUES …)`."""
+    refuse_history_tracked(model)
     if not objects:
         return
     fields = [model._meta.get_field(name) for name in field_names]

@@ -102,3 +102,19 @@ def test_five_parallel_alerts_with_one_key_open_exactly_one_incident(run_concurr
     incident = Incident.objects.get(correlation_key="web:5xx")
     assert incident.alert_count == 5
     assert JournalEntry.objects.filter(object_id=incident.pk, data__has_key="alert").count() == 4
+
+
+@pytest.mark.django_db
+def test_a_repeated_alert_is_counted_with_a_history_row_but_no_new_version(make_user):
+    account = make_user("agent", username="nagios")
+    report = dict(actor=account, correlation_key="mail:queue",
+                  data={"short_description": "Mail queue growing", "contact_name": "Nagios"})
+    incident = services.incident_report_alert(**report).incident
+    version = incident.version
+
+    services.incident_report_alert(**report)
+
+    incident.refresh_from_db()
+    assert (incident.alert_count, incident.version) == (2, version)  # an agent's edit is not made stale
+    latest = incident.history.first()
+    assert (latest.alert_count, latest.history_change_reason, latest.history_user) == (2, "alert repeated", account)
