@@ -285,6 +285,9 @@ class IdempotencyKey(models.Model):
             models.UniqueConstraint(fields=["user", "key", "path"], name="idempotency_key_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.key} {self.path}"
+
 
 class WorkerHeartbeat(models.Model):
     """Written by a periodic task: proves that beat, broker and a worker all work."""
@@ -292,6 +295,9 @@ class WorkerHeartbeat(models.Model):
     name = models.CharField(max_length=50, primary_key=True)
     beat_at = models.DateTimeField()
     hostname = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} on {self.hostname} at {self.beat_at}"
 
 
 def attachment_path(instance, filename) -> str:

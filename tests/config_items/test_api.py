@@ -141,7 +141,7 @@ def test_the_list_costs_the_same_queries_for_one_row_and_a_hundred(lead_api, wri
     lead_api.get(f"{BASE}/cis/")  # warm per-process caches (content types)
     with CaptureQueriesContext(connection) as one:
         assert len(lead_api.get(f"{BASE}/cis/").json()["results"]) == 1
-    for n in range(99):
+    for _ in range(99):
         make_ci(writer, owner_team=TeamFactory(), customers=[CustomerFactory()])
     with CaptureQueriesContext(connection) as hundred:
         assert len(lead_api.get(f"{BASE}/cis/?page_size=100").json()["results"]) == 100

@@ -49,9 +49,10 @@ class Command(BaseCommand):
                 actor=actor_user, user=user, name=name, days=None if no_expiry else days, read_only=read_only
             )
         except ValidationError as exc:
-            raise CommandError(" ".join(message for messages in exc.message_dict.values() for message in messages))
+            raise CommandError(
+                " ".join(message for messages in exc.message_dict.values() for message in messages)) from exc
         except DomainError as exc:
-            raise CommandError(f"{actor_user.username}: {exc.message}")
+            raise CommandError(f"{actor_user.username}: {exc.message}") from exc
         expires = token.expires_at.strftime("%Y-%m-%d %H:%M %Z") if token.expires_at else "never"
         access = "read-only" if token.read_only else "read-write"
         self.stderr.write(
