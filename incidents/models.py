@@ -190,6 +190,9 @@ class Incident(Record):
             models.Index(fields=["assignee", "priority", "opened_at", "id"], name="inc_open_assignee", condition=OPEN),
             models.Index(fields=["assignment_group", "priority", "opened_at", "id"], name="inc_open_unassigned",
                          condition=OPEN & Q(assignee__isnull=True)),
+            # The triage queue (open, no group): its rows and its tab's count on every queue page.
+            models.Index(fields=["priority", "opened_at", "id"], name="inc_open_no_group",
+                         condition=OPEN & Q(assignment_group__isnull=True)),
             models.Index(fields=["assignee", "state", "priority"], name="inc_assignee_state"),
             models.Index(fields=["state", "priority", "opened_at"], name="inc_state_priority"),
             models.Index(fields=["state", "opened_at"], name="inc_state_opened"),
