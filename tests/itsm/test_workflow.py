@@ -5,6 +5,7 @@ from itsm.choices import JournalKind
 from itsm.exceptions import GuardFailed, NotPermitted, TransitionNotAllowed
 from itsm.models import DomainEvent, JournalEntry
 from itsm.workflow import transition_apply
+from tests.assertions import assert_nothing_written
 from tests.kernel_app.factories import make_ticket
 from tests.kernel_app.models import Ticket
 
@@ -48,13 +49,12 @@ def test_an_unknown_transition_is_refused(agent):
 def test_a_guard_names_the_missing_field_and_nothing_is_written(agent):
     ticket = make_ticket(agent)
 
-    with pytest.raises(GuardFailed) as refused:
+    with assert_nothing_written(), pytest.raises(GuardFailed) as refused:
         transition_apply(actor=agent, record=ticket, name="resolve", data={"resolution_code": ""})
 
     assert list(refused.value.fields) == ["resolution_code"]
     ticket.refresh_from_db()
     assert ticket.state == "new"
-    assert not DomainEvent.objects.filter(name="ticket.transitioned").exists()
 
 
 def test_a_transition_copies_its_fields_onto_the_record(agent):
