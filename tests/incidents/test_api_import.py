@@ -1,8 +1,7 @@
 """Historical import: POST /api/v1/incidents/import/ and `manage.py import_incidents`."""
 
 import json
-from datetime import datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime
 from io import StringIO
 
 import pytest
@@ -21,7 +20,7 @@ URL = "/api/v1/incidents/import/"
 
 
 def utc(*args):
-    return datetime(*args, tzinfo=dt_timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 @pytest.fixture
