@@ -1,9 +1,12 @@
+"""The example app's writes: each service checks the actor with `require`, refuses unknown
+input and saves through the record helpers, as every app's services do (docs/kernel.md)."""
+
 from django.db import transaction
 
 from itsm.events import emit
-from itsm.exceptions import NotPermitted
-from itsm.permissions import may
+from itsm.permissions import require
 from itsm.records import record_create, record_save
+from itsm.validation import apply_fields
 
 from .models import WORKERS, Ticket
 
@@ -12,19 +15,17 @@ FIELDS = ("title", "customer")
 
 @transaction.atomic
 def ticket_create(*, actor, data: dict, reason: str = "") -> Ticket:
-    if not may(actor, WORKERS):
-        raise NotPermitted()
-    ticket = record_create(Ticket(**{k: v for k, v in data.items() if k in FIELDS}), actor=actor, reason=reason)
+    require(actor, WORKERS)
+    ticket = Ticket()
+    apply_fields(ticket, data, FIELDS)
+    record_create(ticket, actor=actor, reason=reason)
     emit("ticket.created", record=ticket, actor=actor, payload={"title": ticket.title})
     return ticket
 
 
 @transaction.atomic
 def ticket_update(*, actor, ticket: Ticket, data: dict, expected_version: int | None = None) -> Ticket:
-    if not may(actor, WORKERS):
-        raise NotPermitted()
+    require(actor, WORKERS)
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
-    for name in FIELDS:
-        if name in data:
-            setattr(ticket, name, data[name])
+    apply_fields(ticket, data, FIELDS)
     return record_save(ticket, actor=actor, reason="updated", expected_version=expected_version)
