@@ -18,6 +18,12 @@ class ItsmConfig(AppConfig):
 
         register_menu()
         register_demo()
+        # The number sequence of every record type, after each migrate (PostgreSQL).
+        from django.db.models.signals import post_migrate
+
+        from .records import create_number_sequences
+
+        post_migrate.connect(create_number_sequences, sender=self, dispatch_uid="itsm.number_sequences")
 
 
 def register_menu():

@@ -4,10 +4,12 @@ A concrete record declares `NUMBER_PREFIX` and `history = HistoricalRecords()`, 
 created and changed only through services that call `record_create` / `record_save`.
 """
 
+import functools
 import re
 
+from django.apps import apps
 from django.conf import settings
-from django.db import IntegrityError, ProgrammingError, connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, ProgrammingError, connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -81,23 +83,35 @@ def _counter_values(prefix: str, count: int) -> range:
     return range(end - count, end)
 
 
-# Sequences this process has drawn from in a committed transaction: they exist, so no
-# savepoint need guard their nextval. (Only once committed: a sequence created by a
-# transaction that rolled back is gone again.)
-_known_sequences: set[str] = set()
+def _sequence_name(prefix: str) -> str:
+    return f"itsm_number_{prefix.lower()}"
+
+
+@functools.cache
+def _record_prefixes() -> frozenset[str]:
+    """The number prefixes of the installed record types (fixed once the apps are loaded)."""
+    return frozenset(model.NUMBER_PREFIX for model in apps.get_models()
+                     if issubclass(model, Record) and model.NUMBER_PREFIX)
+
+
+def create_number_sequences(*, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
+    """After every `migrate` (post_migrate, connected in ItsmConfig.ready()): the sequence of each
+    installed record type, so that numbering never needs a savepoint for it."""
+    if using != DEFAULT_DB_ALIAS or connection.vendor != "postgresql":
+        return
+    for prefix in sorted(_record_prefixes()):
+        _create_sequence(prefix, _sequence_name(prefix))
 
 
 def _sequence_values(prefix: str, count: int) -> list[int]:
-    name = f"itsm_number_{prefix.lower()}"
-    if name in _known_sequences:
+    name = _sequence_name(prefix)
+    if prefix in _record_prefixes():  # created by migrate (create_number_sequences): it exists
         return _draw(name, count)
     for _attempt in range(3):
         try:
             # In a savepoint: a missing sequence aborts only this statement, not the caller's work.
             with transaction.atomic():
-                values = _draw(name, count)
-            transaction.on_commit(lambda: _known_sequences.add(name))
-            return values
+                return _draw(name, count)
         except ProgrammingError:
             _create_sequence(prefix, name)
     raise RuntimeError(f"could not create the number sequence {name}")

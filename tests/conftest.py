@@ -29,16 +29,6 @@ def empty_cache():
         client.delete(*keys)
 
 
-@pytest.fixture(autouse=True)
-def _forget_known_sequences():
-    """Each test starts without the process's list of number sequences known to exist: a
-    sequence a test created is rolled back with its rows, though the test ran its on-commit
-    callbacks (which file it as known). Never so in production, where only a commit files it."""
-    from itsm import records
-
-    records._known_sequences.clear()
-
-
 @pytest.fixture
 def make_user(db):
     def make(*roles, **kwargs):
