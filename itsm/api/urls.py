@@ -1,7 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from . import views
+from . import search, views
 
 router = DefaultRouter()
 router.register("users", views.UserViewSet, basename="user")
@@ -11,5 +11,6 @@ router.register("tokens", views.ApiTokenViewSet, basename="token")
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
+    path("search/", search.SearchView.as_view(), name="search"),
     path("", include(router.urls)),
 ]

@@ -276,3 +276,32 @@ def test_favicon_ico_leads_to_the_svg_icon(client):
 
     assert response.status_code == 302 and response["Location"].endswith("img/favicon.svg")
     assert "max-age=86400" in response["Cache-Control"]
+
+
+# --- the API -------------------------------------------------------------------------------------
+
+def test_the_api_answers_a_number_with_the_record_and_text_with_hits_by_type(api, agent):
+    incident = make_incident(agent, short_description="Payroll export fails")
+    make_ci(name="payroll-db")
+    api.force_authenticate(agent)
+
+    by_number = api.get("/api/v1/search/", {"q": incident.number.lower()})
+    by_text = api.get("/api/v1/search/", {"q": "payroll", "limit": 1})
+
+    assert by_number.status_code == 200
+    assert by_number.json()["record"] == {
+        "number": incident.number, "title": "Payroll export fails",
+        "url": reverse("incident_detail", args=[incident.pk]), "detail": "", "badge": "New"}
+    body = by_text.json()
+    assert body["record"] is None
+    assert [(g["type"], [h["title"] for h in g["hits"]], g["more"]) for g in body["results"]] == [
+        ("incidents", ["Payroll export fails"], False), ("config_items", ["payroll-db"], False)]
+
+
+def test_the_api_refuses_requesters_and_a_missing_query(api, agent, requester):
+    api.force_authenticate(requester)
+    assert api.get("/api/v1/search/", {"q": "mail"}).status_code == 403
+
+    api.force_authenticate(agent)
+    missing = api.get("/api/v1/search/")
+    assert missing.status_code == 400 and "q" in missing.json()["error"]["fields"]
