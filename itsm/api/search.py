@@ -14,7 +14,8 @@ from ..permissions import STAFF_ROLES
 
 
 class SearchQuerySerializer(serializers.Serializer):
-    q = serializers.CharField(max_length=200, help_text="A record number (INC0001001) or text (three characters or more).")
+    q = serializers.CharField(max_length=200,
+                              help_text="A record number (INC0001001) or text (three characters or more).")
     limit = serializers.IntegerField(min_value=1, max_value=20, default=search.HITS_PER_TYPE,
                                      help_text="Hits per record type.")
 
