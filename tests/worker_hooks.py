@@ -30,12 +30,12 @@ def hold_the_sweep_between_chunks(**kwargs):
     gate = os.environ.get("ITSM_TEST_SWEEP_GATE")
     if not gate:
         return
-    from slas import services
+    from slas.services import sweep
 
     folder = Path(gate)
-    chunk = services._sweep_chunk
+    chunk = sweep._sweep_chunk
     if size := os.environ.get("ITSM_TEST_SWEEP_CHUNK"):
-        services.SWEEP_CHUNK = int(size)
+        sweep.SWEEP_CHUNK = int(size)
 
     def chunk_then_wait(*args, **kwargs):
         checked, escalations = chunk(*args, **kwargs)  # its own transaction: committed on return
@@ -45,4 +45,4 @@ def hold_the_sweep_between_chunks(**kwargs):
             time.sleep(POLL)
         return checked, escalations
 
-    services._sweep_chunk = chunk_then_wait
+    sweep._sweep_chunk = chunk_then_wait

@@ -47,7 +47,7 @@ def rows_by_ticket():
 
 
 def test_many_due_timers_swept_in_chunks_get_each_threshold_once_with_their_events(make_target, monkeypatch):
-    monkeypatch.setattr(services, "SWEEP_CHUNK", 7)  # 20 timers: chunks of 7, 5 (the batch), then 7 and 1
+    monkeypatch.setattr(services.sweep, "SWEEP_CHUNK", 7)  # 20 timers: chunks of 7, 5 (the batch), then 7 and 1
     make_target(goal=4 * H)
     tickets = tickets_with_clocks(20)
     now = after_breach_of_all(tickets)

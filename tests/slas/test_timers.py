@@ -231,7 +231,7 @@ def test_the_process_copy_of_the_targets_follows_every_change(make_target, agree
         return chosen.goal if chosen else None
 
     assert choose() == 8 * H
-    assert services.TARGETS.holds("ticket")  # filed: the next choice uses the copy
+    assert services.targets.TARGETS.holds("ticket")  # filed: the next choice uses the copy
 
     services.target_update(actor=system_actor(), target=target, data={"goal": 6 * H})
     assert choose() == 6 * H
@@ -269,7 +269,7 @@ def test_a_choice_read_in_a_rolled_back_transaction_is_not_kept(make_target, mon
     from itsm.generations import GenerationCache
     from slas.registry import Facts
 
-    monkeypatch.setattr(services, "TARGETS", GenerationCache("slas.targets"))  # no copy filed yet
+    monkeypatch.setattr(services.targets, "TARGETS", GenerationCache("slas.targets"))  # no copy filed yet
     make_target(goal=8 * H)
     facts = Facts(customer_id=None, service_id=None, priority=None, team_id=None, state="new", state_label="New",
                   opened_at=make_ticket().created_at, responded_at=None, resolved_at=None, cancelled=False)
@@ -277,4 +277,4 @@ def test_a_choice_read_in_a_rolled_back_transaction_is_not_kept(make_target, mon
         assert services.select_targets("ticket", facts)["resolution"].goal == 8 * H
         raise RuntimeError("rolled back")
 
-    assert not services.TARGETS.holds("ticket")
+    assert not services.targets.TARGETS.holds("ticket")
