@@ -61,8 +61,31 @@ def page(chromium, live_server):
 
 
 @pytest.fixture
-def sign_in():
-    """`sign_in(page, user)`: through the real sign-in form, as a person would."""
+def sign_in(live_server):
+    """`sign_in(page, user)`: the page signed in as `user` (in place of anyone before), on the
+    start page, where the sign-in form leads.
+
+    The session is made on the server, as the sign-in form makes it, and its cookie given to
+    the browser: two page loads fewer than filling in the form each time. The form itself is
+    tested in a browser by tests/itsm/test_browser_sign_in.py."""
+    from django.conf import settings
+    from django.test import Client
+
+    def sign_in(page, user):
+        client = Client()
+        client.force_login(user)  # with the backend the form signs in with (the first with get_user)
+        page.context.clear_cookies()
+        page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "url": live_server.url,
+                                   "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                                   "httpOnly": True, "sameSite": "Lax"}])
+        page.goto("/")
+
+    return sign_in
+
+
+@pytest.fixture
+def sign_in_with_form():
+    """`sign_in_with_form(page, user)`: through the real sign-in form, as a person does."""
 
     from tests.conftest import PASSWORD
 
