@@ -83,22 +83,6 @@ def sign_in(live_server):
     return sign_in
 
 
-@pytest.fixture
-def sign_in_with_form():
-    """`sign_in_with_form(page, user)`: through the real sign-in form, as a person does."""
-
-    from tests.conftest import PASSWORD
-
-    def sign_in(page, user):
-        page.goto("/accounts/login/")
-        page.get_by_label("Username").fill(user.username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(lambda url: "/accounts/login/" not in url)
-
-    return sign_in
-
-
 def submit_and_wait(page, button, timeout: int = 20_000) -> None:
     """Click a form's button and wait for the page it leads to (slow machines take seconds).
 
