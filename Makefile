@@ -85,6 +85,7 @@ bench: $(DEV_STAMP)  ## Run the benchmarks against PostgreSQL (see bench/README.
 	$(PY) bench/incident_queue.py
 	$(PY) bench/incident_api.py
 	$(PY) bench/global_search.py
+	$(PY) bench/queue_rows.py
 	$(PY) bench/sla_sweep.py
 
 clean:  ## Remove the virtualenv, collected static files and local data (var/: database, queue)
