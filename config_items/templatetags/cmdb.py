@@ -1,21 +1,20 @@
 """Template helpers of the CMDB pages."""
 
 from django import template
-from django.utils.html import format_html
 
 from ..choices import CIStatus
 
 register = template.Library()
 
 
-@register.simple_tag
+@register.inclusion_tag("config_items/includes/ci_status.html")
 def ci_status(status: str):
-    """A CI status as a badge in the status's colour."""
+    """A CI status as a badge in the status's colour (an unknown one as it is)."""
     try:
         choice = CIStatus(status)
     except ValueError:
-        return status
-    return format_html('<span class="badge bg-{}-lt">{}</span>', choice.colour, choice.label)
+        choice = None
+    return {"choice": choice, "status": status}
 
 
 @register.filter

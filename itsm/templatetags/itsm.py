@@ -3,7 +3,6 @@
 from django import template
 from django.templatetags.static import static
 from django.urls import get_script_prefix
-from django.utils.html import format_html
 
 from ..choices import Role
 
@@ -12,13 +11,10 @@ register = template.Library()
 SPRITE = "vendor/tabler-icons/sprite.svg"
 
 
-@register.simple_tag
+@register.inclusion_tag("itsm/includes/icon.html")
 def icon(name: str, css: str = ""):
     """An icon from the vendored sprite (scripts/vendor.mjs lists the ones available)."""
-    return format_html(
-        '<svg class="{}" aria-hidden="true" focusable="false"><use href="{}#{}"></use></svg>',
-        f"icon {css}".strip(), static(SPRITE), name,
-    )
+    return {"css": f"icon {css}".strip(), "sprite": static(SPRITE), "name": name}
 
 
 @register.inclusion_tag("itsm/includes/sort_header.html", takes_context=True)
