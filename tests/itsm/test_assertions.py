@@ -31,7 +31,7 @@ def test_a_created_record_fails_it_naming_its_tables(agent):
 def test_an_update_of_an_existing_row_fails_it(agent):
     ticket = make_ticket(agent, title="Mail is down")
 
-    with pytest.raises(AssertionError, match="kernel_app.Ticket: .*'versions': 1} -> .*'versions': 2}"), \
+    with pytest.raises(AssertionError, match="kernel_app.Ticket: .*'versions': '1'} -> .*'versions': '2'}"), \
             assert_nothing_written(Ticket):
         services.ticket_update(actor=agent, ticket=ticket, data={"title": "Mail is slow"})
 
