@@ -177,13 +177,16 @@ class IncidentListView(IncidentMixin, FilteredListView):
         form.fields["assignee"].widget.attrs["data-tom-select"] = "single"
         categories = form.fields["category"].queryset.order_by("name")
         offer_rows(form.fields["category"], categories.values_list("pk", "name"))
-        services_ = cmdb_selectors.ci_list(self.request.user).services().order_by("name").values_list(
-            "pk", "number", "name")
+        # Services grow with the CMDB: the page holds only the chosen one, Tom Select searches the rest.
+        chosen = str(form["service"].value() or "")
+        services_ = (cmdb_selectors.ci_list(self.request.user).services().filter(pk=int(chosen)).values_list(
+            "pk", "number", "name") if chosen.isdigit() else [])
         form.fields["service"].label = _("Service")
         form["service"].label = _("Service")  # validation bound the field already, with the API's label
         form.fields["service"].widget = forms.Select(
             choices=[("", _("Any"))] + [(pk, f"{number} {name}") for pk, number, name in services_],
-            attrs={"class": "form-select", "data-tom-select": "single"},
+            attrs={"class": "form-select", "data-tom-select": "search", "placeholder": _("Any"),
+                   "data-search-url": reverse("incident_ci_search") + "?service=1"},
         )
 
     @cached_property

@@ -19,6 +19,7 @@ from itsm.permissions import ADMIN_ROLES, STAFF_ROLES
 from itsm.views.mixins import RoleRequiredMixin, ServiceFormView
 
 from .. import assignment, selectors
+from ..forms import SearchSelect, limit_to_chosen
 from ..models import AssignmentRule, Category
 
 
@@ -31,10 +32,13 @@ class AssignmentRuleForm(VersionedModelForm):
         from config_items.models import ConfigurationItem
 
         super().__init__(*args, **kwargs)
-        services = ConfigurationItem.objects.filter(ci_type__is_service=True).order_by("name")
-        self.fields["service"].queryset = services
-        self.fields["service"].empty_label = _("Any service")
-        self.fields["service"].widget.attrs["data-tom-select"] = "single"
+        # Services grow with the CMDB: only the chosen one is in the page, Tom Select searches the rest.
+        self.fields["service"].queryset = ConfigurationItem.objects.filter(ci_type__is_service=True)
+        self.fields["service"].widget = SearchSelect({"data-search-url": reverse("incident_ci_search") + "?service=1",
+                                                      "placeholder": _("Any service"), "class": "form-select"})
+        chosen = (self.data.get(self.add_prefix("service")) if self.is_bound
+                  else self.initial.get("service", self.instance.service_id))
+        limit_to_chosen(self.fields["service"], chosen)
         self.fields["category"].queryset = Category.objects.select_related("parent").order_by("name")
         self.fields["category"].empty_label = _("Any category")
         self.fields["category"].widget.attrs["data-tom-select"] = "single"

@@ -30,9 +30,13 @@
   }
 
   // Autocomplete from the server: <select data-tom-select="search" data-search-url="…?q=">;
-  // the URL answers {"results": [{"value": …, "text": …}]}.
+  // the URL answers {"results": [{"value": …, "text": …}]}. The page holds only the chosen
+  // options; a choice that may stay empty (a filter's "Any") can be cleared with a button.
   function searchSelect(select, texts) {
+    var plugins = select.multiple ? { remove_button: { title: texts.removeLabel } }
+      : (select.required ? [] : { clear_button: { title: texts.removeLabel } });
     new TomSelect(select, {
+      plugins: plugins,
       valueField: "value",
       labelField: "text",
       searchField: [],

@@ -55,6 +55,23 @@ def test_an_administrator_creates_and_edits_a_rule_from_the_pages(client, admin_
     assert (rule.name, rule.is_active, rule.version) == ("Renamed", False, 2)
 
 
+def test_the_rule_form_holds_only_the_chosen_service_and_searches_the_others(client, admin_user, desk):
+    mail, other = make_service(name="Mail"), make_service(name="Payroll")
+    rule = services.assignment_rule_create(actor=admin_user, data={"name": "Mail", "assignment_group": desk,
+                                                                   "service": mail})
+    client.force_login(admin_user)
+
+    edit = client.get(reverse("incident_assignment_rule_update", args=[rule.pk])).content.decode()
+    new = client.get(reverse("incident_assignment_rule_create")).content.decode()
+
+    select = edit[edit.index('<select name="service"'):]
+    select = select[:select.index("</select>")]
+    assert f'<option value="{mail.pk}" selected>{mail}</option>' in select and f'value="{other.pk}"' not in select
+    assert f'data-search-url="{reverse("incident_ci_search")}?service=1"' in select
+    new_select = new[new.index('<select name="service"'):]
+    assert new_select[:new_select.index("</select>")].count("<option") == 1  # the empty choice only
+
+
 def test_a_bad_rule_is_refused_with_the_field_named(client, admin_user, desk):
     client.force_login(admin_user)
 

@@ -15,6 +15,7 @@ from incidents.models import Incident, SavedFilter
 from itsm.choices import Role
 from itsm.models import JournalEntry
 from tests.assertions import assert_nothing_written
+from tests.config_items.factories import make_service
 from tests.incidents.factories import make_incident, make_team_with, resolve
 
 pytestmark = pytest.mark.django_db
@@ -109,6 +110,23 @@ def test_the_service_filter_is_labelled_for_people_not_as_the_api_s_id(client, a
 
     assert '>Service</label>' in page
     assert "Service (CI id)" not in page
+
+
+def test_the_service_filter_holds_only_the_chosen_service_and_searches_the_others(client, agent):
+    mail, payroll = make_service(name="Mail"), make_service(name="Payroll")
+    client.force_login(agent)
+
+    unfiltered = client.get(reverse("incident_list"), {"queue": "open"}).content.decode()
+    filtered = client.get(reverse("incident_list"), {"queue": "open", "service": mail.pk}).content.decode()
+
+    def service_select(page):
+        select = page[page.index('<select name="service"'):]
+        return select[:select.index("</select>")]
+
+    assert service_select(unfiltered).count("<option") == 1  # "Any"
+    assert f'value="{mail.pk}" selected' in service_select(filtered)
+    assert f'value="{payroll.pk}"' not in service_select(filtered)
+    assert f'data-search-url="{reverse("incident_ci_search")}?service=1"' in service_select(unfiltered)
 
 
 def test_an_htmx_filter_change_renders_only_the_results(client, agent):

@@ -208,6 +208,29 @@ def test_ci_search_offers_only_services_when_asked(client, agent):
     assert [r["value"] for r in only_services] == [service.pk]
 
 
+def test_ci_search_answers_a_bounded_page_of_matches_as_json(client, agent):
+    for n in range(25):
+        make_service(name=f"Payroll <{n}>")
+    client.force_login(agent)
+
+    response = client.get(reverse("incident_ci_search"), {"q": "payroll", "service": "1"})
+
+    results = response.json()["results"]
+    assert len(results) == 20  # SEARCH_RESULTS: Tom Select asks again as the person types on
+    assert results[0]["text"].split(" ", 1)[1] == "Payroll <0> (Business service)"  # text, escaped by Tom Select
+    assert response["Content-Type"] == "application/json"
+
+
+@pytest.mark.parametrize("url_name", ["incident_ci_search", "incident_caller_search"])
+def test_picker_searches_refuse_requesters_and_ask_anonymous_callers_to_sign_in(client, requester, url_name):
+    anonymous = client.get(reverse(url_name), {"q": "a"})
+    client.force_login(requester)
+    refused = client.get(reverse(url_name), {"q": "a"})
+
+    assert anonymous.status_code == 302 and "/login/" in anonymous["Location"]
+    assert refused.status_code == 403
+
+
 def test_editing_changes_the_priority_and_keeps_the_customer(client, agent, caller):
     customer = CustomerFactory(name="ACME")
     incident = make_incident(agent, caller=caller, customer=customer)
