@@ -23,7 +23,7 @@ from itsm.events import emit
 from itsm.exceptions import DomainError, NotPermitted, messages_of
 from itsm.journal import journal_add, record_comment
 from itsm.models import Team
-from itsm.permissions import ADMIN_ROLES, permitted, require
+from itsm.permissions import ADMIN_ROLES, may, permitted, require
 from itsm.records import check_version, next_number, record_create, record_save, save_with_history
 from itsm.services import system_actor
 from itsm.validation import apply_fields, refuse_unknown
@@ -158,6 +158,8 @@ def _validate(incident: Incident, cis=None) -> None:
         elif not incident.assignment_group.members.filter(pk=incident.assignee_id).exists():
             errors["assignee"] = _("%(user)s is not a member of %(team)s.") % {
                 "user": incident.assignee, "team": incident.assignment_group}
+        elif not may(incident.assignee, INCIDENT_WORKERS):  # a team may have other members too
+            errors["assignee"] = _("%(user)s does not work incidents.") % {"user": incident.assignee}
     if incident.assignment_group_id and not incident.assignment_group.is_active:
         errors["assignment_group"] = _("%(team)s is not active.") % {"team": incident.assignment_group}
     if incident.parent_id:

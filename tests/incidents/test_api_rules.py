@@ -6,9 +6,10 @@ from django.core.exceptions import ValidationError
 
 from incidents import services
 from incidents.models import Category, Incident, PriorityRule
+from itsm.choices import Role
 from itsm.models import Customer, JournalEntry
 from tests.config_items.factories import make_service
-from tests.incidents.factories import make_incident
+from tests.incidents.factories import make_incident, make_team_with
 
 BASE = "/api/v1/incidents"
 
@@ -182,3 +183,20 @@ def test_an_incident_keeps_a_category_retired_since_but_none_is_newly_given(api,
     assert kept.status_code == 200, kept.json()
     assert moved.status_code == 400 and error_fields(moved) == {"category": ["Telex is no longer in use."]}
     assert Incident.objects.get().category == fax
+
+
+# --- an assignee works incidents -------------------------------------------------------------------
+
+def test_the_api_refuses_to_assign_an_incident_to_a_team_member_who_does_not_work_incidents(api, agent, make_user):
+    manager = make_user(Role.CHANGE_MANAGER, username="cm")
+    team = make_team_with(agent, manager, name="Network")
+    incident = make_incident(agent)
+    api.force_authenticate(agent)
+
+    response = api.post(f"{BASE}/{incident.pk}/assign/", {"assignment_group": team.pk, "assignee": manager.pk},
+                        format="json")
+
+    assert response.status_code == 400
+    assert error_fields(response) == {"assignee": [f"{manager} does not work incidents."]}
+    incident.refresh_from_db()
+    assert (incident.assignment_group, incident.assignee) == (None, None)
