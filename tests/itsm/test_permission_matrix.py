@@ -3,9 +3,9 @@
 A view or endpoint without an entry in MATRIX fails `test_every_url_has_an_entry`: adding a
 URL means deciding who may use it. For each entry and role, a safe request (GET) and an
 unsafe one (POST, and PATCH on detail endpoints) are sent with an empty body; a denied role
-must get 401/403 (or the sign-in redirect in the browser), an allowed one exactly what its
-entry says (`get`, `post`, `patch`: 200, 400 for the empty input, 405 for a method the view
-lacks, a redirect to a given place, ...; see tests/incidents/matrix_entry.py).
+must get 401/403 (or the sign-in redirect in the browser) and write nothing, an allowed one
+exactly what its entry says (`get`, `post`, `patch`: 200, 400 for the empty input, 405 for a
+method the view lacks, a redirect to a given place, ...; see tests/incidents/matrix_entry.py).
 
 The people, their sign-ins and tokens, and the records the URLs name are built once for the
 module, in a transaction rolled back at its end; each case runs in a savepoint of it (the
@@ -24,6 +24,7 @@ from rest_framework.test import APIClient
 
 from itsm import services
 from itsm.choices import Role
+from tests.assertions import assert_nothing_written
 from tests.config_items.factories import link, make_ci
 from tests.factories import CustomerFactory, TeamFactory, UserFactory
 from tests.incidents import matrix_agent, matrix_api, matrix_portal
@@ -348,12 +349,17 @@ def test_role_access(name, role, matrix):
     url = url_of(name, entry, matrix.targets, own_token)
 
     for method, allowed in requests_of(entry):
-        response = getattr(client, method.lower())(url, {}, format="json") if method != "GET" else client.get(url)
+        def send(method=method):
+            return getattr(client, method.lower())(url, {}, format="json") if method != "GET" else client.get(url)
+
         if role in allowed:
+            response = send()
             expected = resolved(entry.expected(method, role), matrix.targets)
             assert answer(response) == expected, (
                 f"{role} should get {expected} for {method} {url}, got {answer(response)}")
         else:
+            with assert_nothing_written():
+                response = send()
             # A browser view without unsafe methods answers 405 to everyone; DRF checks
             # permissions first, so on the API a refused role always gets 401/403.
             refused_by_method = entry.browser and response.status_code == 405
