@@ -100,7 +100,8 @@ def test_a_pool_process_killed_mid_batch_has_its_sweep_delivered_again_which_fin
     # and the same message is delivered again (late acknowledgement, rejected on the worker's
     # loss) to a new pool process, whose run of it does the rest of the batch: the second chunk
     rest = INCIDENTS - CHUNK
-    assert worker.wait_for_tasks(SWEEP, 1, timeout=60) == [repr({"checked": rest, "escalations": 2 * rest})]  # 2 emails
+    # (its escalations: the notify actions, two a clock)
+    assert worker.wait_for_tasks(SWEEP, 1, timeout=60) == [repr({"checked": rest, "escalations": 2 * rest})]
     assert worker.finished_runs(sent.id) == worker.finished(SWEEP)
     assert due_count() == 0, still_due()
 
