@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from config_items.models import ConfigurationItem
 from itsm.forms import PersonChoiceField, StyledForm, VersionedModelForm, offer_rows, people_rows, style_widgets
 from itsm.models import Customer, Team, User
+from itsm.widgets import SearchSelect, SearchSelectMultiple, limit_to_chosen
 
 from . import selectors
 from .choices import OnHoldReason, ResolutionCode
@@ -32,29 +33,6 @@ def workers():
     """Active people who work incidents, by name."""
     return (User.objects.filter(is_active=True, groups__name__in=[str(r) for r in INCIDENT_WORKERS])
             .distinct().order_by("first_name", "last_name", "username"))
-
-
-class SearchSelect(forms.Select):
-    """A select that holds only its chosen option (see limit_to_chosen); Tom Select loads the
-    others from `data-search-url`. The field's queryset still validates whatever is posted."""
-
-    def __init__(self, attrs=None):
-        super().__init__({"data-tom-select": "search", **(attrs or {})})
-
-
-class SearchSelectMultiple(forms.SelectMultiple):
-    def __init__(self, attrs=None):
-        super().__init__({"data-tom-select": "search", **(attrs or {})})
-
-
-def limit_to_chosen(field, values) -> None:
-    """Render only the chosen objects of a search select (one query, whatever the table size)."""
-    values = values if isinstance(values, (list, tuple)) else [values]
-    keys = [str(getattr(v, "pk", v)) for v in values if v not in (None, "")]
-    objects = field.queryset.filter(pk__in=[k for k in keys if k.isdigit()]) if keys else []
-    label = getattr(field, "label_from_instance", str)
-    choices = [] if field.widget.allow_multiple_selected else [("", "")]
-    field.widget.choices = choices + [(obj.pk, label(obj)) for obj in objects]
 
 
 class SubcategorySelect(forms.Select):

@@ -7,6 +7,7 @@ from datetime import timedelta
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -14,6 +15,7 @@ from config_items.choices import CatalogueStatus
 from config_items.models import ConfigurationItem
 from itsm.forms import StyledForm
 from itsm.models import TIME_ZONE_CHOICES, Customer, Team
+from itsm.widgets import SearchSelect, SearchSelectMultiple, chosen, limit_to_chosen
 
 from . import registry
 from .choices import WEEKDAYS, ActionKind, DayKind, Metric
@@ -129,7 +131,7 @@ class AgreementForm(StyledForm):
     services = forms.ModelMultipleChoiceField(
         label=gettext_lazy("Services"), queryset=ConfigurationItem.objects.none(), required=False,
         help_text=gettext_lazy("Empty: every service."),
-        widget=forms.SelectMultiple(attrs={"data-tom-select": "multiple", "class": "form-select"}))
+        widget=SearchSelectMultiple())  # the live services of the catalogue grow with it: searched, not listed
     valid_from = forms.DateField(label=gettext_lazy("Valid from"), widget=forms.DateInput(attrs={"type": "date"}))
     valid_to = forms.DateField(label=gettext_lazy("Valid to"), required=False,
                                widget=forms.DateInput(attrs={"type": "date"}))
@@ -153,6 +155,8 @@ class AgreementForm(StyledForm):
             for name in ("name", "customer", "valid_from", "valid_to", "description", "is_active"):
                 self.initial.setdefault(name, getattr(agreement, name))
             self.initial.setdefault("services", list(agreement.services.values_list("pk", flat=True)))
+        self.fields["services"].widget.attrs["data-search-url"] = reverse("ci_search") + "?service=live"
+        limit_to_chosen(self.fields["services"], chosen(self, "services"))
 
     def service_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in
@@ -277,6 +281,11 @@ class TargetForm(StyledForm):
             self.initial.setdefault("goal_hours", goal_minutes // 60)
             self.initial.setdefault("goal_minutes", goal_minutes % 60)
             self.initial.setdefault("escalations", format_escalations(target.escalations))
+        if not agreement.services.exists():  # every live service of the catalogue: searched, not listed
+            field = self.fields["service"]
+            field.widget = SearchSelect({"placeholder": str(field.empty_label)},
+                                        search_url=reverse("ci_search") + "?service=live")
+            limit_to_chosen(field, chosen(self, "service"))
 
     def clean_escalations(self):
         from .services import clean_escalations

@@ -36,6 +36,7 @@ from django.utils.translation import gettext_lazy
 
 from itsm.forms import StyledForm
 from itsm.models import Customer, Team
+from itsm.widgets import SearchSelect, chosen, limit_to_chosen
 
 from .businesstime import between
 from .calendars import business_calendar
@@ -116,7 +117,7 @@ class FilterForm(StyledForm):
     customer = forms.ModelChoiceField(label=gettext_lazy("Customer"), required=False,
                                       queryset=Customer.objects.order_by("name"), widget=forms.Select(SEARCHABLE))
     service = forms.ModelChoiceField(label=gettext_lazy("Service"), required=False, queryset=None,
-                                     widget=forms.Select(SEARCHABLE))
+                                     widget=SearchSelect())  # services grow with the CMDB: searched, not listed
     team = forms.ModelChoiceField(label=gettext_lazy("Team"), required=False, queryset=Team.objects.order_by("name"),
                                   widget=forms.Select(SEARCHABLE))
     priority = forms.TypedChoiceField(label=gettext_lazy("Priority"), required=False, coerce=int, empty_value=None,
@@ -128,7 +129,9 @@ class FilterForm(StyledForm):
         from config_items.models import ConfigurationItem
 
         super().__init__(*args, **kwargs)
-        self.fields["service"].queryset = ConfigurationItem.objects.filter(ci_type__is_service=True).order_by("name")
+        self.fields["service"].queryset = ConfigurationItem.objects.filter(ci_type__is_service=True)
+        self.fields["service"].widget.attrs["data-search-url"] = reverse("ci_search") + "?service=1"
+        limit_to_chosen(self.fields["service"], chosen(self, "service"))
 
     def clean(self):
         data = super().clean()

@@ -23,6 +23,7 @@ from itsm.views.mixins import ServiceFormView
 from itsm.workflow import transition_apply
 
 from .. import selectors, services
+from ..choices import CatalogueStatus
 from ..filtersets import CIFilterSet
 from ..forms import BaselineForm, CIForm, RelationshipForm
 from ..models import ConfigurationItem, Relationship
@@ -70,11 +71,15 @@ class CIListView(CMDBMixin, FilteredListView):
         form.fields["service"].label = _("Service")
         form.fields["owner_team"].queryset = form.fields["owner_team"].queryset.order_by("name")
         form.fields["customer"].queryset = form.fields["customer"].queryset.order_by("name")
-        # The API takes a service's id; the page offers the services by name.
-        services = selectors.ci_list(self.request.user).services().order_by("name").values_list("pk", "number", "name")
+        # The API takes a service's id; the page offers the services by name. They grow with the
+        # CMDB: the page holds only the chosen one, Tom Select searches the rest.
+        chosen = str(form["service"].value() or "")
+        services = (selectors.ci_list(self.request.user).services().filter(pk=int(chosen)).values_list(
+            "pk", "number", "name") if chosen.isdigit() else [])
         form.fields["service"].widget = forms.Select(
             choices=[("", _("Any"))] + [(pk, f"{number} {name}") for pk, number, name in services],
-            attrs={"class": "form-select", "data-tom-select": "single"},
+            attrs={"class": "form-select", "data-tom-select": "search", "placeholder": _("Any"),
+                   "data-search-url": reverse("ci_search") + "?service=1"},
         )
 
 
@@ -250,11 +255,17 @@ class RelationshipDeleteView(CMDBMixin, View):
 
 
 class CISearchView(CMDBMixin, View):
-    """Autocomplete of CIs: {"results": [{"value": id, "text": "CI0000001 name"}]}."""
+    """Autocomplete of CIs (`?service=1`: services only; `?service=live`: services live in the
+    catalogue): {"results": [{"value": id, "text": "CI0000001 name (type)"}]}, at most
+    SEARCH_RESULTS a query (Tom Select asks again as one types)."""
 
     def get(self, request):
         query = request.GET.get("q", "").strip()
         cis = selectors.ci_list(request.user)
+        if request.GET.get("service") in ("1", "live"):
+            cis = cis.services()
+        if request.GET.get("service") == "live":
+            cis = cis.filter(catalogue_status=CatalogueStatus.LIVE)
         if query:
             cis = cis.filter(Q(name__icontains=query) | Q(number__icontains=query))
         exclude = request.GET.get("exclude", "")

@@ -17,9 +17,9 @@ from itsm.forms import VersionedModelForm
 from itsm.models import Team
 from itsm.permissions import ADMIN_ROLES, STAFF_ROLES
 from itsm.views.mixins import RoleRequiredMixin, ServiceFormView
+from itsm.widgets import SearchSelect, chosen, limit_to_chosen
 
 from .. import assignment, selectors
-from ..forms import SearchSelect, limit_to_chosen
 from ..models import AssignmentRule, Category
 
 
@@ -34,11 +34,9 @@ class AssignmentRuleForm(VersionedModelForm):
         super().__init__(*args, **kwargs)
         # Services grow with the CMDB: only the chosen one is in the page, Tom Select searches the rest.
         self.fields["service"].queryset = ConfigurationItem.objects.filter(ci_type__is_service=True)
-        self.fields["service"].widget = SearchSelect({"data-search-url": reverse("incident_ci_search") + "?service=1",
-                                                      "placeholder": _("Any service"), "class": "form-select"})
-        chosen = (self.data.get(self.add_prefix("service")) if self.is_bound
-                  else self.initial.get("service", self.instance.service_id))
-        limit_to_chosen(self.fields["service"], chosen)
+        self.fields["service"].widget = SearchSelect({"placeholder": _("Any service")},
+                                                     search_url=reverse("incident_ci_search") + "?service=1")
+        limit_to_chosen(self.fields["service"], chosen(self, "service"))
         self.fields["category"].queryset = Category.objects.select_related("parent").order_by("name")
         self.fields["category"].empty_label = _("Any category")
         self.fields["category"].widget.attrs["data-tom-select"] = "single"

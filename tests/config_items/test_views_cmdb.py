@@ -301,6 +301,48 @@ def test_the_search_answers_cis_for_the_autocomplete(client, agent, writer):
     assert [row["text"] for row in data["results"]] == [f"{web.number} web-01 (Server)"]
 
 
+def select_of(page: str, name: str) -> str:
+    select = page[page.index(f'<select name="{name}"'):]
+    return select[:select.index("</select>")]
+
+
+def test_the_list_s_service_filter_holds_only_the_chosen_service_and_searches_the_others(client, agent, writer):
+    mail = make_ci(writer, "Mail", type_slug="business-service")
+    payroll = make_ci(writer, "Payroll", type_slug="business-service")
+
+    unfiltered = page(client, agent, reverse("ci_list")).content.decode()
+    filtered = page(client, agent, reverse("ci_list") + f"?service={mail.pk}").content.decode()
+
+    assert select_of(unfiltered, "service").count("<option") == 1  # "Any"
+    assert f'data-search-url="{reverse("ci_search")}?service=1"' in select_of(unfiltered, "service")
+    assert f'value="{mail.pk}" selected' in select_of(filtered, "service")
+    assert f'value="{payroll.pk}"' not in select_of(filtered, "service")
+
+
+def test_the_search_answers_services_or_live_services_when_asked_at_most_20(client, agent, writer):
+    live = make_ci(writer, "Mail", type_slug="business-service", catalogue_status=CatalogueStatus.LIVE)
+    planned = make_ci(writer, "Mail archive", type_slug="business-service")
+    make_ci(writer, "mail-01")
+    for n in range(25):
+        make_ci(writer, f"web-{n:02}")
+    client.force_login(agent)
+
+    def values(**query):
+        return [row["value"] for row in client.get(reverse("ci_search"), query).json()["results"]]
+
+    assert values(q="mail", service="1") == [live.pk, planned.pk]
+    assert values(q="mail", service="live") == [live.pk]
+    assert len(values(q="web")) == 20  # SEARCH_RESULTS a query: Tom Select asks again as one types
+
+
+def test_the_search_refuses_requesters_and_asks_anonymous_callers_to_sign_in(client, requester):
+    anonymous = client.get(reverse("ci_search"), {"q": "a"})
+    refused = page(client, requester, reverse("ci_search") + "?q=a")
+
+    assert anonymous.status_code == 302 and "/login/" in anonymous["Location"]
+    assert refused.status_code == 403
+
+
 def test_the_ci_page_embeds_the_impact_graph_and_its_table(client, agent, writer):
     host = make_ci(writer, "host-01")
     vm = make_ci(writer, "vm-01")

@@ -14,6 +14,7 @@ from itsm.models import DomainEvent
 from slas import reports
 from slas import services as sla
 from tests.assertions import assert_nothing_written
+from tests.config_items.factories import make_service
 from tests.incidents.factories import make_incident, resolve
 from tests.slas.test_reports import H, make_agreements, world  # noqa: F401 (fixture)
 
@@ -36,6 +37,18 @@ def test_the_dashboard_shows_attainment_breaches_and_times(client, auditor, worl
     assert "<tr><td>Acme</td><td class=\"text-end\">3</td><td class=\"text-end\">3</td>" in html
     assert 'id="sla-chart-data"' in html and "vendor/echarts/echarts.min.js" in html
     assert "<script>" not in html  # charts come from static/js/sla-dashboard.js (strict CSP)
+
+
+def test_the_service_filter_holds_only_the_chosen_service_and_searches_the_others(client, agent):
+    mail, payroll = make_service(name="Mail"), make_service(name="Payroll")
+    client.force_login(agent)
+
+    html = client.get(reverse("sla_dashboard"), {"service": mail.pk}).content.decode()
+
+    select = html[html.index('<select name="service"'):]
+    select = select[:select.index("</select>")]
+    assert f'value="{mail.pk}" selected' in select and f'value="{payroll.pk}"' not in select
+    assert f'data-search-url="{reverse("ci_search")}?service=1"' in select
 
 
 def test_requesters_may_not_see_the_dashboard(client, requester):

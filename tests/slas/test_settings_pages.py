@@ -176,6 +176,29 @@ def test_an_administrator_creates_an_agreement_and_a_target(client, admin_user, 
     assert "P1 resolution" in target.content.decode()
 
 
+def select_of(page: str, name: str) -> str:
+    select = page[page.index(f'<select name="{name}"'):]
+    return select[:select.index("</select>")]
+
+
+def test_agreement_and_target_forms_hold_only_the_chosen_services_and_search_the_live_ones(
+        client, admin_user, email_service, office):
+    other = make_service(name="Payroll", catalogue_status="live")
+    agreement = services.agreement_create(actor=system_actor(), data={
+        "name": "Gold", "valid_from": date(2026, 1, 1), "services": [email_service]})
+    everything = services.agreement_create(actor=system_actor(), data={"name": "All", "valid_from": date(2026, 1, 1)})
+    client.force_login(admin_user)
+
+    edit = client.get(reverse("sla_agreement_update", args=[agreement.pk])).content.decode()
+    target = client.get(reverse("sla_target_create", args=[everything.pk])).content.decode()
+
+    assert f'value="{email_service.pk}" selected' in select_of(edit, "services")
+    assert f'value="{other.pk}"' not in select_of(edit, "services")
+    assert f'data-search-url="{reverse("ci_search")}?service=live"' in select_of(edit, "services")
+    assert select_of(target, "service").count("<option") == 1  # the empty choice; every live service searched
+    assert f'data-search-url="{reverse("ci_search")}?service=live"' in select_of(target, "service")
+
+
 @pytest.fixture
 def gold_target(office):
     agreement = services.agreement_create(actor=system_actor(), data={"name": "Gold", "valid_from": date(2026, 1, 1)})
