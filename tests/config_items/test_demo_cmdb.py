@@ -20,7 +20,8 @@ def _snapshot():
         ConfigurationItem.history.count(),
         Relationship.history.count(),
         Baseline.objects.count(),
-        JournalEntry.objects.count(),
+        # Each run re-arms the incidents' escalation demo (a note on its own journal): not counted.
+        JournalEntry.objects.exclude(content_type__model="incident").count(),
     )
 
 
