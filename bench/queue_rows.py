@@ -4,7 +4,7 @@
 The question (issue 12): may the queue's rows be an autoescaped template fragment instead of
 HTML written in Python? The page's rows are the one part of it that grows with its length, so
 they are measured alone, in-process, with production settings and no database: 50 incidents
-built in memory as incidents.views.agent.prepare_rows leaves them (labels, instants, SLA
+built in memory as incidents.views.queue.prepare_rows leaves them (labels, instants, SLA
 clocks of every kind: none, running with a live countdown, paused, breached; a third with a
 service, every seventh major). Each way renders the same rows:
 
@@ -60,7 +60,7 @@ from django.utils.safestring import mark_safe  # noqa: E402
 
 from config_items.models import ConfigurationItem  # noqa: E402
 from incidents.models import Incident  # noqa: E402
-from incidents.views.agent import queue_texts  # noqa: E402
+from incidents.views.queue import queue_texts  # noqa: E402
 from itsm.fragments import render_fragment  # noqa: E402
 from itsm.models import Team, User  # noqa: E402
 from itsm.renderers import escape  # noqa: E402
