@@ -111,7 +111,7 @@ def _users(pks):
 # --- routes: each writes its messages and returns None (route_to_outbox's own message unused) ----
 
 def on_assigned(event) -> None:
-    # Emitted by incidents.services._journal_assignment only, after the incident was saved.
+    # Emitted by incidents.services.common._journal_assignment only, after the incident was saved.
     incident = _incident_of(event, written=True)
     if incident is None:
         return None

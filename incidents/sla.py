@@ -2,7 +2,7 @@
 
 Registered in IncidentsConfig.ready(); the slas app never imports incidents. The services of
 this app call `slas.services.timers_sync` in the transaction of every change that can move a
-clock (see incidents.services._sync_clocks).
+clock (see incidents.services.common._sync_clocks).
 """
 
 from django.contrib.auth import get_user_model

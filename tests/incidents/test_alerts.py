@@ -86,7 +86,7 @@ def test_an_alert_without_a_key_or_from_a_requester_is_refused_and_nothing_is_wr
 def test_five_parallel_alerts_with_one_key_open_exactly_one_incident(run_concurrently, widen_race, make_user):
     # PostgreSQL: row locks and the partial unique index decide; SQLite: the database write lock.
     account = make_user("agent", username="prometheus")
-    widen_race("incidents.services.incident_create")  # every caller is inside its transaction at once
+    widen_race("incidents.services.alerts.incident_create")  # every caller is inside its transaction at once
 
     def report():
         outcome = services.incident_report_alert(actor=account, correlation_key="web:5xx",
