@@ -4,11 +4,13 @@ import json
 from decimal import Decimal
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from itsm import selectors as itsm_selectors
 from itsm.forms import PersonChoiceField, StyledForm, VersionedModelForm, style_widgets
 from itsm.models import Customer, Team
+from itsm.widgets import SearchSelect, chosen, limit_to_chosen
 
 from .choices import AttributeKind
 from .models import CIType, ConfigurationItem, RelationshipType
@@ -64,9 +66,8 @@ class CIForm(VersionedModelForm):
         label=_("Customers"), queryset=Customer.objects.none(), required=False,
         widget=forms.SelectMultiple(attrs={"data-tom-select": "multiple"}),
     )
-    service_owner = PersonChoiceField(
-        label=_("Service owner"), queryset=None, required=False,
-        widget=forms.Select(attrs={"data-tom-select": "single"}),
+    service_owner = PersonChoiceField(  # anyone with an account: searched (itsm.views.people), not listed
+        label=_("Service owner"), queryset=None, required=False, widget=SearchSelect(),
     )
 
     class Meta:
@@ -86,8 +87,9 @@ class CIForm(VersionedModelForm):
         self.fields["ci_type"].widget.attrs.update({"data-attribute-fields": ""})
         self.fields["owner_team"].queryset = itsm_selectors.team_list(user).filter(is_active=True).order_by("name")
         self.fields["customers"].queryset = Customer.objects.filter(is_active=True).order_by("name")
-        self.fields["service_owner"].queryset = itsm_selectors.user_list(user).order_by(
-            "first_name", "last_name", "username")
+        self.fields["service_owner"].queryset = itsm_selectors.user_list(user)
+        self.fields["service_owner"].widget.attrs["data-search-url"] = reverse("people_search")
+        limit_to_chosen(self.fields["service_owner"], chosen(self, "service_owner"))
         self.chosen_type = ci_type or self._chosen_type()
         self.schema = self.chosen_type.attribute_schema if self.chosen_type else []
         values = self.instance.attributes if self.instance.pk and self.instance.ci_type_id == getattr(

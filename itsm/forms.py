@@ -4,11 +4,13 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from . import selectors
 from .exceptions import DomainError, NotPermitted
 from .models import TIME_ZONE_CHOICES, Customer, Team
+from .widgets import SearchSelect, SearchSelectMultiple, chosen, limit_to_chosen
 
 # Widgets that are not text boxes, and their Bootstrap class; everything else is a form-control.
 WIDGET_CLASSES = ((forms.CheckboxInput, "form-check-input"), (forms.Select, "form-select"))
@@ -157,15 +159,14 @@ class PeopleChoiceField(PersonChoiceMixin, forms.ModelMultipleChoiceField):
 
 
 class TeamForm(VersionedModelForm):
+    # Everyone with an account could be chosen: the page holds the chosen people only and
+    # Tom Select searches the others (itsm/widgets.py, itsm.views.people).
     lead = PersonChoiceField(
         label=_("Lead"), queryset=None, required=False,
         help_text=_("The lead is always a member of the team."),
-        widget=forms.Select(attrs={"data-tom-select": "single"}),
+        widget=SearchSelect(),
     )
-    members = PeopleChoiceField(
-        label=_("Members"), queryset=None, required=False,
-        widget=forms.SelectMultiple(attrs={"data-tom-select": "multiple"}),
-    )
+    members = PeopleChoiceField(label=_("Members"), queryset=None, required=False, widget=SearchSelectMultiple())
 
     class Meta:
         model = Team
@@ -175,8 +176,10 @@ class TeamForm(VersionedModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         people = selectors.user_list(user).order_by("first_name", "last_name", "username")
-        self.fields["lead"].queryset = people
-        self.fields["members"].queryset = people
+        for name in ("lead", "members"):
+            self.fields[name].queryset = people
+            self.fields[name].widget.attrs["data-search-url"] = reverse("people_search")
+            limit_to_chosen(self.fields[name], chosen(self, name))
 
     def service_data(self) -> dict:
         data = super().service_data()

@@ -7,7 +7,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import mounts
-from .views import account, auth, customers, health, home, search, teams
+from .views import account, auth, customers, health, home, people, search, teams
 
 api_v1 = [
     path("", include(("itsm.api.urls", "itsm"), namespace="itsm")),
@@ -30,6 +30,7 @@ kernel_pages = [
     path("coming/", home.PendingProcessView.as_view(), name="process_pending"),
     path("search/", search.SearchView.as_view(), name="search"),
     path("search/suggest/", search.SuggestView.as_view(), name="search_suggest"),
+    path("people/search/", people.PeopleSearchView.as_view(), name="people_search"),
     path("teams/", teams.TeamListView.as_view(), name="team_list"),
     path("teams/new/", teams.TeamCreateView.as_view(), name="team_create"),
     path("teams/<int:pk>/", teams.TeamDetailView.as_view(), name="team_detail"),

@@ -345,6 +345,16 @@ def test_the_search_refuses_requesters_and_asks_anonymous_callers_to_sign_in(cli
     assert refused.status_code == 403
 
 
+def test_a_service_s_form_holds_only_its_owner_and_searches_other_people(client, writer, agent):
+    payroll = make_ci(writer, "Payroll", type_slug="business-service", service_owner=writer)
+
+    form = page(client, writer, reverse("ci_update", args=[payroll.pk])).content.decode()
+
+    assert f'<option value="{writer.pk}" selected>' in select_of(form, "service_owner")
+    assert f'value="{agent.pk}"' not in select_of(form, "service_owner")
+    assert f'data-search-url="{reverse("people_search")}"' in select_of(form, "service_owner")
+
+
 def test_the_ci_page_embeds_the_impact_graph_and_its_table(client, agent, writer):
     host = make_ci(writer, "host-01")
     vm = make_ci(writer, "vm-01")

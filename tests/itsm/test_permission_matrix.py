@@ -124,6 +124,8 @@ MATRIX = {
     # the header's global search: staff only (requesters follow their incidents in the portal)
     "search": Entry(read=STAFF_PEOPLE, write=NOBODY, browser=True),
     "search_suggest": Entry(read=STAFF_PEOPLE, write=NOBODY, browser=True),
+    # the people pickers' search (Tom Select): JSON for staff, at most 20 matches
+    "people_search": Entry(read=STAFF_PEOPLE, write=NOBODY, browser=True),
     "team_list": Entry(read=STAFF_PEOPLE, write=NOBODY, browser=True),
     "team_detail": Entry(read=STAFF_PEOPLE, write=NOBODY, target="team", browser=True),
     "team_create": Entry(read=ADMINS, write=ADMINS, browser=True, post=200),

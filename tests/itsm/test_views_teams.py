@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 import pytest
 from django.db import connection
@@ -194,6 +195,41 @@ def test_an_edit_based_on_an_old_version_is_refused_with_a_reload_message(admin_
     assert 'value="My network"' in html and "my text" in html
     team.refresh_from_db()
     assert (team.name, team.description, team.version) == ("Network operations", "", 2)
+
+
+def test_the_team_form_holds_only_the_chosen_people_and_searches_the_others(admin_client, agent):
+    lead, member, stranger = UserFactory(), UserFactory(), UserFactory()
+    team = TeamFactory(name="Network", lead=lead, members=[lead, member])
+
+    html = admin_client.get(reverse("team_update", args=[team.pk])).content.decode()
+
+    for name, chosen in (("lead", {lead}), ("members", {lead, member})):
+        select = html[html.index(f'<select name="{name}"'):]
+        select = select[:select.index("</select>")]
+        assert {int(pk) for pk in re.findall(r'<option value="(\d+)" selected', select)} == {p.pk for p in chosen}
+        assert f'value="{stranger.pk}"' not in select and f'value="{agent.pk}"' not in select
+        assert f'data-search-url="{reverse("people_search")}"' in select
+
+
+def test_the_people_search_answers_at_most_20_active_people_matching_every_word(staff_client):
+    fang = UserFactory(username="wfang", first_name="Fang", last_name="Wang", email="fang.wang@example.com")
+    UserFactory(username="fwang2", first_name="Fang", last_name="Wang", is_active=False)
+    UserFactory.create_batch(25, first_name="Many")
+
+    def search(q):
+        return staff_client.get(reverse("people_search"), {"q": q}).json()["results"]
+
+    assert search("wang fang") == [{"value": fang.pk, "text": "Fang Wang (wfang)"}] == search("fang.wang@")
+    assert len(search("many")) == 20  # a page of matches: Tom Select asks again as one types on
+
+
+def test_the_people_search_refuses_requesters_and_asks_anonymous_callers_to_sign_in(client, requester):
+    anonymous = client.get(reverse("people_search"), {"q": "a"})
+    client.force_login(requester)
+    refused = client.get(reverse("people_search"), {"q": "a"})
+
+    assert anonymous.status_code == 302 and "/login/" in anonymous["Location"]
+    assert refused.status_code == 403
 
 
 def test_the_edit_form_carries_the_version_it_was_read_at(admin_client):
