@@ -172,7 +172,7 @@ def test_an_agent_narrows_the_queue_ticks_the_rows_and_assigns_them_in_bulk(page
 
     # Typing in the search box swaps the rows in place (htmx); their tick boxes still belong
     # to the bulk form above them.
-    page.locator("input[type=search][name=q]").fill("printer")
+    page.locator("#id_q").fill("printer")  # the queue's own search box, not the header's
     expect(page.locator("#list-results tbody tr[data-incident]")).to_have_count(2)
     expect(page).to_have_url(re.compile(r"q=printer"))
     for incident in printers:
