@@ -9,6 +9,7 @@ from incidents import services
 from incidents.choices import IncidentState
 from incidents.models import Incident
 from itsm.choices import Role
+from tests.config_items.factories import make_service
 from tests.factories import TeamFactory
 from tests.fixtures_browser import submit_and_wait
 
@@ -187,3 +188,24 @@ def test_an_agent_narrows_the_queue_ticks_the_rows_and_assigns_them_in_bulk(page
         incident.number for incident in printers)
     mail.refresh_from_db()
     assert mail.assignment_group == desk
+
+
+def test_the_queue_s_service_filter_finds_a_service_by_typing_and_narrows_the_rows(page, sign_in, make_user):
+    agent = make_user(Role.AGENT, username="agent")
+    payroll, mail = make_service(name="Payroll"), make_service(name="Mail")
+    for service in (payroll, mail):
+        services.incident_create(actor=agent, data={
+            "short_description": f"{service.name} is down", "contact_name": "Jonas Weber", "service": service,
+            "impact": 3, "urgency": 3})
+    sign_in(page, agent)
+    page.goto("/incidents/?queue=open")
+    expect(page.locator("#list-results tbody tr[data-incident]")).to_have_count(2)
+
+    # The page holds no service: typing asks the server (incident_ci_search?service=1).
+    expect(page.locator("#id_service option")).to_have_count(1)
+    page.locator("#id_service-ts-control").fill("payr")
+    page.locator("#id_service-ts-dropdown .option", has_text="Payroll").click()
+
+    expect(page.locator("#list-results tbody tr[data-incident]")).to_have_count(1)
+    expect(page.locator("#list-results tbody")).to_contain_text("Payroll is down")
+    expect(page).to_have_url(re.compile(rf"service={payroll.pk}"))
