@@ -246,7 +246,7 @@ def make_credentials(people):
     """Per role: the session key its browser sends (people) or the bearer secret (the read-only
     token, the agent's), and the token it owns (what it may revoke)."""
     credentials = {"anonymous": (None, None, None)}
-    for role in ROLES[1:]:
+    for role in (r for r in ROLES if r != "anonymous"):
         user = people["agent"] if role == "read_only_token" else people[role]
         token, secret = services.token_create(actor=user, user=user, name=f"matrix-{role}", days=1,
                                               read_only=role == "read_only_token")
@@ -261,9 +261,8 @@ def make_credentials(people):
 
 @dataclass
 class MatrixData:
-    people: dict
-    targets: dict
-    credentials: dict
+    targets: dict  # name -> the object whose pk fills a URL
+    credentials: dict  # role -> (session key, bearer secret, own token)
 
 
 @pytest.fixture(scope="module")
@@ -275,7 +274,7 @@ def matrix(django_db_setup, django_db_blocker):
         outer.__enter__()
         try:
             people = make_people()
-            data = MatrixData(people=people, targets=make_targets(people), credentials=make_credentials(people))
+            data = MatrixData(targets=make_targets(people), credentials=make_credentials(people))
         except BaseException:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
