@@ -1,6 +1,7 @@
 """Service level reports: attainment, breaches with their causes, at-risk timers, weekly trend,
 time to respond and resolve. Shared by the manager dashboard (slas/views/dashboard.py, CSV and
-XLSX exports), the monthly service-level report and the API (slas/api/reports.py).
+XLSX exports), the monthly service-level report and the API (slas/api/reports.py). Their
+filters come from slas.filtersets.ReportFilterForm, as a `Filters` value.
 
 Definitions (also in docs/slas.md, "Dashboard and reports"):
 - A timer's **outcome** is met or breached; cancelled timers and live timers not (yet) breached
@@ -25,18 +26,14 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django import forms
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Case, Count, DateTimeField, F, Q, When
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from itsm.forms import StyledForm
 from itsm.models import Customer, Team
-from itsm.widgets import SearchSelect, chosen, limit_to_chosen
 
 from .businesstime import between
 from .calendars import business_calendar
@@ -94,87 +91,6 @@ def month_bounds(month: str) -> tuple[date, date]:
     first = date(year, number, 1)
     following = date(year + 1, 1, 1) if number == 12 else date(year, number + 1, 1)
     return first, following - timedelta(days=1)
-
-
-SEARCHABLE = {"data-tom-select": "single"}  # Tom Select (static/js/itsm.js) searches the options
-DEFAULT_PERIOD = "12w"  # when none is chosen (and when the input is wrong)
-PERIOD_CHOICES = (
-    (DEFAULT_PERIOD, gettext_lazy("Last 12 weeks")),
-    ("month", gettext_lazy("This month")),
-    ("7", gettext_lazy("Last 7 days")),
-    ("30", gettext_lazy("Last 30 days")),
-    ("90", gettext_lazy("Last 90 days")),
-    ("custom", gettext_lazy("From … to …")),
-)
-
-
-class FilterForm(StyledForm):
-    """The dashboard's filters (page and exports)."""
-
-    period = forms.ChoiceField(label=gettext_lazy("Period"), choices=PERIOD_CHOICES, required=False)
-    start = forms.DateField(label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    customer = forms.ModelChoiceField(label=gettext_lazy("Customer"), required=False,
-                                      queryset=Customer.objects.order_by("name"), widget=forms.Select(SEARCHABLE))
-    service = forms.ModelChoiceField(label=gettext_lazy("Service"), required=False, queryset=None,
-                                     widget=SearchSelect())  # services grow with the CMDB: searched, not listed
-    team = forms.ModelChoiceField(label=gettext_lazy("Team"), required=False, queryset=Team.objects.order_by("name"),
-                                  widget=forms.Select(SEARCHABLE))
-    priority = forms.TypedChoiceField(label=gettext_lazy("Priority"), required=False, coerce=int, empty_value=None,
-                                      choices=[("", "---------"), *((p, f"P{p}") for p in PRIORITIES)])
-    metric = forms.ChoiceField(label=gettext_lazy("Metric"), required=False,
-                               choices=[("", "---------"), *Metric.choices])
-
-    def __init__(self, *args, **kwargs):
-        from config_items.models import ConfigurationItem
-
-        super().__init__(*args, **kwargs)
-        self.fields["service"].queryset = ConfigurationItem.objects.filter(ci_type__is_service=True)
-        self.fields["service"].widget.attrs["data-search-url"] = reverse("ci_search") + "?service=1"
-        limit_to_chosen(self.fields["service"], chosen(self, "service"))
-
-    def clean(self):
-        data = super().clean()
-        if self.errors:
-            return data
-        today = timezone.localdate()
-        period = data.get("period") or DEFAULT_PERIOD
-        if period == "custom":
-            start, end = data.get("start") or this_month()[0], data.get("end") or today
-        elif period == DEFAULT_PERIOD:
-            start, end = last_weeks(DEFAULT_WEEKS, today)
-        elif period == "month":
-            start, end = this_month(today)
-        else:
-            start, end = today - timedelta(days=int(period) - 1), today
-        if start > end:
-            raise forms.ValidationError(_("The start of the period must not be after its end."))
-        if (end - start).days > MAX_PERIOD_DAYS:
-            raise forms.ValidationError(_("Choose a period of at most three years."))
-        data["filters"] = Filters(
-            start=start, end=end,
-            customer=data["customer"].pk if data.get("customer") else None,
-            service=data["service"].pk if data.get("service") else None,
-            team=data["team"].pk if data.get("team") else None,
-            priority=data.get("priority"), metric=data.get("metric") or None,
-        )
-        return data
-
-
-def filters_from(query) -> tuple[FilterForm, Filters]:
-    """The requested filters, or the default period (the last 12 weeks) unfiltered when the
-    input is wrong."""
-    form = FilterForm(query)
-    if not form.is_valid():
-        return form, Filters(*last_weeks())
-    filters = form.cleaned_data["filters"]
-    # Show the period and its days in the fields (the default period's when none was given).
-    shown = query.copy() if hasattr(query, "copy") else dict(query)
-    shown["period"] = shown.get("period") or DEFAULT_PERIOD
-    shown["start"], shown["end"] = filters.start.isoformat(), filters.end.isoformat()
-    shown = FilterForm(shown)
-    shown.is_valid()
-    return shown, filters
 
 
 # --- querysets ------------------------------------------------------------------------------

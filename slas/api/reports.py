@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from itsm.permissions import STAFF_ROLES
 
 from .. import reports
+from ..filtersets import ReportFilterForm
 
 BREACH_API_LIMIT = 1000  # latest first; the CSV export of the dashboard lists them all
 PARAMETERS = [
@@ -31,7 +32,7 @@ def _filters(request) -> reports.Filters:
     data = {"period": "custom", "start": query.get("from", ""), "end": query.get("to", "")}
     for name in ("customer", "service", "team", "priority", "metric"):
         data[name] = query.get(name, "")
-    form = reports.FilterForm(data)
+    form = ReportFilterForm(data)
     if not form.is_valid():
         names = {"start": "from", "end": "to", "__all__": "non_field_errors"}
         raise ValidationError({names.get(name, name): [str(e) for e in errors] for name, errors in form.errors.items()})

@@ -5,7 +5,6 @@ targets (administrators write, staff read); timers with their explanation and br
 (read-only for everyone: only the engine writes timers).
 """
 
-import django_filters
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
@@ -22,9 +21,9 @@ from itsm.api.viewsets import ServiceModelViewSet
 from itsm.permissions import ADMIN_ROLES, STAFF_ROLES
 
 from .. import businesstime, registry, selectors, services
-from ..choices import Metric, TimerState
-from ..models import Target, TimerEvent
 from ..calendars import business_calendar
+from ..filtersets import AgreementFilterSet, CalendarFilterSet, TargetFilterSet, TimerFilterSet
+from ..models import TimerEvent
 from . import serializers as s
 
 
@@ -34,7 +33,7 @@ class CalendarViewSet(ServiceModelViewSet):
     read_roles = STAFF_ROLES
     write_roles = ADMIN_ROLES
     query_actions = ("add", "between")  # questions, not changes: answered for every reader
-    filterset_fields = ["is_active", "country"]
+    filterset_class = CalendarFilterSet
     ordering_fields = ["name", "id"]
     ordering = ["name"]
 
@@ -127,7 +126,7 @@ class AgreementViewSet(ServiceModelViewSet):
     input_serializer_class = s.AgreementInputSerializer
     read_roles = STAFF_ROLES
     write_roles = ADMIN_ROLES
-    filterset_fields = ["is_active", "customer"]
+    filterset_class = AgreementFilterSet
     ordering_fields = ["name", "valid_from", "id"]
     ordering = ["name"]
 
@@ -140,12 +139,6 @@ class AgreementViewSet(ServiceModelViewSet):
     def perform_service_update(self, obj, data, expected_version):
         return services.agreement_update(actor=self.request.user, agreement=obj, data=data,
                                          expected_version=expected_version)
-
-
-class TargetFilterSet(django_filters.FilterSet):
-    class Meta:
-        model = Target
-        fields = ["agreement", "is_current", "metric", "record_type", "lineage", "calendar"]
 
 
 @extend_schema_view(partial_update=extend_schema(
@@ -224,26 +217,6 @@ def recompute(request, **scope):
 def record_types() -> dict[int, str]:
     """Content type id -> subject name of every registered record type (cached content types)."""
     return {ContentType.objects.get_for_model(subject.model).pk: subject.name for subject in registry.subjects()}
-
-
-class TimerFilterSet(django_filters.FilterSet):
-    state = django_filters.MultipleChoiceFilter(choices=TimerState.choices)
-    metric = django_filters.ChoiceFilter(choices=Metric.choices)
-    breached = django_filters.BooleanFilter(field_name="breached_at", lookup_expr="isnull", exclude=True,
-                                            help_text="true: breached timers; false: the others.")
-    record_type = django_filters.CharFilter(method="filter_record_type", help_text="e.g. incident")
-    object_id = django_filters.NumberFilter(help_text="The record's id (with record_type).")
-    customer = django_filters.NumberFilter(field_name="customer_id")
-    team = django_filters.NumberFilter(field_name="team_id")
-    breached_after = django_filters.IsoDateTimeFilter(field_name="breached_at", lookup_expr="gte")
-    breached_before = django_filters.IsoDateTimeFilter(field_name="breached_at", lookup_expr="lt")
-
-    def filter_record_type(self, queryset, name, value):
-        try:
-            subject = registry.subject_named(value)
-        except KeyError:
-            return queryset.none()
-        return queryset.filter(content_type=ContentType.objects.get_for_model(subject.model))
 
 
 class TimerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -21,6 +21,7 @@ from itsm.permissions import STAFF_ROLES
 from itsm.views.mixins import RoleRequiredMixin
 
 from .. import reports, selectors, services
+from ..filtersets import report_filters_from
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -123,17 +124,17 @@ class DashboardView(RoleRequiredMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         export = request.GET.get("export", "")
         if export == "xlsx":
-            return xlsx_response(reports.filters_from(request.GET)[1])
+            return xlsx_response(report_filters_from(request.GET)[1])
         if export in EXPORTS:
             stem, rows, columns = EXPORTS[export]
-            filters = reports.filters_from(request.GET)[1]
+            filters = report_filters_from(request.GET)[1]
             return csv_response(rows(filters), columns(), f"{stem}-{filters.start:%Y-%m-%d}-{filters.end:%Y-%m-%d}.csv")
         return super().get(request, *args, **kwargs)
 
     breaches_per_page = 25
 
     def get_context_data(self, **kwargs):
-        form, filters = reports.filters_from(self.request.GET)
+        form, filters = report_filters_from(self.request.GET)
         data = reports.dashboard(filters)
         query = self.request.GET.copy()
         query.pop("export", None)

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from itsm.services import system_actor
 from slas import services
-from slas.models import Agreement, Target
+from slas.models import Agreement, Target, Timer
 from tests.assertions import assert_nothing_written
 from tests.config_items.factories import make_service
 from tests.incidents.factories import make_incident
@@ -132,6 +132,24 @@ def test_timers_and_breaches_are_read_only_and_filtered(api, admin_user, request
     assert write.status_code == 403  # nobody writes timers through the API
     assert unknown.status_code == 400
     assert refused.status_code == 403
+
+
+def test_timers_and_breaches_take_the_dashboards_service_and_priority_filters(api, admin_user, make_target):
+    make_target(goal=4 * H)
+    first, second = breached_ticket(make_target), breached_ticket(make_target)
+    service = make_service(name="Email")
+    # the engine copies these from the record (Facts); the test Ticket has neither
+    Timer.objects.filter(object_id=first.pk).update(priority=2, service_id_snapshot=service.pk)
+    Timer.objects.filter(object_id=second.pk).update(priority=4)
+    api.force_authenticate(admin_user)
+
+    def numbers(path, **query):
+        return [t["record_number"] for t in api.get(f"{URL}/{path}/", query).json()["results"]]
+
+    assert numbers("breaches", service=service.pk) == [first.number]
+    assert numbers("breaches", priority=4) == [second.number]
+    assert numbers("timers", priority=2, service=service.pk) == [first.number]
+    assert numbers("timers", priority=3) == []
 
 
 def test_lists_take_a_constant_number_of_queries(api, agent, admin_user, make_target, agreement, always):
