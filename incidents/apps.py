@@ -25,8 +25,12 @@ def register_menu():
     from itsm.navigation import SERVICE_DESK, SETTINGS, MenuItem, register
     from itsm.permissions import ADMIN_ROLES, STAFF_ROLES
 
+    from .workflow import INCIDENT_WORKERS
+
     register(MenuItem(_("Incidents"), "incident_list", icon="alert-triangle", order=50, roles=STAFF_ROLES,
                       group=SERVICE_DESK))
+    register(MenuItem(_("Triage (no group)"), "incident_list", query="queue=triage", icon="filter",
+                      order=55, roles=INCIDENT_WORKERS, group=SERVICE_DESK))
     register(MenuItem(_("Incident reports"), "incident_reports", icon="chart-bar", order=60, roles=STAFF_ROLES,
                       group=SERVICE_DESK))
     register(MenuItem(_("Incident settings"), "incident_category_list", icon="adjustments", order=950,

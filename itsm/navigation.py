@@ -12,6 +12,7 @@ process is not built yet (`pending_groups_for`) instead of finding an empty prod
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import parse_qs
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -45,10 +46,20 @@ class MenuItem:
     order: int = 100
     roles: tuple[str, ...] = ()  # empty: every signed-in user
     group: str = ""  # a MenuGroup key; empty: a link of its own on the menu bar (Home)
+    query: str = ""  # appended to the URL ("queue=triage"): one view of a page, an item of its own
+
+    @property
+    def path(self) -> str:
+        return reverse(self.url_name)
 
     @property
     def url(self) -> str:
-        return reverse(self.url_name)
+        return f"{self.path}?{self.query}" if self.query else self.path
+
+    @property
+    def params(self) -> dict[str, list[str]]:
+        """The query as {name: [values]}: the page is this item only when the request has them all."""
+        return parse_qs(self.query, keep_blank_values=True)
 
     def visible_to(self, user) -> bool:
         return not self.roles or user.has_role(*self.roles)

@@ -42,23 +42,36 @@ def role_labels(user) -> list[str]:
     return [role.label for role in Role if role in user.role_names]
 
 
-def _matches(url: str, path: str) -> bool:
-    return path == url if url == get_script_prefix() else path.startswith(url)
+def _matches(item, path: str, query) -> bool:
+    """The page is the item's section (its path, or below it; the home page only itself) and
+    has the item's query parameters, if it has any (?queue=triage)."""
+    url = item.path
+    if not (path == url if url == get_script_prefix() else path.startswith(url)):
+        return False
+    return all(set(values) <= set(query.getlist(name)) for name, values in item.params.items())
+
+
+def _specificity(item) -> tuple[int, int]:
+    return len(item.path), len(item.params)
 
 
 @register.filter
-def is_current(item, path: str) -> bool:
-    """Whether a menu item is the section of `path` (the home page only for itself). Of nested
-    sections (/cmdb/ and /cmdb/catalogue/) only the most specific one is current."""
+def is_current(item, request) -> bool:
+    """Whether a menu item is the section of the request's page (a request, or a bare path).
+    Of nested sections (/cmdb/ and /cmdb/catalogue/, /incidents/ and /incidents/?queue=triage)
+    only the most specific one is current."""
+    from django.http import QueryDict
+
     from ..navigation import _menu
 
-    url = item.url
-    if not _matches(url, path):
+    path, query = (request, QueryDict()) if isinstance(request, str) else (request.path, request.GET)
+    if not _matches(item, path, query):
         return False
-    return not any(len(other.url) > len(url) and _matches(other.url, path) for other in _menu)
+    mine = _specificity(item)
+    return not any(_specificity(other) > mine and _matches(other, path, query) for other in _menu)
 
 
 @register.filter
-def current_item(section, path: str):
-    """The item of a menu section (a group) that is the section of `path`, or None."""
-    return next((item for item in section.items if is_current(item, path)), None)
+def current_item(section, request):
+    """The item of a menu section (a group) that is the section of the request's page, or None."""
+    return next((item for item in section.items if is_current(item, request)), None)

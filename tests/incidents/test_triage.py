@@ -1,6 +1,8 @@
 """The triage queue: open incidents without an assignment group (?queue=triage), and the
 filter value ?assignment_group=none behind it, on the list page and in the API."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -58,3 +60,25 @@ def test_a_rule_keeps_the_triage_queue_empty(client, agent, admin_user, requeste
     client.force_login(agent)
 
     assert numbers(client.get(reverse("incident_list"), {"queue": "triage"})) == []
+
+
+ACTIVE_ITEM = r'<a class="dropdown-item active" href="([^"]+)" aria-current="page"'
+
+
+def test_the_service_desk_menu_leads_agents_to_the_triage_queue_and_marks_it(client, agent, auditor, incidents):
+    client.force_login(agent)
+    home = client.get(reverse("home")).content.decode()
+    items = dict(re.findall(r'<a class="dropdown-item[^"]*" href="([^"]+)"[^>]*>(.*?)</a>', home, re.S))
+    link = next(href for href, text in items.items() if "Triage (no group)" in text)
+
+    triage = client.get(link.replace("&amp;", "&"))
+    queue = client.get(reverse("incident_list"))
+
+    assert link == f"{reverse('incident_list')}?queue=triage"
+    assert triage.context["queue"] == "triage"
+    assert numbers(triage) == sorted([incidents["portal"].number, incidents["phoned"].number])
+    # the most specific item is the current one: Triage on the triage queue, Incidents elsewhere
+    assert re.findall(ACTIVE_ITEM, triage.content.decode()) == [link]
+    assert re.findall(ACTIVE_ITEM, queue.content.decode()) == [reverse("incident_list")]
+    client.force_login(auditor)  # reads the queues, triages nothing
+    assert "Triage (no group)" not in client.get(reverse("home")).content.decode()

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 def bar(client, user):
     """The menu bar as `user` gets it: [(group key or item url name, [item url names])]."""
     client.force_login(user)
-    return [(section.key, [item.url_name for item in section.items])
+    return [(section.key, [item.url_name + (f"?{item.query}" if item.query else "") for item in section.items])
             for section in client.get(reverse("home")).context["main_menu"]]
 
 
@@ -30,7 +30,7 @@ def test_each_role_gets_the_groups_it_may_open_in_order(client, requester, agent
     assert bar(client, requester) == [("home", ["home"]), ("service_desk", ["portal_incident_list"])]
     assert bar(client, agent) == [
         ("home", ["home"]),
-        ("service_desk", ["incident_list", "incident_reports"]),
+        ("service_desk", ["incident_list", "incident_list?queue=triage", "incident_reports"]),
         ("configuration", ["ci_list", "service_catalogue"]),
         ("service_levels", ["sla_dashboard"]),
         ("settings", ["team_list", "customer_list"]),

@@ -128,14 +128,15 @@ def test_the_menu_shows_each_role_only_what_it_may_open(client, requester, agent
     def menu(user):
         client.force_login(user)
         sections = client.get(reverse("home")).context["main_menu"]
-        return [item.url_name for section in sections for item in section.items]
+        return [item.url_name + (f"?{item.query}" if item.query else "") for section in sections
+                for item in section.items]
 
     assert menu(requester) == ["home", "portal_incident_list"]
-    assert menu(agent) == ["home", "incident_list", "incident_reports", "ci_list", "service_catalogue",
-                           "sla_dashboard", "team_list", "customer_list"]
-    assert menu(admin_user) == ["home", "incident_list", "incident_reports", "ci_list", "service_catalogue",
-                                "sla_dashboard", "team_list", "customer_list", "incident_category_list",
-                                "sla_calendar_list", "admin:index"]
+    assert menu(agent) == ["home", "incident_list", "incident_list?queue=triage", "incident_reports", "ci_list",
+                           "service_catalogue", "sla_dashboard", "team_list", "customer_list"]
+    assert menu(admin_user) == ["home", "incident_list", "incident_list?queue=triage", "incident_reports", "ci_list",
+                                "service_catalogue", "sla_dashboard", "team_list", "customer_list",
+                                "incident_category_list", "sla_calendar_list", "admin:index"]
 
 
 def test_a_role_taken_away_counts_from_the_next_page(client, agent):

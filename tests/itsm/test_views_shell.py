@@ -30,9 +30,9 @@ def test_the_start_page_shows_the_persons_roles_and_teams(client, agent):
     html = response.content.decode()
     assert [team.name for team in response.context["teams"]] == ["Network", "Service desk"]
     assert "Agent" in html and "Not mine" not in html
-    assert [item.url_name for item in response.context["quick_links"]] == [
-        "incident_list", "incident_reports", "sla_dashboard", "ci_list", "service_catalogue", "team_list",
-        "customer_list"]
+    assert [(item.url_name, item.query) for item in response.context["quick_links"]] == [
+        ("incident_list", ""), ("incident_list", "queue=triage"), ("incident_reports", ""), ("sla_dashboard", ""),
+        ("ci_list", ""), ("service_catalogue", ""), ("team_list", ""), ("customer_list", "")]
 
 
 def test_the_user_menu_has_the_account_pages_and_a_sign_out_form(client, agent):
