@@ -3,9 +3,10 @@
 A view or endpoint without an entry in MATRIX fails `test_every_url_has_an_entry`: adding a
 URL means deciding who may use it. For each entry and role, a safe request (GET) and an
 unsafe one (POST, and PATCH on detail endpoints) are sent with an empty body; a denied role
-must get 401/403 (or the sign-in redirect in the browser) and write nothing, an allowed one
-exactly what its entry says (`get`, `post`, `patch`: 200, 400 for the empty input, 405 for a
-method the view lacks, a redirect to a given place, ...; see tests/incidents/matrix_entry.py).
+must get exactly its refusal (`refusals`: 401 or 403, the sign-in page, 405 for a page without
+the method) and write nothing; an allowed one exactly what its entry says (`get`, `post`,
+`patch`: 200, 400 for the empty input, 405 for a method the view lacks, a redirect to a given
+place, ...; see tests/incidents/matrix_entry.py).
 
 The people, their sign-ins and tokens, and the records the URLs name are built once for the
 module, in a transaction rolled back at its end; each case runs in a savepoint of it (the
@@ -295,12 +296,16 @@ def client_for(role, matrix):
     return client, token
 
 
-def denied(response, role, entry):
-    if role in ("anonymous",) or (role == "read_only_token" and entry.browser):
-        if response.status_code == 302:
-            return "/login" in response["Location"] or "/accounts/" in response["Location"]
-        return response.status_code in (401, 403)
-    return response.status_code == 403
+def refusals(role, entry, url):
+    """What a refused request may get: on the API 401 without credentials, else 403; in the
+    browser the sign-in page for someone not signed in (back to the URL afterwards; sign-out
+    sends anyone to it plainly), else 403; and a browser view without the method answers 405
+    to everyone (DRF checks permissions first, so the API never does)."""
+    if role == "anonymous":
+        answers = {Redirect(f"/accounts/login/?next={url}"), Redirect("/accounts/login/")} if entry.browser else {401}
+    else:
+        answers = {403}
+    return answers | {405} if entry.browser else answers
 
 
 def url_of(name, entry, targets, own_token):
@@ -361,8 +366,5 @@ def test_role_access(name, role, matrix):
         else:
             with assert_nothing_written():
                 response = send()
-            # A browser view without unsafe methods answers 405 to everyone; DRF checks
-            # permissions first, so on the API a refused role always gets 401/403.
-            refused_by_method = entry.browser and response.status_code == 405
-            assert denied(response, role, entry) or refused_by_method, (
-                f"{role} should be refused {method} {url}, got {response.status_code}")
+            assert answer(response) in refusals(role, entry, url), (
+                f"{role} should be refused {method} {url}, got {answer(response)}")
