@@ -275,6 +275,6 @@ urlpatterns = [
     path("incidents/<int:pk>/comment/", PortalIncidentCommentView.as_view(), name="portal_incident_comment"),
     path("incidents/<int:pk>/confirm/", PortalIncidentConfirmView.as_view(), name="portal_incident_confirm"),
     path("incidents/<int:pk>/reopen/", PortalIncidentReopenView.as_view(), name="portal_incident_reopen"),
-    path("incidents/<int:pk>/attach/", PortalIncidentAttachView.as_view(), name="portal_incident_attach"),
+    path("incidents/<int:pk>/attachments/", PortalIncidentAttachView.as_view(), name="portal_incident_attach"),
     path("attachments/<int:pk>/", PortalAttachmentView.as_view(), name="portal_attachment_download"),
 ]

@@ -9,7 +9,7 @@ ENTRIES = {
     "sla_calendar_create": Entry(read=ADMINS, write=ADMINS, browser=True, post=200),
     "sla_calendar_update": Entry(read=ADMINS, write=ADMINS, target="calendar", browser=True, post=200),
     # POST-only actions: GET answers 405 (refused) to staff, 403 to the others.
-    "sla_calendar_day_add": Entry(read=NOBODY, write=ADMINS, target="calendar", browser=True, post=400),
+    "sla_calendar_day_create": Entry(read=NOBODY, write=ADMINS, target="calendar", browser=True, post=400),
     "sla_calendar_day_delete": Entry(read=NOBODY, write=ADMINS, target="calendar_day", browser=True,
                                      post=Redirect("/slas/settings/calendars/{calendar}/")),
     "sla_calendar_import": Entry(read=NOBODY, write=ADMINS, target="calendar", browser=True, post=400),

@@ -43,8 +43,8 @@ def test_requesters_are_refused_and_auditors_read_without_buttons(client, reques
     assert reverse("sla_calendar_create") not in listing.content.decode()
     assert page.status_code == 200
     assert reverse("sla_calendar_update", args=[office.pk]) not in page.content.decode()
-    assert reverse("sla_calendar_day_add", args=[office.pk]) not in page.content.decode()
-    assert client.post(reverse("sla_calendar_day_add", args=[office.pk]),
+    assert reverse("sla_calendar_day_create", args=[office.pk]) not in page.content.decode()
+    assert client.post(reverse("sla_calendar_day_create", args=[office.pk]),
                        {"date": "2026-12-24", "kind": "closed"}).status_code == 403
 
 
@@ -104,10 +104,10 @@ def test_the_calendar_page_shows_coming_public_holidays(client, agent, office):
 def test_own_days_are_added_and_removed_each_a_new_version(client, admin_user, office):
     client.force_login(admin_user)
 
-    added = client.post(reverse("sla_calendar_day_add", args=[office.pk]),
+    added = client.post(reverse("sla_calendar_day_create", args=[office.pk]),
                         {"date": "2026-12-24", "kind": "closed", "name": "Company party"}, follow=True)
     day = CalendarDay.objects.get(calendar=office)
-    working = client.post(reverse("sla_calendar_day_add", args=[office.pk]),
+    working = client.post(reverse("sla_calendar_day_create", args=[office.pk]),
                           {"date": "2026-12-27", "kind": "working", "hours": "10:00-16:00"}, follow=True)
     removed = client.post(reverse("sla_calendar_day_delete", args=[day.pk]), follow=True)
 
@@ -123,7 +123,7 @@ def test_own_days_are_added_and_removed_each_a_new_version(client, admin_user, o
 def test_a_closed_day_with_hours_is_refused(client, admin_user, office):
     client.force_login(admin_user)
 
-    response = client.post(reverse("sla_calendar_day_add", args=[office.pk]),
+    response = client.post(reverse("sla_calendar_day_create", args=[office.pk]),
                            {"date": "2026-12-24", "kind": "closed", "hours": "09:00-12:00"})
 
     assert response.status_code == 400
