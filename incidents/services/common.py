@@ -2,7 +2,6 @@
 portal set, who works incidents, the cross-field rules of create and update, the assignment
 journal and the SLA clocks (timers_sync in the caller's transaction)."""
 
-
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 

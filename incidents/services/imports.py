@@ -1,6 +1,5 @@
 """Historical import: an incident from another tool written as it was there (administrators)."""
 
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _

@@ -1,6 +1,5 @@
 """Major incidents: declaring and ending the status, and the communications to stakeholders."""
 
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _

@@ -1,6 +1,5 @@
 """Logging, changing and assigning an incident; its comments and attachments."""
 
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone

@@ -2,7 +2,6 @@
 and what agents keep for themselves: their saved queue filters. (Assignment rules are in
 incidents.assignment.)"""
 
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
