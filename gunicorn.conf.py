@@ -25,6 +25,8 @@ accesslog = "-"
 # %(U)s is the path without the query string: search terms and tokens passed in a query
 # never reach the logs. %(M)s is the duration in milliseconds.
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s"'
+# %(h)s is the client's address behind PROXY_COUNT proxies (itsm/client_address.py), not the proxy's.
+logger_class = "itsm.gunicorn_logging.AccessLogger"
 errorlog = "-"
 
 # Managed with signals (HUP: reload, TERM: graceful stop). The control socket would sit at one

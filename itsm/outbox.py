@@ -3,6 +3,12 @@
 Delivery is at most once per message: the worker locks the row, skips it if it is no longer
 pending, and marks it delivered in the same transaction as the send. A broker outage at
 write time loses nothing: the row stays pending and the periodic sweep publishes it again.
+
+A request never waits on the broker: a publish is tried once (no retry, a short connect
+timeout: settings' BROKER_FAIL_FAST), and once one failed the broker's breaker
+(`itsm.breaker`) stays open for BROKER_OPEN_SECONDS: messages written meanwhile are not
+published from requests at all but left, due at once, to the sweep (every 15 s). The sweep
+itself always tries (it runs in a worker, off any request).
 """
 
 import logging
@@ -16,6 +22,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from .breaker import CircuitBreaker, breaker
 from .celery import app as celery_app
 from .choices import OutboxStatus
 from .models import OutboxMessage
@@ -33,6 +40,8 @@ PUBLISH_GRACE = timedelta(seconds=30)
 # module (its tasks call `deliver` and `sweep`), and the kernel's ready() imports `itsm.tasks`,
 # so the task is registered in every process that writes messages.
 DELIVER_TASK = "itsm.tasks.deliver_outbox_message"
+# Seconds after a failed publish during which requests leave their messages to the sweep.
+BROKER_OPEN_SECONDS = 30
 # The reason messages are withheld for, inside a `withheld()` block (None outside one). A
 # context variable, not a module flag: it ends with the block, in this thread or task only.
 _withholding: ContextVar[str | None] = ContextVar("outbox_withholding", default=None)
@@ -58,26 +67,48 @@ def outbox_enqueue(topic: str, payload: dict, *, event=None) -> OutboxMessage:
         return OutboxMessage.objects.create(
             topic=topic, payload=payload, event=event, status=OutboxStatus.WITHHELD, last_error=reason,
             next_attempt_at=timezone.now())
+    if broker_breaker().is_open:  # the broker failed just now: the sweep's next run takes it
+        broker_breaker().skipped += 1
+        return OutboxMessage.objects.create(topic=topic, payload=payload, event=event, next_attempt_at=timezone.now())
     message = OutboxMessage.objects.create(
         topic=topic, payload=payload, event=event, next_attempt_at=timezone.now() + PUBLISH_GRACE
     )
     # Just committed, so pending: no need to ask the database again (the worker's delivery
     # skips a message that is not pending anyway).
-    transaction.on_commit(lambda: publish(message.pk, check=False))
+    transaction.on_commit(lambda: publish(message.pk, check=False, from_request=True))
     return message
 
 
-def publish(message_id: int, *, check: bool = True) -> bool:
+def broker_breaker() -> CircuitBreaker:
+    """This process's breaker of the broker it publishes to."""
+    conf = celery_app.conf
+    return breaker("broker", str(conf.broker_write_url or conf.broker_url), BROKER_OPEN_SECONDS)
+
+
+def publish(message_id: int, *, check: bool = True, from_request: bool = False) -> bool:
     """Hand a message to the broker if it is still pending (with `check`, else the worker's
-    delivery skips it if not). On failure it stays pending for the sweep."""
+    delivery skips it if not), trying once. On failure it stays pending for the sweep.
+    `from_request`: not even tried while the broker's breaker is open; a message not published
+    is made due at once, so the sweep's next run takes it."""
     if check and not OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.PENDING).exists():
         return False  # withheld or already delivered: no task to queue
-    try:
-        celery_app.tasks[DELIVER_TASK].delay(message_id)
-        return True
-    except Exception as exc:  # broker down: the sweep will publish it later
-        log.warning("outbox message %s not published (%s); the sweep will retry", message_id, exc)
+    circuit = broker_breaker()
+    if from_request and not circuit.allows():
+        _due_now(message_id)
         return False
+    try:
+        celery_app.tasks[DELIVER_TASK].apply_async((message_id,), retry=False)
+    except Exception as exc:  # broker down: the sweep will publish it later
+        circuit.failed(exc)  # logs once per outage, not once per message
+        if from_request:
+            _due_now(message_id)
+        return False
+    circuit.succeeded()
+    return True
+
+
+def _due_now(message_id: int) -> None:
+    OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.PENDING).update(next_attempt_at=timezone.now())
 
 
 @contextmanager

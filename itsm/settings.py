@@ -72,6 +72,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: it sees every answer, and turns an error under /api/ into the API's JSON shape.
+    "itsm.api.middleware.ApiErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -139,12 +141,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         DATABASES["default"]["TEST"] = {"NAME": os.environ["ITSM_TEST_SQLITE_FILE"]}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache (login throttling, API throttling) ----------------------------------------------
+# --- Cache (API throttling, counts kept for seconds) ---------------------------------------
+# A convenience only: it fails open when Redis is down (itsm/cache.py). Sessions and the login
+# lock-out live in the database, so a cache outage signs nobody out and locks nobody in.
 CACHE_URL = os.environ.get("CACHE_URL", "")
-if CACHE_URL.startswith("redis"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+def cache_settings(url: str) -> dict:
+    if url.startswith("redis"):
+        return {"default": {"BACKEND": "itsm.cache.FailOpenRedisCache", "LOCATION": url}}
+    return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+CACHES = cache_settings(CACHE_URL)
 
 # --- Authentication -----------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -165,7 +174,11 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "itsm.views.auth.lockout_response"
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0")) or None
+# The proxies in front of gunicorn: the client's address is the PROXY_COUNT-th from the right of
+# X-Forwarded-For (0: the header is ignored). One rule for axes, the API throttles and the
+# access log: itsm/client_address.py.
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0") or 0)
+AXES_CLIENT_IP_CALLABLE = "itsm.client_address.client_address"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 12
@@ -234,7 +247,7 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
-# Request bodies beyond this size are refused (API: 400 with a message).
+# Request bodies beyond this size are refused (API: 413 with a message).
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("MAX_REQUEST_BYTES", str(2 * 1024 * 1024)))
 
 # --- Email --------------------------------------------------------------------------------
@@ -278,13 +291,16 @@ def filesystem_broker_options(var_dir: Path) -> dict:
     }
 
 
+# A publish that cannot connect fails at once (max_retries 0) instead of reconnecting until
+# broker_connection_timeout: the outbox keeps the message for its sweep (itsm/outbox.py).
+BROKER_FAIL_FAST = {"max_retries": 0, "socket_connect_timeout": 0.5}
 if CELERY_BROKER_URL.startswith("filesystem"):
     CELERY_BROKER_TRANSPORT = "itsm.broker:FilesystemTransport"  # kombu's, with atomic writes
     CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(VAR_DIR)
 else:
     # A task not acknowledged within this time is delivered again; nothing we run takes
     # nearly this long, and no task is scheduled with a long countdown (see DESIGN.md §5).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, **BROKER_FAIL_FAST}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # One queue unless an operator splits the work; tests give each run a queue of its own.
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
@@ -295,8 +311,10 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_PUBLISH_RETRY = True
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5}
+# Nothing retries a publish while a request waits: a message that cannot be published stays in
+# the outbox for the sweep, and beat publishes its periodic tasks again at the next tick.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = 0.5  # seconds to connect to the broker (same network)
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
@@ -331,7 +349,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "itsm.api.pagination.StablePageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
+        "itsm.api.throttling.AddressRateThrottle",
         "itsm.api.throttling.WindowUserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {

@@ -5,6 +5,7 @@ from django.core.cache import cache, caches
 from rest_framework.test import APIClient
 
 from itsm import services
+from itsm.breaker import reset_all
 from itsm.cache import redis_client
 from itsm.choices import Role
 from tests.factories import UserFactory
@@ -13,6 +14,13 @@ from tests.factories import UserFactory
 pytest_plugins = ["tests.fixtures_browser", "tests.fixtures_worker"]
 
 PASSWORD = "pass-for-tests-1"
+
+
+@pytest.fixture(autouse=True)
+def closed_breakers():
+    """Every test starts trusting the servers again (a test that made the broker or the cache
+    fail opened their breakers in this process: itsm/breaker.py)."""
+    reset_all()
 
 
 @pytest.fixture(autouse=True)

@@ -198,6 +198,8 @@ def _forget_broker_connections(app) -> None:
 
 @contextmanager
 def _broker_unreachable():
+    from django.conf import settings
+
     from itsm.celery import app
 
     if "CELERY_BROKER_WRITE_URL" in os.environ:  # it would win over the setting changed here
@@ -206,7 +208,8 @@ def _broker_unreachable():
     saved, saved_options = conf.get("broker_write_url"), conf.broker_transport_options
     _forget_broker_connections(app)
     conf.broker_write_url = UNREACHABLE_BROKER_URL
-    conf.broker_transport_options = {}
+    # The product's options for a server broker (the filesystem transport's mean nothing to it).
+    conf.broker_transport_options = dict(settings.BROKER_FAIL_FAST)
     try:
         yield
     finally:

@@ -63,7 +63,7 @@ def exception_handler(exc, context):
         return error_response(exc.status_code, exc.code, exc.message, fields)
     if isinstance(exc, RequestDataTooBig):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        return error_response(400, "body_too_large", f"Request body too large: at most {limit} bytes are accepted.")
+        return error_response(413, "body_too_large", f"Request body too large: at most {limit} bytes are accepted.")
     if isinstance(exc, DjangoValidationError):
         fields = _flatten(exc.message_dict) if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         return error_response(400, "invalid", "Invalid input.", fields)

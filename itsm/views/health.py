@@ -1,9 +1,17 @@
-"""GET /health/: database, broker and the worker's heartbeat, for probes and operators.
+"""GET /health/: database, cache, broker and the worker's heartbeat, for probes and operators.
 
 Answers 200 when everything is up, 503 otherwise. It names components and their state,
-never connection strings or credentials.
+never connection strings or credentials. It is bounded: the broker and the cache are checked
+at the same time, each with a connect timeout of CHECK_TIMEOUT and given at most
+CHECK_DEADLINE in all (a check still running then counts as down), so a server that does not
+answer costs the probe well under a second.
 """
 
+import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+
+import redis
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
@@ -11,8 +19,14 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from ..cache import redis_location
 from ..celery import app as celery_app
 from ..models import WorkerHeartbeat
+
+CHECK_TIMEOUT = 0.5  # seconds to connect to one server
+CHECK_DEADLINE = 0.8  # seconds for the network checks together
+# Few threads, shared: a server that hangs ties up at most these, and later probes then time out.
+_checks = ThreadPoolExecutor(max_workers=4, thread_name_prefix="health")
 
 
 def check_database() -> dict:
@@ -26,11 +40,28 @@ def check_database() -> dict:
 
 def check_broker() -> dict:
     try:
-        with celery_app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
+        with celery_app.connection_for_write(connect_timeout=CHECK_TIMEOUT) as conn:
+            conn.ensure_connection(max_retries=0, timeout=CHECK_TIMEOUT)
             return {"ok": True, "transport": conn.transport.driver_type}
     except Exception as exc:
         return {"ok": False, "error": type(exc).__name__}
+
+
+def check_cache() -> dict:
+    """The Redis cache answers a PING (the cache of each process's memory always does)."""
+    location = redis_location()
+    if location is None:
+        return {"ok": True, "backend": "memory"}
+    try:
+        client = redis.Redis.from_url(location, socket_connect_timeout=CHECK_TIMEOUT,
+                                      socket_timeout=CHECK_TIMEOUT, retry=None)
+        try:
+            client.ping()
+        finally:
+            client.close()
+        return {"ok": True, "backend": "redis"}
+    except Exception as exc:
+        return {"ok": False, "backend": "redis", "error": type(exc).__name__}
 
 
 def check_worker() -> dict:
@@ -45,10 +76,25 @@ def check_worker() -> dict:
             "age_seconds": round(age, 1)}
 
 
+def _network_checks() -> dict:
+    # Looked up at call time, so that a test can replace a check.
+    futures = {"cache": _checks.submit(globals()["check_cache"]), "broker": _checks.submit(globals()["check_broker"])}
+    deadline = time.monotonic() + CHECK_DEADLINE
+    results = {}
+    for name, future in futures.items():
+        try:
+            results[name] = future.result(timeout=max(0.0, deadline - time.monotonic()))
+        except FutureTimeout:
+            results[name] = {"ok": False, "error": "timeout"}
+    return results
+
+
 @never_cache
 @require_safe
 def health(request):
-    checks = {"database": check_database(), "broker": check_broker(), "worker": check_worker()}
+    network = _network_checks()
+    checks = {"database": check_database(), "cache": network["cache"], "broker": network["broker"],
+              "worker": check_worker()}
     healthy = all(check["ok"] for check in checks.values())
     return JsonResponse({"status": "ok" if healthy else "degraded", "checks": checks},
                         status=200 if healthy else 503)

@@ -133,7 +133,7 @@ def test_an_oversize_body_is_refused(client, settings):
     with assert_nothing_written():
         response = client.post(TICKETS, {"title": "x" * 2000}, format="json")
 
-    assert response.status_code == 400
+    assert response.status_code == 413
     assert "too large" in error_of(response)["message"]
 
 
