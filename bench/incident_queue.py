@@ -25,9 +25,7 @@ import io
 import json
 import os
 import random
-import secrets
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path

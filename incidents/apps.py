@@ -9,8 +9,10 @@ class IncidentsConfig(AppConfig):
     def ready(self):
         register_urls()
         register_demo()
-        from . import notifications  # noqa: F401  routes incident events to the outbox
-        from . import sla
+        from . import (
+            notifications,  # noqa: F401  routes incident events to the outbox
+            sla,
+        )
 
         sla.register()  # incidents are SLA subjects (the slas app never imports incidents)
 

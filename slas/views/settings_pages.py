@@ -23,8 +23,17 @@ from itsm.views.mixins import RoleRequiredMixin, ServiceFormView
 
 from .. import selectors, services
 from ..choices import WEEKDAYS
-from ..forms import (WEEKDAY_LABELS, AgreementForm, CalendarDayForm, CalendarForm, IcsImportForm, RecomputeForm,
-                     TargetForm, format_escalations, format_hours)
+from ..forms import (
+    WEEKDAY_LABELS,
+    AgreementForm,
+    CalendarDayForm,
+    CalendarForm,
+    IcsImportForm,
+    RecomputeForm,
+    TargetForm,
+    format_escalations,
+    format_hours,
+)
 from ..models import Agreement, Calendar, CalendarDay, CalendarVersion, Target
 
 

@@ -15,8 +15,7 @@ the provider's "Standard": respond in 4 h, resolve in 24 h):
 - i5 (Globex): response breached, live; resolution running at 37.5 %.
 """
 
-from datetime import date, datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.db.models import F
@@ -34,7 +33,7 @@ from tests.incidents.factories import make_incident, make_team_with, resolve
 
 pytestmark = pytest.mark.django_db
 H = timedelta(hours=1)
-NOW = datetime(2026, 11, 10, 12, 0, tzinfo=dt_timezone.utc)
+NOW = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
 NOVEMBER = reports.Filters(start=date(2026, 11, 1), end=date(2026, 11, 30))
 
 
