@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from itsm.exceptions import DomainError, messages_of
+from itsm.inputs import refuse_bad_line
 from itsm.models import Customer, Team
 from itsm.permissions import require
 
@@ -95,13 +96,16 @@ def _read(file, known: set[str], required: set[str], *, allow_attributes: bool) 
             problems.append(_("missing columns: %(names)s") % {"names": ", ".join(missing)})
         raise ValidationError({"file": _("Line 1 (header): %(problems)s.") % {
             "problems": "; ".join(problems) or _("the file is empty")}})
+    refuse_bad_line(1, header)
     rows = []
     for row in reader:
+        refuse_bad_line(reader.line_num, [*row.values(), *row.get(None, ())])
         if None in row:
             rows.append((reader.line_num, {None: row[None]}))
             continue
         rows.append((reader.line_num, {k: (v or "").strip() for k, v in row.items()}))
     return rows
+
 
 
 def _finish(report: ImportReport) -> None:

@@ -5,6 +5,7 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
+from itsm.filtersets import InstantFilter
 from itsm.models import Customer, Team, User
 
 from . import selectors
@@ -51,12 +52,9 @@ class IncidentFilterSet(django_filters.FilterSet):
     parent = django_filters.NumberFilter(field_name="parent_id", label=_("Parent incident (id)"))
     correlation_key = django_filters.CharFilter(label=_("Correlation key"))
     external_id = django_filters.CharFilter(label=_("External ID"))
-    opened_after = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte",
-                                                    label=_("Opened from"))
-    opened_before = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt",
-                                                     label=_("Opened before"))
-    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte",
-                                                     label=_("Updated from"))
+    opened_after = InstantFilter(field_name="opened_at", lookup_expr="gte", label=_("Opened from"))
+    opened_before = InstantFilter(field_name="opened_at", lookup_expr="lt", label=_("Opened before"))
+    updated_after = InstantFilter(field_name="updated_at", lookup_expr="gte", label=_("Updated from"))
 
     class Meta:
         model = Incident

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from config_items.models import ConfigurationItem
 from itsm.exceptions import DomainError, NotPermitted, messages_of
+from itsm.inputs import refuse_bad_line, refuse_bad_text, to_utc
 from itsm.models import Customer, Team
 from itsm.permissions import require
 
@@ -91,9 +92,11 @@ def rows_from_csv(file) -> tuple[list[dict], list[int]]:
     reader = csv.DictReader(file)
     header = [name.strip().lstrip("\ufeff") for name in (reader.fieldnames or [])]
     reader.fieldnames = header
+    refuse_bad_line(1, header)
     _check_columns(header, _("Line 1 (header)"))
     rows, lines = [], []
     for row in reader:
+        refuse_bad_line(reader.line_num, [*row.values(), *(row.get(None) or ())])
         lines.append(reader.line_num)
         if None in row:
             rows.append({None: row[None]})
@@ -114,6 +117,8 @@ def rows_from_json(text: str) -> tuple[list[dict], list[int]]:
 def rows_from_list(data) -> tuple[list[dict], list[int]]:
     if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
         raise ValidationError({"file": _("Send a list of objects, one per incident.")})
+    for number, row in enumerate(data, start=1):
+        refuse_bad_text(row, f"line {number}")
     return data, list(range(1, len(data) + 1))
 
 
@@ -164,7 +169,10 @@ def _instant(value) -> datetime:
     parsed = parse_datetime(str(value).strip())
     if parsed is None:
         raise ValueError
-    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+    try:
+        return to_utc(timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed)
+    except (ValidationError, OverflowError) as exc:
+        raise ValueError from exc
 
 
 def _text(value) -> str:

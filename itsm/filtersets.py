@@ -1,9 +1,27 @@
 """Filter vocabulary shared by the kernel's list pages and API."""
 
 import django_filters
+from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import FilterSet as RestFilterSet
 
+from .inputs import InstantField
 from .models import Customer, Team
+
+
+class InstantFilter(django_filters.IsoDateTimeFilter):
+    """The date-time filter of every filterset (pages and API): an ISO 8601 instant, refused
+    with a field message when its offset or range is out of bounds (itsm.inputs.InstantField)."""
+
+    field_class = InstantField
+
+
+class FilterSet(RestFilterSet):
+    """Base of the filtersets the API builds from `filterset_fields`: date-time columns get
+    InstantFilter. Declared filtersets use InstantFilter for their date-time filters
+    (tests/itsm/test_fuzz_inputs.py checks every filterset)."""
+
+    FILTER_DEFAULTS = {**RestFilterSet.FILTER_DEFAULTS, models.DateTimeField: {"filter_class": InstantFilter}}
 
 
 class CustomerFilterSet(django_filters.FilterSet):

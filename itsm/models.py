@@ -45,6 +45,17 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 
+    def save(self, *args, **kwargs):
+        # Signing in stamps last_login (django.contrib.auth.models.update_last_login): a field
+        # the history leaves out, so such a save would write a history row saying nothing.
+        if set(kwargs.get("update_fields") or ()) == {"last_login"}:
+            self.skip_history_when_saving = True
+            try:
+                return super().save(*args, **kwargs)
+            finally:
+                del self.skip_history_when_saving
+        return super().save(*args, **kwargs)
+
     @property
     def role_names(self) -> set[str]:
         """The user's role names, cached on the instance: read with the user when it came
@@ -277,7 +288,11 @@ class IdempotencyKey(models.Model):
     path = models.CharField(max_length=255)
     request_digest = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField()
-    response_body = models.JSONField(null=True)
+    response_body = models.JSONField(null=True)  # the data; rows written before response_content only
+    # The first answer as sent: its rendered body, byte for byte, and the headers that matter
+    # (REPLAYED_HEADERS in itsm.api.mixins). A replay sends exactly these.
+    response_content = models.BinaryField(null=True)
+    response_headers = models.JSONField(default=dict)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

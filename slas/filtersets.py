@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from itsm.filtersets import InstantFilter
 from itsm.forms import StyledForm
 from itsm.models import Customer, Team
 from itsm.widgets import SearchSelect, chosen, limit_to_chosen
@@ -54,8 +55,8 @@ class TimerFilterSet(django_filters.FilterSet):
                                           help_text="The service (CI id) of the record when the timer last moved.")
     team = django_filters.NumberFilter(field_name="team_id")
     priority = django_filters.NumberFilter(field_name="priority")
-    breached_after = django_filters.IsoDateTimeFilter(field_name="breached_at", lookup_expr="gte")
-    breached_before = django_filters.IsoDateTimeFilter(field_name="breached_at", lookup_expr="lt")
+    breached_after = InstantFilter(field_name="breached_at", lookup_expr="gte")
+    breached_before = InstantFilter(field_name="breached_at", lookup_expr="lt")
 
     def filter_record_type(self, queryset, name, value):
         try:

@@ -17,13 +17,14 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as ApiValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from config_items.models import ConfigurationItem
 from itsm.api.errors import error_response
 from itsm.api.mixins import respond_idempotently
+from itsm.api.parsers import StrictJSONParser
 from itsm.api.schema import IDEMPOTENCY_PARAMETER, IF_MATCH_PARAMETER
 from itsm.api.serializers import JournalEntrySerializer
 from itsm.api.viewsets import ServiceModelViewSet, WorkflowActionsMixin
@@ -282,7 +283,7 @@ class IncidentViewSet(WorkflowActionsMixin, ServiceModelViewSet):
         responses={201: s.ImportResultSerializer, 200: s.ImportResultSerializer},
     )
     @action(detail=False, methods=["post"], url_path="import", url_name="import",
-            parser_classes=[JSONParser, MultiPartParser, FormParser])
+            parser_classes=[StrictJSONParser, MultiPartParser, FormParser])
     def import_file(self, request):
         """Historical import (administrators): a JSON list of rows, or a CSV/JSON file. 201 with the
         numbers given; 200 for a dry run; 400 with line-numbered errors, and nothing written."""
@@ -405,7 +406,8 @@ class PriorityMatrixViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                  for (impact, urgency), priority in sorted(selectors.priority_matrix().items())]
         return Response(s.PriorityRuleSerializer(cells, many=True).data)
 
-    @extend_schema(request=s.PriorityRuleInputSerializer, responses=s.PriorityRuleSerializer)
+    @extend_schema(request=s.PriorityRuleInputSerializer, responses={200: s.PriorityRuleSerializer},
+                   description="Sets one cell (an update of the matrix, not a creation): 200 with the cell.")
     def create(self, request, *args, **kwargs):
         serializer = s.PriorityRuleInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -5,6 +5,8 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 
+from ..filtersets import FilterSet
+
 # Query parameters every list endpoint understands besides its filters.
 COMMON_PARAMS = {"page", "page_size", "ordering", "format"}
 
@@ -13,6 +15,8 @@ class StrictFilterBackend(DjangoFilterBackend):
     """Refuse query parameters that are neither a declared filter nor a common parameter,
     so a typo or a probe such as `?created_by__password__startswith=` is an error,
     not a silently ignored (or worse, honoured) filter."""
+
+    filterset_base = FilterSet  # date-time columns of `filterset_fields` get the kernel's InstantFilter
 
     def filter_queryset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)

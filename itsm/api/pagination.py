@@ -1,3 +1,5 @@
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
@@ -14,6 +16,21 @@ class StablePageNumberPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
     django_paginator_class = CappedPaginator
+
+    def get_page_size(self, request):
+        """`page_size`: a whole number from 1 (more than max_page_size gives max_page_size);
+        anything else is refused (400) rather than silently replaced by the default."""
+        value = request.query_params.get(self.page_size_query_param)
+        if value is None:
+            return self.page_size
+        try:
+            size = int(value.strip())
+        except ValueError:
+            size = 0
+        if size < 1:
+            raise ValidationError({self.page_size_query_param: [
+                _("Enter a whole number from 1 to %(max)s.") % {"max": self.max_page_size}]})
+        return min(size, self.max_page_size)
 
     def get_paginated_response(self, data):
         paginator = self.page.paginator

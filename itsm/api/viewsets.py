@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from ..journal import journal_for, record_comment
 from ..workflow import transition_apply
 from .mixins import ConcurrencyMixin, respond_idempotently
-from .schema import IDEMPOTENCY_PARAMETER, IF_MATCH_PARAMETER
+from .schema import IDEMPOTENCY_PARAMETER, IF_MATCH_PARAMETER, paginated
 from .serializers import (
     CommentInputSerializer,
     JournalEntrySerializer,
@@ -102,6 +102,7 @@ class WorkflowActionsMixin:
 
     @extend_schema(responses=JournalEntrySerializer(many=True))
     @action(detail=True, methods=["get"])
+    @paginated
     def journal(self, request, pk=None):
         record = self.get_object()
         entries = journal_for(record, request.user)

@@ -34,8 +34,7 @@ def remember_language(response, language: str):
 class PreferencesView(RoleRequiredMixin, FormView):
     template_name = "itsm/preferences.html"
     form_class = PreferencesForm
-    read_roles = write_roles = ALL_ROLES
-    auditors_may_write = True  # their own settings, not a record
+    own_account = True  # everyone signed in, with a role or not; auditors too (not a record)
 
     def get_initial(self):
         return {"language": self.request.user.language, "time_zone": self.request.user.time_zone}

@@ -6,7 +6,6 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 
 from ..forms import SignInForm, StyledPasswordChangeForm
-from ..permissions import ALL_ROLES
 from .mixins import RoleRequiredMixin
 
 
@@ -17,14 +16,13 @@ class SignInView(auth_views.LoginView):
 
 
 class PasswordChangeView(RoleRequiredMixin, auth_views.PasswordChangeView):
-    read_roles = write_roles = ALL_ROLES
-    auditors_may_write = True  # their own password, not a record
+    own_account = True  # everyone signed in, with a role or not; auditors too (not a record)
     form_class = StyledPasswordChangeForm
     success_url = reverse_lazy("password_change_done")
 
 
 class PasswordChangeDoneView(RoleRequiredMixin, auth_views.PasswordChangeDoneView):
-    read_roles = ALL_ROLES
+    own_account = True
 
 
 def lockout_response(request, credentials=None, *args, **kwargs):

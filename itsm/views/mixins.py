@@ -25,6 +25,9 @@ class RoleRequiredMixin(AccessMixin):
     read_roles: tuple[str, ...] = STAFF_ROLES
     write_roles: tuple[str, ...] = ()
     auditors_may_write = False
+    # A page about the person's own account (password, preferences): everyone signed in may
+    # read and write it, with a role or without one, auditors included.
+    own_account = False
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -37,11 +40,15 @@ class RoleRequiredMixin(AccessMixin):
             raise PermissionDenied(exc.message) from exc
 
     def has_access(self, user, method: str) -> bool:
+        if self.own_account:
+            return user.is_authenticated
         if method in SAFE_METHODS:
             return may(user, self.read_roles)
         return self.may_write(user)
 
     def may_write(self, user) -> bool:
+        if self.own_account:
+            return user.is_authenticated
         if is_read_only(user) and not self.auditors_may_write:
             return False
         return may(user, self.write_roles)

@@ -54,7 +54,10 @@ class AttainmentReportView(ReportView):
             "met": serializers.IntegerField(), "breached": serializers.IntegerField(),
             "attainment": serializers.FloatField(allow_null=True),
             "rows": inline_serializer("SlaAttainmentRow", many=True, fields={
-                "key": serializers.CharField(allow_null=True), "label": serializers.CharField(),
+                "key": serializers.JSONField(allow_null=True, help_text=(
+                    "What the row groups by: an id (service, customer, team), a priority number or a "
+                    "month; null for the records without one.")),
+                "label": serializers.CharField(),
                 "met": serializers.IntegerField(), "breached": serializers.IntegerField(),
                 "total": serializers.IntegerField(), "attainment": serializers.FloatField(allow_null=True)}),
         }))

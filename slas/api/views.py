@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from itsm.api.errors import PreconditionFailed
 from itsm.api.mixins import ConcurrencyMixin, etag_for, respond_idempotently
-from itsm.api.schema import IDEMPOTENCY_PARAMETER, IF_MATCH_PARAMETER
+from itsm.api.schema import IDEMPOTENCY_PARAMETER, IF_MATCH_PARAMETER, paginated
 from itsm.api.viewsets import ServiceModelViewSet
 from itsm.permissions import ADMIN_ROLES, STAFF_ROLES
 
@@ -59,6 +59,7 @@ class CalendarViewSet(ServiceModelViewSet):
 
     @extend_schema(responses=s.CalendarVersionSerializer(many=True))
     @action(detail=True, methods=["get"])
+    @paginated
     def versions(self, request, pk=None):
         calendar = self.get_object()
         page = self.paginate_queryset(calendar.versions.select_related("created_by").order_by("-number"))
@@ -86,7 +87,10 @@ class CalendarViewSet(ServiceModelViewSet):
         version = services.current_version(self.get_object())
         return version, business_calendar(version.definition)
 
-    @extend_schema(request=s.AddInputSerializer, responses=s.AddResultSerializer)
+    @extend_schema(request=s.AddInputSerializer, responses=s.AddResultSerializer, description=(
+        "A question, not a change: the instant `duration` of business time after `start` in this "
+        "calendar. It writes nothing, so every reader may ask it (auditors and read-only tokens "
+        "too), although it is a POST."))
     @action(detail=True, methods=["post"])
     def add(self, request, pk=None):
         """The instant at which `duration` of business time has elapsed from `start`."""
@@ -101,7 +105,10 @@ class CalendarViewSet(ServiceModelViewSet):
         return Response(s.AddResultSerializer({"start": start, "duration": duration, "due": due,
                                                "calendar_version": version.number}).data)
 
-    @extend_schema(request=s.BetweenInputSerializer, responses=s.BetweenResultSerializer)
+    @extend_schema(request=s.BetweenInputSerializer, responses=s.BetweenResultSerializer, description=(
+        "A question, not a change: the business time between `start` and `end` in this calendar. "
+        "It writes nothing, so every reader may ask it (auditors and read-only tokens too), "
+        "although it is a POST."))
     @action(detail=True, methods=["post"])
     def between(self, request, pk=None):
         """Business time elapsed from `start` to `end` (zero when `end` is not after `start`)."""

@@ -8,7 +8,8 @@ ENTRIES = {
     "api:slas:calendar-detail": Entry(read=STAFF, write=ADMINS, target="calendar", post=405, patch=428),
     "api:slas:calendar-days": Entry(read=STAFF, write=ADMINS, target="calendar", get=405, post=400, patch=405),
     "api:slas:calendar-versions": Entry(read=STAFF, write=ADMINS, target="calendar", post=405, patch=405),
-    # Business-time questions change nothing: every staff caller may ask, read-only tokens too.
+    # Business-time questions (POST add/, between/) write nothing: every staff caller may ask,
+    # auditors and read-only tokens included (STAFF holds both; the schema says so too).
     "api:slas:calendar-add": Entry(read=STAFF, write=STAFF, target="calendar", patch=False, get=405, post=400),
     "api:slas:calendar-between": Entry(read=STAFF, write=STAFF, target="calendar", patch=False, get=405, post=400),
     "api:slas:calendar-import": Entry(read=STAFF, write=ADMINS, target="calendar", patch=False, get=405, post=400),
