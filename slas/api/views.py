@@ -5,6 +5,8 @@ targets (administrators write, staff read); timers with their explanation and br
 (read-only for everyone: only the engine writes timers).
 """
 
+from datetime import timedelta
+
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
@@ -102,6 +104,8 @@ class CalendarViewSet(ServiceModelViewSet):
             due = businesstime.add(calendar, start, duration)
         except ValueError as exc:
             raise ValidationError({"duration": str(exc)}) from None
+        except OverflowError:
+            raise ValidationError({"duration": _("The instant would be after the year 9999.")}) from None
         return Response(s.AddResultSerializer({"start": start, "duration": duration, "due": due,
                                                "calendar_version": version.number}).data)
 
@@ -118,6 +122,10 @@ class CalendarViewSet(ServiceModelViewSet):
         start, end = serializer.validated_data["start"], serializer.validated_data["end"]
         if end < start:
             raise ValidationError({"end": _("The end is before the start.")})
+        if end - start > timedelta(days=businesstime.SEARCH_LIMIT_DAYS):
+            # Walked day by day: year 2 to 9998 took 9 s of a web process, for any reader.
+            raise ValidationError({"end": _("At most %(days)s days after the start.")
+                                   % {"days": businesstime.SEARCH_LIMIT_DAYS}})
         elapsed = businesstime.between(calendar, start, end)
         return Response(s.BetweenResultSerializer({
             "start": start, "end": end, "business_time": elapsed, "business_seconds": elapsed.total_seconds(),

@@ -4,6 +4,7 @@ JSON (jsonb), in query strings and in CSV imports. Each class is a 400 with a cl
 an empty result for a search: never a server error. Property-based (hypothesis) over the date
 filters and text fields of the API, the pages and the importers."""
 
+import datetime as dt
 import json
 
 import django_filters
@@ -130,6 +131,36 @@ def test_no_date_filter_value_is_a_server_error(api, browser, value, template):
     response = client.get(template.format(quoted(value)))
 
     assert response.status_code in (200, 400), (value, response.status_code)
+
+
+def test_business_time_questions_out_of_range_are_400s(api):
+    from slas.models import Calendar
+
+    calendar = Calendar.objects.get(name="24×7")
+    beyond = api.post(f"/api/v1/slas/calendars/{calendar.pk}/add/",
+                      {"start": "9999-12-31T23:00:00Z", "duration": "9999 00:00:00"}, format="json")
+    too_long = api.post(f"/api/v1/slas/calendars/{calendar.pk}/between/",
+                        {"start": "0002-01-01T00:00:00Z", "end": "9998-12-31T23:59:59Z"}, format="json")
+    far_offset = api.post(f"/api/v1/slas/calendars/{calendar.pk}/between/",
+                          {"start": "2026-01-01T00:00:00+16:00", "end": "2026-01-02T00:00:00Z"}, format="json")
+
+    assert beyond.status_code == 400
+    assert beyond.json()["error"]["fields"] == {"duration": ["The instant would be after the year 9999."]}
+    assert too_long.status_code == 400
+    assert too_long.json()["error"]["fields"] == {"end": ["At most 3660 days after the start."]}
+    assert far_offset.status_code == 200  # converted to UTC on input: an instant like any other
+
+
+@FUZZ
+@given(start=instants, end=instants, duration=st.timedeltas(min_value=dt.timedelta(0)))
+def test_no_business_time_question_is_a_server_error(api, start, end, duration):
+    from slas.models import Calendar
+
+    calendar = Calendar.objects.get(name="24×7")
+    for question, body in [("add", {"start": start, "duration": str(duration)}), ("between", {"start": start,
+                                                                                              "end": end})]:
+        response = api.post(f"/api/v1/slas/calendars/{calendar.pk}/{question}/", body, format="json")
+        assert response.status_code in (200, 400), (question, body, response.content[:200])
 
 
 # --- nesting ----------------------------------------------------------------------------------
