@@ -318,6 +318,8 @@ CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 0.5  # seconds to connect to the broker (same network)
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Runs the schedule only while it holds the scheduler lease: a second beat runs nothing.
+CELERY_BEAT_SCHEDULER = "itsm.beat:GuardedScheduler"
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "itsm.tasks.sweep_outbox", "schedule": 15.0},
     "worker-heartbeat": {"task": "itsm.tasks.record_heartbeat", "schedule": 30.0},

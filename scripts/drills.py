@@ -14,7 +14,8 @@ server's database 1. Drills:
    second; when the broker is back, every outbox row of those incidents is delivered exactly
    once (one email each, one attempt each) by the worker, through beat's outbox sweep;
 3. behind a proxy (PROXY_COUNT=1): failed sign-ins from one forwarded address lock that
-   address out, not people arriving from another, and a forged X-Forwarded-For does not help.
+   address out, not people arriving from another, and a forged X-Forwarded-For does not help;
+4. a second beat runs nothing while the first holds the scheduler lease.
 
 These are the only timed assertions of the project (tests never time: CONTRIBUTING.md). The web
 processes run with DJANGO_DEBUG=1 (development settings: no collectstatic needed); everything
@@ -206,9 +207,24 @@ def start_worker(env: dict) -> subprocess.Popen:
     return process
 
 
-def start_beat(env: dict) -> subprocess.Popen:
-    return start("beat", [PYTHON, "-m", "celery", "-A", "itsm", "beat", "--loglevel", "INFO",
-                          "--schedule", str(workdir / "celerybeat-schedule")], env)
+def start_beat(env: dict, name: str = "beat") -> subprocess.Popen:
+    return start(name, [PYTHON, "-m", "celery", "-A", "itsm", "beat", "--loglevel", "INFO",
+                        "--schedule", str(workdir / f"{name}-schedule")], env)
+
+
+def drill_second_beat(base: str, env: dict) -> None:
+    """A second beat started by mistake runs nothing and says so; /health/ names the first."""
+    import requests
+
+    wait_until("the first beat to hold the scheduler lease",
+               lambda: requests.get(f"{base}/health/", timeout=5).json()["checks"]["scheduler"]["ok"], timeout=30)
+    owner = requests.get(f"{base}/health/", timeout=5).json()["checks"]["scheduler"]["owner"]
+    second = start_beat(env, "beat2")
+    wait_until("the second beat to refuse", lambda: "another beat holds the scheduler lease" in log_of("beat2"),
+               timeout=30)
+    stop(second)
+    check("Sending due task" not in log_of("beat2"), "second beat: it published periodic tasks")
+    print(f"  second beat: refused to run the schedule (the lease is held by {owner})")
 
 
 def log_of(name: str) -> str:
@@ -374,6 +390,7 @@ def main() -> int:
                                              "PROXY_COUNT": "1"})
         print(f"drills: stack up in {time.monotonic() - started:.0f} s (logs in {workdir})")
         drill_cache_down(cache_down_web, data)
+        drill_second_beat(web, env)
         drill_proxy(web)
         drill_broker_down(web, data, broker_port, env)
     except DrillFailed as exc:

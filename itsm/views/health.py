@@ -1,4 +1,5 @@
-"""GET /health/: database, cache, broker and the worker's heartbeat, for probes and operators.
+"""GET /health/: database, cache, broker, the worker's heartbeat and the scheduler's lease (which
+beat holds it: exactly one may run), for probes and operators.
 
 Answers 200 when everything is up, 503 otherwise. It names components and their state,
 never connection strings or credentials. It is bounded: the broker and the cache are checked
@@ -19,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from ..beat import lease_state
 from ..cache import redis_location
 from ..celery import app as celery_app
 from ..models import WorkerHeartbeat
@@ -76,6 +78,13 @@ def check_worker() -> dict:
             "age_seconds": round(age, 1)}
 
 
+def check_scheduler() -> dict:
+    try:
+        return lease_state()
+    except Exception as exc:
+        return {"ok": False, "error": type(exc).__name__}
+
+
 def _network_checks() -> dict:
     # Looked up at call time, so that a test can replace a check.
     futures = {"cache": _checks.submit(globals()["check_cache"]), "broker": _checks.submit(globals()["check_broker"])}
@@ -94,7 +103,7 @@ def _network_checks() -> dict:
 def health(request):
     network = _network_checks()
     checks = {"database": check_database(), "cache": network["cache"], "broker": network["broker"],
-              "worker": check_worker()}
+              "worker": check_worker(), "scheduler": check_scheduler()}
     healthy = all(check["ok"] for check in checks.values())
     return JsonResponse({"status": "ok" if healthy else "degraded", "checks": checks},
                         status=200 if healthy else 503)

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from itsm import outbox
+from itsm.beat import SchedulerLease
 from itsm.celery import app as celery_app
 from itsm.choices import OutboxStatus
 from itsm.models import OutboxMessage, WorkerHeartbeat
@@ -93,7 +94,9 @@ def test_the_heartbeat_that_beat_schedules_run_by_the_worker_makes_health_report
     assert before.status_code == 503
     assert before.json()["checks"]["worker"] == {"ok": False, "error": "no heartbeat yet"}
 
-    # when the heartbeat is sent as beat sends it (by the task name in the schedule)
+    # when the heartbeat is sent as beat sends it (by the task name in the schedule), beat
+    # holding the scheduler lease
+    SchedulerLease().hold()
     task_name = settings.CELERY_BEAT_SCHEDULE["worker-heartbeat"]["task"]
     sent_at = timezone.now()
     celery_app.send_task(task_name)
@@ -108,5 +111,5 @@ def test_the_heartbeat_that_beat_schedules_run_by_the_worker_makes_health_report
     body = after.json()
     assert body["status"] == "ok"
     assert {name: check["ok"] for name, check in body["checks"].items()} == {
-        "database": True, "cache": True, "broker": True, "worker": True,
+        "database": True, "cache": True, "broker": True, "worker": True, "scheduler": True,
     }
