@@ -363,7 +363,11 @@ def drill_proxy(base: str) -> None:
     colleague = sign_in("drill-agent", "drill-password-1", "198.51.100.7")
     check(attacker.status_code == 429, f"proxy: the attacker's address was not locked ({attacker.status_code})")
     check(colleague.status_code == 302, f"proxy: a user from another address got {colleague.status_code}")
-    print("  proxy: 6 failed sign-ins lock 203.0.113.9 (forged X-Forwarded-For ignored); 198.51.100.7 signs in")
+    logged = lambda: re.findall(r'^(\S+) "POST /accounts/login/', log_of("web"), re.MULTILINE)  # noqa: E731
+    wait_until("the access log lines of the sign-ins", lambda: len(logged()) >= 8, timeout=10)
+    check(set(logged()) == {"203.0.113.9", "198.51.100.7"}, f"proxy: the access log named {set(logged())}")
+    print("  proxy: 6 failed sign-ins lock 203.0.113.9 (forged X-Forwarded-For ignored); 198.51.100.7 signs in;"
+          " the access log names the clients")
 
 
 def main() -> int:
