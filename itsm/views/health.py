@@ -2,10 +2,12 @@
 beat holds it: exactly one may run), for probes and operators.
 
 Answers 200 when everything is up, 503 otherwise. It names components and their state,
-never connection strings or credentials. It is bounded: the broker and the cache are checked
-at the same time, each with a connect timeout of CHECK_TIMEOUT and given at most
-CHECK_DEADLINE in all (a check still running then counts as down), so a server that does not
-answer costs the probe well under a second.
+never connection strings or credentials. It is bounded: the database, the broker and the
+cache are checked at the same time, on threads of their own (the broker and the cache with a
+connect timeout of CHECK_TIMEOUT), given at most CHECK_DEADLINE in all (a check still running
+then counts as down), so a server that does not answer costs the probe well under a second.
+The worker's heartbeat and the scheduler's lease are read from the database only once it
+answered.
 """
 
 import time
@@ -38,6 +40,8 @@ def check_database() -> dict:
         return {"ok": True, "vendor": connection.vendor}
     except Exception as exc:
         return {"ok": False, "error": type(exc).__name__}
+    finally:
+        connection.close()  # the check thread's own connection: none is kept between probes
 
 
 def check_broker() -> dict:
@@ -85,9 +89,9 @@ def check_scheduler() -> dict:
         return {"ok": False, "error": type(exc).__name__}
 
 
-def _network_checks() -> dict:
+def _concurrent_checks() -> dict:
     # Looked up at call time, so that a test can replace a check.
-    futures = {"cache": _checks.submit(globals()["check_cache"]), "broker": _checks.submit(globals()["check_broker"])}
+    futures = {name: _checks.submit(globals()[f"check_{name}"]) for name in ("database", "cache", "broker")}
     deadline = time.monotonic() + CHECK_DEADLINE
     results = {}
     for name, future in futures.items():
@@ -101,9 +105,12 @@ def _network_checks() -> dict:
 @never_cache
 @require_safe
 def health(request):
-    network = _network_checks()
-    checks = {"database": check_database(), "cache": network["cache"], "broker": network["broker"],
-              "worker": check_worker(), "scheduler": check_scheduler()}
+    checks = _concurrent_checks()
+    if checks["database"]["ok"]:
+        checks.update(worker=check_worker(), scheduler=check_scheduler())
+    else:
+        checks.update(worker={"ok": False, "error": "database unavailable"},
+                      scheduler={"ok": False, "error": "database unavailable"})
     healthy = all(check["ok"] for check in checks.values())
     return JsonResponse({"status": "ok" if healthy else "degraded", "checks": checks},
                         status=200 if healthy else 503)

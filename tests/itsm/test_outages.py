@@ -108,3 +108,22 @@ def test_health_bounds_a_check_that_hangs(client, monkeypatch):
         release.set()
 
     assert broker == {"ok": False, "error": "timeout"}
+
+
+def test_health_bounds_a_database_that_hangs_and_then_reads_nothing_from_it(client, monkeypatch):
+    import threading
+
+    from itsm.views import health
+
+    release = threading.Event()
+    monkeypatch.setattr(health, "check_database", lambda: release.wait(10) and {"ok": True})
+    monkeypatch.setattr(health, "CHECK_DEADLINE", 0.05)
+    try:
+        response = client.get("/health/")
+    finally:
+        release.set()
+
+    checks = response.json()["checks"]
+    assert response.status_code == 503
+    assert checks["database"] == {"ok": False, "error": "timeout"}
+    assert checks["worker"] == checks["scheduler"] == {"ok": False, "error": "database unavailable"}
