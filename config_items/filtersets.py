@@ -4,6 +4,7 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from itsm.filtersets import IdFilter
 from itsm.models import Customer, Team
 
 from .choices import CatalogueStatus, CIStatus, Environment
@@ -18,7 +19,7 @@ class CIFilterSet(django_filters.FilterSet):
     owner_team = django_filters.ModelChoiceFilter(queryset=Team.objects.all(), label=_("Owner team"))
     customer = django_filters.ModelChoiceFilter(queryset=Customer.objects.all(), field_name="customers",
                                                 label=_("Customer"))
-    service = django_filters.NumberFilter(method="related_to_service", label=_("Related to service (CI id)"))
+    service = IdFilter(method="related_to_service", label=_("Related to service (CI id)"))
     is_service = django_filters.BooleanFilter(field_name="ci_type__is_service", label=_("Is a service"))
     catalogue_status = django_filters.ChoiceFilter(choices=CatalogueStatus.choices, label=_("Catalogue status"))
     source = django_filters.CharFilter(label=_("Source"))
@@ -44,11 +45,11 @@ class CIFilterSet(django_filters.FilterSet):
 
 
 class RelationshipFilterSet(django_filters.FilterSet):
-    source = django_filters.NumberFilter(field_name="source_id", label=_("Source (CI id)"))
-    target = django_filters.NumberFilter(field_name="target_id", label=_("Target (CI id)"))
+    source = IdFilter(field_name="source_id", label=_("Source (CI id)"))
+    target = IdFilter(field_name="target_id", label=_("Target (CI id)"))
     type = django_filters.ModelChoiceFilter(queryset=RelationshipType.objects.all(), to_field_name="slug",
                                             label=_("Type"))
-    ci = django_filters.NumberFilter(method="either_end", label=_("CI at either end (CI id)"))
+    ci = IdFilter(method="either_end", label=_("CI at either end (CI id)"))
 
     class Meta:
         model = Relationship

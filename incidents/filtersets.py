@@ -5,7 +5,7 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
-from itsm.filtersets import InstantFilter
+from itsm.filtersets import IdFilter, InstantFilter
 from itsm.models import Customer, Team, User
 
 from . import selectors
@@ -41,15 +41,15 @@ class IncidentFilterSet(django_filters.FilterSet):
     unassigned = django_filters.BooleanFilter(field_name="assignee", lookup_expr="isnull", label=_("Unassigned"))
     caller = django_filters.ModelChoiceFilter(queryset=User.objects.all(), label=_("Caller"))
     customer = django_filters.ModelChoiceFilter(queryset=Customer.objects.all(), label=_("Customer"))
-    service = django_filters.NumberFilter(field_name="service_id", label=_("Service (CI id)"))
-    ci = django_filters.NumberFilter(method="affecting_ci", label=_("Affected CI (CI id)"))
+    service = IdFilter(field_name="service_id", label=_("Service (CI id)"))
+    ci = IdFilter(method="affecting_ci", label=_("Affected CI (CI id)"))
     category = django_filters.ModelChoiceFilter(queryset=Category.objects.filter(parent__isnull=True),
                                                 label=_("Category"))
     subcategory = django_filters.ModelChoiceFilter(queryset=Category.objects.filter(parent__isnull=False),
                                                    label=_("Subcategory"))
     channel = django_filters.ChoiceFilter(choices=Channel.choices, label=_("Channel"))
     is_major = django_filters.BooleanFilter(label=_("Major incident"))
-    parent = django_filters.NumberFilter(field_name="parent_id", label=_("Parent incident (id)"))
+    parent = IdFilter(field_name="parent_id", label=_("Parent incident (id)"))
     correlation_key = django_filters.CharFilter(label=_("Correlation key"))
     external_id = django_filters.CharFilter(label=_("External ID"))
     opened_after = InstantFilter(field_name="opened_at", lookup_expr="gte", label=_("Opened from"))

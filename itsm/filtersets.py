@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import FilterSet as RestFilterSet
 
-from .inputs import InstantField
+from .inputs import IdField, InstantField
 from .models import Customer, Team
 
 
@@ -14,6 +14,13 @@ class InstantFilter(django_filters.IsoDateTimeFilter):
     with a field message when its offset or range is out of bounds (itsm.inputs.InstantField)."""
 
     field_class = InstantField
+
+
+class IdFilter(django_filters.NumberFilter):
+    """The number filter of every filterset (ids, priorities): a whole number within a database
+    integer's range, else a field error (itsm.inputs.IdField)."""
+
+    field_class = IdField
 
 
 class FilterSet(RestFilterSet):
@@ -37,7 +44,7 @@ class CustomerFilterSet(django_filters.FilterSet):
 
 class TeamFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Search"))
-    member = django_filters.NumberFilter(field_name="members", label=_("Member (user id)"))
+    member = IdFilter(field_name="members", label=_("Member (user id)"))
 
     class Meta:
         model = Team

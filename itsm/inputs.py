@@ -13,12 +13,14 @@ searches), so that malformed input is a 400 with a message, never a server error
 import datetime as dt
 import re
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters.fields import IsoDateTimeField
 
 MAX_OFFSET = dt.timedelta(hours=15, minutes=59)
+MAX_ROW_ID = 2**63 - 1  # the largest id (or number) a database integer column holds
 MAX_JSON_DEPTH = 64
 _BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
 
@@ -51,6 +53,22 @@ class InstantField(IsoDateTimeField):
         except (OverflowError, ValueError):
             raise ValidationError(self.error_messages["invalid"], code="invalid") from None
         return to_utc(parsed)
+
+
+class IdField(forms.IntegerField):
+    """A whole number a database integer column can be compared with (an id, a priority): a
+    larger one made SQLite raise OverflowError; a fraction matched nothing. Both are refused."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", MAX_ROW_ID)
+        super().__init__(*args, **kwargs)
+
+
+def is_row_id(text) -> bool:
+    """Whether `text` is the decimal digits of a possible row id (e.g. a chosen option's value)."""
+    text = str(text)
+    return text.isascii() and text.isdigit() and int(text) <= MAX_ROW_ID
 
 
 def text_problems(data, path: str = "") -> dict[str, list[str]]:

@@ -12,6 +12,8 @@ validates whatever is posted. Choices that stay small (priorities, states, teams
 
 from django import forms
 
+from .inputs import is_row_id
+
 
 class SearchSelect(forms.Select):
     def __init__(self, attrs=None, *, search_url=None):
@@ -41,7 +43,7 @@ def limit_to_chosen(field: forms.ModelChoiceField, values) -> None:
     none when nothing is chosen). A single select keeps its empty choice."""
     values = list(values) if isinstance(values, (list, tuple)) else [values]
     keys = [str(getattr(v, "pk", v)) for v in values if v not in (None, "")]
-    keys = [key for key in keys if key.isdigit()]
+    keys = [key for key in keys if is_row_id(key)]
     objects = field.queryset.filter(pk__in=keys) if keys else []
     label = getattr(field, "label_from_instance", str)
     empty = [] if field.widget.allow_multiple_selected else [("", "")]

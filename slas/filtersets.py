@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from itsm.filtersets import InstantFilter
+from itsm.filtersets import IdFilter, InstantFilter
 from itsm.forms import StyledForm
 from itsm.models import Customer, Team
 from itsm.widgets import SearchSelect, chosen, limit_to_chosen
@@ -49,12 +49,12 @@ class TimerFilterSet(django_filters.FilterSet):
     breached = django_filters.BooleanFilter(field_name="breached_at", lookup_expr="isnull", exclude=True,
                                             help_text="true: breached timers; false: the others.")
     record_type = django_filters.CharFilter(method="filter_record_type", help_text="e.g. incident")
-    object_id = django_filters.NumberFilter(help_text="The record's id (with record_type).")
-    customer = django_filters.NumberFilter(field_name="customer_id")
-    service = django_filters.NumberFilter(field_name="service_id_snapshot",
+    object_id = IdFilter(help_text="The record's id (with record_type).")
+    customer = IdFilter(field_name="customer_id")
+    service = IdFilter(field_name="service_id_snapshot",
                                           help_text="The service (CI id) of the record when the timer last moved.")
-    team = django_filters.NumberFilter(field_name="team_id")
-    priority = django_filters.NumberFilter(field_name="priority")
+    team = IdFilter(field_name="team_id")
+    priority = IdFilter(field_name="priority")
     breached_after = InstantFilter(field_name="breached_at", lookup_expr="gte")
     breached_before = InstantFilter(field_name="breached_at", lookup_expr="lt")
 

@@ -1,9 +1,9 @@
 """Kernel API endpoints: me, users, teams, customers, API tokens, health."""
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404  # a malformed id is a 404, not a ValueError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from itsm.choices import Role
-from itsm.inputs import InstantField
+from itsm.inputs import IdField, InstantField
 from tests.assertions import assert_nothing_written
 
 pytestmark = [pytest.mark.django_db, pytest.mark.fuzz]
@@ -115,7 +115,23 @@ def test_every_date_time_filter_of_every_filterset_is_the_kernels():
 
             if issubclass(field_class, forms.DateTimeField) and not issubclass(field_class, InstantField):
                 offenders.append(f"{filterset.__module__}.{filterset.__name__}.{name}")
+            if isinstance(declared, django_filters.NumberFilter) and not issubclass(field_class, IdField):
+                offenders.append(f"{filterset.__module__}.{filterset.__name__}.{name}")
     assert offenders == []
+
+
+@pytest.mark.parametrize("url", [
+    "/api/v1/cmdb/cis/export/?service=-1.2241073507964574e%2B247",
+    "/api/v1/cmdb/cis/?service=92621908976809219861774336",
+    "/api/v1/incidents/?parent=92621908976809219861774336",
+    "/api/v1/slas/timers/?service=0.5",
+    "/api/v1/slas/reports/attainment/?service=92621908976809219861774336",
+])
+def test_a_number_out_of_a_columns_range_is_a_400(api, url):
+    response = api.get(url)
+
+    assert response.status_code == 400, response.content[:300]
+    assert list(response.json()["error"]["fields"]) == [url.split("?")[1].split("=")[0]]
 
 
 offsets = st.integers(min_value=-(24 * 60 - 1), max_value=24 * 60 - 1).map(

@@ -1,6 +1,7 @@
 """The published schema (docs/openapi.yaml) against the running API: schemathesis generates
 requests from it (bounded: MAX_EXAMPLES per operation) and checks that no answer is a server
-error and that every answer conforms to the schema (status code, content type, body).
+error and that every answer to valid input conforms to the schema (status code, content type,
+body); input the schema refuses must get no server error either.
 
 One test over every operation, on the demo data (loaded once), with each `{id}` set to a row
 that exists (else nearly every answer would be a 404 and the bodies would go unchecked). It
@@ -19,6 +20,7 @@ from django.core.management import call_command
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -67,7 +69,12 @@ def existing_ids(actor) -> dict[str, int]:
     return ids
 
 
-def test_every_operation_conforms_to_the_schema():
+@pytest.mark.parametrize(("mode", "checks"), [
+    (GenerationMode.POSITIVE, CHECKS),
+    # Input the schema refuses (wrong types, missing fields, odd paths and headers): a 4xx, never a 500.
+    (GenerationMode.NEGATIVE, [not_a_server_error]),
+], ids=["valid-input", "invalid-input"])
+def test_every_operation_conforms_to_the_schema(mode, checks):
     wsgi_app = WSGIHandler()
     call_command("demo_data", incidents=3, force=True, verbosity=0)
     user = UserFactory(username="schema-admin", roles=[Role.ADMINISTRATOR, Role.AGENT, Role.TEAM_LEAD])
@@ -79,17 +86,17 @@ def test_every_operation_conforms_to_the_schema():
         operation = result.ok()
         collection = max((c for c in ids if operation.path.startswith(c)), key=len, default=None)
         try:
-            exercise(operation, wsgi_app, headers, ids.get(collection))
+            exercise(operation, wsgi_app, headers, ids.get(collection), mode, checks)
         except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001  every operation's, together
             failures.append(f"{operation.label}: {str(exc)[:3000]}")
     assert not failures, "\n\n".join(failures)
 
 
-def exercise(operation, app, headers, row_id):
-    """MAX_EXAMPLES requests generated for `operation` (its `{id}` set to `row_id`), each
-    answer validated against the schema."""
+def exercise(operation, app, headers, row_id, mode, checks):
+    """MAX_EXAMPLES requests generated for `operation` in `mode` (its `{id}` set to `row_id`),
+    each answer validated by `checks`."""
 
-    @given(case=operation.as_strategy())
+    @given(case=operation.as_strategy(generation_mode=mode))
     @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
               suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
     def run(case):
@@ -97,6 +104,6 @@ def exercise(operation, app, headers, row_id):
             case.path_parameters["id"] = row_id
         with on_the_tests_connection():
             response = case.call(app=app, headers=headers)
-        case.validate_response(response, checks=CHECKS)
+        case.validate_response(response, checks=checks)
 
     run()
