@@ -127,3 +127,26 @@ def test_health_bounds_a_database_that_hangs_and_then_reads_nothing_from_it(clie
     assert response.status_code == 503
     assert checks["database"] == {"ok": False, "error": "timeout"}
     assert checks["worker"] == checks["scheduler"] == {"ok": False, "error": "database unavailable"}
+
+
+def test_nothing_that_must_not_be_lost_lives_in_the_cache(settings):
+    """Sessions and the login lock-out are in the database: a cache outage signs nobody out and
+    does not lift the lock-out (docs/operations.md, "When a server is down")."""
+    from axes.conf import settings as axes_settings
+
+    assert settings.SESSION_ENGINE in ("django.contrib.sessions.backends.db",
+                                       "django.contrib.sessions.backends.cached_db")
+    assert axes_settings.AXES_HANDLER == "axes.handlers.database.AxesDatabaseHandler"
+
+
+def test_with_the_cache_down_people_sign_in_and_stay_signed_in(cache_down, agent):
+    from django.test import Client
+    from django.urls import reverse
+
+    from tests.conftest import PASSWORD
+
+    client = Client()
+    signed_in = client.post(reverse("login"), {"username": "agent", "password": PASSWORD})
+
+    assert signed_in.status_code == 302
+    assert client.get(reverse("home")).status_code == 200
