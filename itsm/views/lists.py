@@ -89,6 +89,10 @@ class FilteredListView(RoleRequiredMixin, ListView):
         kwargs.update(
             filter_fields=[form[name] for name in self.filter_fields],
             filter_errors=form.errors,
+            # A refused filter the bar has no field for (?opened_after= from a link): said above the list.
+            other_filter_errors=[f"{form[name].label if name in form.fields else name}: {error}"
+                                 for name, errors in form.errors.items() if name not in self.filter_fields
+                                 for error in errors],
             current_sort=self.current_sort(),
             results_template_name=self.results_template_name,
         )

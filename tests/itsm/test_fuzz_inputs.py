@@ -91,6 +91,7 @@ def test_an_out_of_bounds_offset_in_a_page_filter_is_a_form_error(browser, worke
     assert response.status_code == 200  # the list is empty, the filter form carries the error
     assert response.context["filter_errors"] == {
         "opened_after": ["The UTC offset must be between -15:59 and +15:59."]}
+    assert "Opened from: The UTC offset must be between -15:59 and +15:59." in response.content.decode()
 
 
 def test_every_date_time_filter_of_every_filterset_is_the_kernels():
