@@ -9,6 +9,7 @@ from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from ..inputs import has_bad_text
 from ..models import IdempotencyKey
 from .errors import Conflict, PreconditionFailed, PreconditionRequired
 
@@ -34,6 +35,8 @@ def respond_idempotently(request, produce):
     if len(key) > MAX_KEY_LENGTH:
         raise ValidationError({IDEMPOTENCY_HEADER: [
             _("At most %(count)s characters.") % {"count": MAX_KEY_LENGTH}]})
+    if has_bad_text(key):  # it is stored: the database refuses NUL characters
+        raise ValidationError({IDEMPOTENCY_HEADER: [_("Null characters are not allowed.")]})
     body_digest = hashlib.sha256(json.dumps(request.data, sort_keys=True, default=str).encode()).hexdigest()
     previous = _replay(request, key, body_digest)
     if previous is not None:

@@ -66,6 +66,15 @@ def test_an_over_long_idempotency_key_is_a_400(admin_api):
     assert IdempotencyKey.objects.count() == 0
 
 
+def test_an_idempotency_key_with_a_nul_is_a_400(admin_api):
+    with assert_nothing_written():
+        response = admin_api.post("/api/v1/customers/", {"name": "Acme", "code": "acme"}, format="json",
+                                  HTTP_IDEMPOTENCY_KEY="k\x001")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"Idempotency-Key": ["Null characters are not allowed."]}
+
+
 @pytest.mark.parametrize("value", ["abc", "-5", "0", "", "1.5"])
 def test_a_bad_page_size_is_refused(admin_api, value):
     response = admin_api.get(f"/api/v1/customers/?page_size={value}")
