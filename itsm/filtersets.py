@@ -25,10 +25,17 @@ class IdFilter(django_filters.NumberFilter):
 
 class FilterSet(RestFilterSet):
     """Base of the filtersets the API builds from `filterset_fields`: date-time columns get
-    InstantFilter. Declared filtersets use InstantFilter for their date-time filters
-    (tests/itsm/test_fuzz_inputs.py checks every filterset)."""
+    InstantFilter, integer columns IdFilter. Declared filtersets use them for their date-time
+    and number filters (tests/itsm/test_fuzz_inputs.py checks every filterset)."""
 
-    FILTER_DEFAULTS = {**RestFilterSet.FILTER_DEFAULTS, models.DateTimeField: {"filter_class": InstantFilter}}
+    FILTER_DEFAULTS = {
+        **RestFilterSet.FILTER_DEFAULTS,
+        models.DateTimeField: {"filter_class": InstantFilter},
+        **{column: {"filter_class": IdFilter} for column in (
+            models.AutoField, models.BigAutoField, models.SmallAutoField, models.IntegerField,
+            models.BigIntegerField, models.SmallIntegerField, models.PositiveIntegerField,
+            models.PositiveBigIntegerField, models.PositiveSmallIntegerField)},
+    }
 
 
 class CustomerFilterSet(django_filters.FilterSet):

@@ -16,7 +16,7 @@ class StrictFilterBackend(DjangoFilterBackend):
     so a typo or a probe such as `?created_by__password__startswith=` is an error,
     not a silently ignored (or worse, honoured) filter."""
 
-    filterset_base = FilterSet  # date-time columns of `filterset_fields` get the kernel's InstantFilter
+    filterset_base = FilterSet  # `filterset_fields`: the kernel's InstantFilter and IdFilter
 
     def filter_queryset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)
