@@ -73,7 +73,7 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None  # an unexpected error: Django's 500 handling (logged, no details leaked)
+        return None  # unexpected: Django's 500 handling (logged), as JSON by itsm.api.middleware
     detail = exc.detail if isinstance(exc, exceptions.APIException) else response.data
     if isinstance(exc, exceptions.ValidationError):
         return error_response(response.status_code, "invalid", "Invalid input.", _flatten(detail),
