@@ -3,8 +3,8 @@ one server taken away at a time, and the figures operators rely on asserted (iss
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/itsm_ci .venv/bin/python scripts/drills.py
 
-Run by .ci/run after the PostgreSQL suite, in about a minute. It creates (and drops) the
-database `itsm_drills` on DATABASE_URL's server and starts its own redis-server on a free port
+Run by .ci/run after the PostgreSQL suite, in about half a minute. It creates (and drops) a
+database `itsm_drills_<run id>` on DATABASE_URL's server and starts its own redis-server on a free port
 as the broker, so that it can stop and restart it; the cache of the broker drill is that same
 server's database 1. Drills:
 
@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections import Counter
 from contextlib import closing
 from pathlib import Path
@@ -38,7 +39,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-DRILL_DB = "itsm_drills"
+DRILL_DB = f"itsm_drills_{uuid.uuid4().hex[:8]}"  # one per run: two runs on one server never meet
 CREATIONS = 50
 CREATION_LIMIT = 0.300  # seconds, each creation while the broker is down
 HEALTH_LIMIT = 1.0  # seconds, /health/ while a server is down
