@@ -6,8 +6,13 @@ from rest_framework import serializers
 
 from config_items.api.serializers import CIBriefSerializer, CustomerBriefSerializer, TeamBriefSerializer
 from config_items.models import ConfigurationItem
-from itsm.api.serializers import (ChoiceLabelField, OutputModelSerializer, ReadTogetherField, StrictInputSerializer,
-                                  UserBriefSerializer)
+from itsm.api.serializers import (
+    ChoiceLabelField,
+    OutputModelSerializer,
+    ReadTogetherField,
+    StrictInputSerializer,
+    UserBriefSerializer,
+)
 from itsm.models import Attachment, Customer, Team
 
 from ..choices import Channel, Impact, IncidentState, Priority, Urgency

@@ -2,9 +2,8 @@
 
 from rest_framework import serializers
 
-from itsm.api.serializers import StrictInputSerializer
-
 from config_items.models import ConfigurationItem
+from itsm.api.serializers import StrictInputSerializer
 from itsm.models import Customer
 
 from ..choices import ActionKind, DayKind, Metric
