@@ -6,18 +6,22 @@ Rules (also in docs/slas.md):
 - `elapsed` grows only while the clock runs, by business time of the timer's calendar.
 - `due_at` is the instant at which elapsed reaches the goal if the clock keeps running; it is
   unknown (None) while the clock is paused.
-- A timer is breached when the wall clock passes `due_at` while it runs; `breached_at` is
-  then `due_at`. Stopped at or before `due_at` it is met. Elapsed exactly equal to the goal
-  is therefore met (the goal was reached, not exceeded).
-- Thresholds (percent of the goal) are crossed when elapsed ≥ goal × percent; the breach is
-  threshold 100. `next_check_at` is when the sweep must look next: the first threshold not
+- A timer is breached when elapsed business time exceeds the goal, not when it equals it: its
+  breach instant is the first instant at which business time beyond the goal accrues, i.e.
+  `next_business_instant(due_at)` — `due_at` itself when the goal ends inside a working
+  interval, the next interval's start when it ends exactly at an interval's end (a goal ending
+  at 17:00 on a 09:00–17:00 calendar is breached only after 09:00 the next working day).
+  Elapsed at the breach instant equals the goal and is exceeded right after it. Stopped before
+  any business time beyond the goal accrued, the timer is met.
+- Thresholds (percent of the goal) follow the same rule: crossed when elapsed > goal ×
+  percent; the breach is threshold 100. `next_check_at` is when the sweep must look next: the first threshold not
   yet handled, or now if one is already crossed, or never (a stopped clock escalates no more).
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from .businesstime import BusinessCalendar, add, between
+from .businesstime import BusinessCalendar, NoWorkingTime, add, between, next_business_instant
 from .choices import BREACH, TimerEventKind, TimerState
 
 
@@ -41,19 +45,39 @@ def count(timer, calendar: BusinessCalendar, now: datetime) -> None:
     timer.counted_until = now
 
 
-def detect_breach(timer, now: datetime, cause: str = "") -> list[Step]:
-    if timer.running and timer.breached_at is None and timer.due_at is not None and now > timer.due_at:
-        timer.breached_at = timer.due_at
-        timer.state = TimerState.BREACHED
-        return [Step(TimerEventKind.BREACH, timer.due_at, cause, timer.goal, {"due_at": timer.due_at.isoformat()})]
-    return []
+def exceeded_after(calendar: BusinessCalendar, reached_at: datetime | None) -> datetime | None:
+    """The instant after which business time beyond an amount reached at `reached_at` accrues:
+    `reached_at` inside a working interval, else the next working instant (None if none)."""
+    if reached_at is None:
+        return None
+    try:
+        return next_business_instant(calendar, reached_at)
+    except NoWorkingTime:
+        return None
+
+
+def breach_at(timer, calendar: BusinessCalendar) -> datetime | None:
+    """When the running clock will exceed the goal (its breach instant), from `due_at`."""
+    return exceeded_after(calendar, timer.due_at)
+
+
+def detect_breach(timer, calendar: BusinessCalendar, now: datetime, cause: str = "") -> list[Step]:
+    """Breach a running timer whose elapsed time exceeds its goal as of `now` (counted)."""
+    if not timer.running or timer.breached_at is not None or timer.due_at is None:
+        return []
+    instant = breach_at(timer, calendar)
+    if instant is None or now <= instant:
+        return []
+    timer.breached_at = instant
+    timer.state = TimerState.BREACHED
+    return [Step(TimerEventKind.BREACH, instant, cause, timer.goal, {"due_at": timer.due_at.isoformat()})]
 
 
 def pause(timer, calendar, now, *, reason: str, cause: str) -> list[Step]:
     if not timer.running or timer.stopped_at:
         return []
     count(timer, calendar, now)
-    steps = detect_breach(timer, now, cause)
+    steps = detect_breach(timer, calendar, now, cause)
     timer.running, timer.pause_reason, timer.due_at = False, reason, None
     if timer.state == TimerState.RUNNING:
         timer.state = TimerState.PAUSED
@@ -76,7 +100,7 @@ def stop(timer, calendar, at, *, cause: str) -> list[Step]:
         return []
     at = max(at, timer.counted_until)
     count(timer, calendar, at)
-    steps = detect_breach(timer, at, cause)
+    steps = detect_breach(timer, calendar, at, cause)
     timer.running, timer.stopped_at, timer.pause_reason = False, at, ""
     timer.state = TimerState.BREACHED if timer.breached_at else TimerState.MET
     return [*steps, Step(TimerEventKind.STOP, at, cause, timer.elapsed, {"outcome": timer.state})]
@@ -119,7 +143,7 @@ def threshold_goal(timer, percent: int) -> timedelta:
 
 def crossed(timer, thresholds) -> list[int]:
     """Thresholds reached as of `counted_until` (the breach as soon as it is detected)."""
-    reached = [p for p in thresholds if p < BREACH and timer.elapsed >= threshold_goal(timer, p)]
+    reached = [p for p in thresholds if p < BREACH and timer.elapsed > threshold_goal(timer, p)]
     if timer.breached_at is not None:
         reached.append(BREACH)
     return sorted(reached)
@@ -150,9 +174,11 @@ def schedule(timer, calendar: BusinessCalendar, *, thresholds, handled: set[int]
             continue
         if percent == BREACH:
             if timer.breached_at is None:
-                upcoming.append(timer.due_at)
+                upcoming.append(breach_at(timer, calendar))
         else:
-            upcoming.append(add(calendar, timer.counted_until, threshold_goal(timer, percent) - timer.elapsed))
+            upcoming.append(exceeded_after(calendar, add(calendar, timer.counted_until,
+                                                         threshold_goal(timer, percent) - timer.elapsed)))
+    upcoming = [instant for instant in upcoming if instant is not None]
     timer.next_check_at = min(upcoming) if upcoming else None
 
 

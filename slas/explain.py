@@ -133,8 +133,8 @@ def clock(timer, now: datetime | None = None) -> Clock:
     elapsed = elapsed_now(timer, now)
     percent = 100.0 if timer.goal <= timedelta(0) else round(elapsed / timer.goal * 100, 1)
     live = timer.state in (TimerState.RUNNING, TimerState.PAUSED, TimerState.BREACHED) and not timer.stopped_at
-    breached = timer.breached_at is not None or (live and timer.running and timer.due_at is not None
-                                                 and now > timer.due_at)
+    # Breached once elapsed exceeds the goal: reaching it exactly (at an interval's end) is not.
+    breached = timer.breached_at is not None or (live and timer.running and elapsed > timer.goal)
     return Clock(timer=timer, elapsed=elapsed, remaining=max(timer.goal - elapsed, timedelta(0)),
                  percent=percent, bar_colour=bar_colour(percent, breached),
                  state_colour=TimerState(timer.state).colour, overdue=breached)

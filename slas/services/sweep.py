@@ -97,7 +97,7 @@ def _sweep_chunk(now, limit: int) -> tuple[int, int]:
         steps[timer.pk] = []
         if timer.is_live:
             engine.count(timer, calendars[timer.calendar_version_id], now)
-            steps[timer.pk] += engine.detect_breach(timer, now, cause)
+            steps[timer.pk] += engine.detect_breach(timer, calendars[timer.calendar_version_id], now, cause)
         crossed[timer.pk] = [p for p in engine.crossed(timer, timer.target.thresholds) if p not in handled[timer.pk]]
 
     records = _records_acted_on([t for t in timers if any(_actions(t, p) for p in crossed[t.pk])])

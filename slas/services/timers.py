@@ -115,7 +115,7 @@ def _start(record, content_type, metric, target, facts, now, cause, versions: di
     # logged with a past opening) is breached at once if its goal has already passed.
     timer.due_at = add(calendar, start, target.goal)
     engine.count(timer, calendar, now)
-    steps += engine.detect_breach(timer, now, cause)
+    steps += engine.detect_breach(timer, calendar, now, cause)
     return timer, steps
 
 
@@ -132,7 +132,7 @@ def _follow(timer: Timer, target: Target | None, facts: Facts, now, cause: str, 
     horizon = min(stop_at, now) if (live and stop_at is not None and not facts.cancelled) else now
     if live:
         engine.count(timer, calendar, horizon)
-        steps += engine.detect_breach(timer, horizon, cause)
+        steps += engine.detect_breach(timer, calendar, horizon, cause)
     if target is not None and target.lineage != timer.target.lineage and live:
         steps += engine.retarget(timer, calendar, horizon, goal=target.goal, cause=cause,
                                  data={"target": target.pk, "target_version": target.version})
