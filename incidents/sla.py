@@ -6,12 +6,13 @@ clock (see incidents.services.common._sync_clocks).
 """
 
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext as _
 
 from itsm.choices import JournalKind
 from itsm.events import emit
 from itsm.journal import journal_add
-from itsm.models import Team
+from itsm.models import DomainEvent, Team
 from itsm.services import system_actor
 from slas.choices import BREACH, ActionKind
 from slas.registry import Facts, SubjectType, register_subject
@@ -55,9 +56,15 @@ def act(incident: Incident, action: dict, timer, percent: int) -> dict:
         user = _recipient(incident, action)
         outcome = {"notified": user.username if user else None}
         done = _("notified %(name)s") % {"name": user} if user else _("nobody to notify")
-        if user is not None:
+        if user is not None and _already_notified(incident, timer, percent, user):
+            # The recipients of one step are a set: an assignee who is also the group's lead
+            # (or the named manager) is told once.
+            outcome = {"notified": None, "already_notified": user.username}
+            done = _("%(name)s already notified") % {"name": user}
+        elif user is not None:
             emit("incident.sla_escalated", record=incident, actor=actor, payload={
-                "recipient": user.pk, "metric": timer.metric, "percent": percent, "due_at": _iso(timer.due_at)})
+                "recipient": user.pk, "metric": timer.metric, "percent": percent, "due_at": _iso(timer.due_at),
+                "timer": timer.pk})
     elif kind == ActionKind.RAISE_PRIORITY and incident.is_open and incident.urgency > 1:
         services.incident_update(actor=actor, incident=incident, data={"urgency": incident.urgency - 1},
                                  reason=f"SLA escalation ({percent} %)")
@@ -72,6 +79,14 @@ def act(incident: Incident, action: dict, timer, percent: int) -> dict:
     journal_add(record=incident, actor=actor, kind=JournalKind.SYSTEM, is_public=False, body=f"{summary} — {done}",
                 data={"sla": {"metric": timer.metric, "percent": percent, "action": kind, **outcome}})
     return outcome
+
+
+def _already_notified(incident: Incident, timer, percent: int, user) -> bool:
+    """Whether this step of this timer has already notified `user` (by another of its actions)."""
+    return DomainEvent.objects.filter(
+        name="incident.sla_escalated", content_type=ContentType.objects.get_for_model(Incident),
+        object_id=incident.pk, payload__timer=timer.pk, payload__percent=percent, payload__recipient=user.pk,
+    ).exists()
 
 
 def _recipient(incident: Incident, action: dict):

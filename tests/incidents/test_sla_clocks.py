@@ -101,6 +101,21 @@ def test_the_sweep_notifies_the_assignee_once_and_journals_it(agent, targets):
 
 
 
+def test_one_step_notifies_a_person_holding_two_of_its_recipient_roles_once(agent, targets):
+    team = make_team_with(agent, lead=agent)  # the assignee is also the group's lead
+    incident = make_incident(agent, assignment_group=team, assignee=agent)
+
+    sla.timers_sweep(now=timezone.now() + 1.5 * H)  # the response clock breaches: notify assignee and lead
+
+    breach = DomainEvent.objects.filter(name="incident.sla_escalated", object_id=incident.pk,
+                                        payload__metric="response", payload__percent=100)
+    assert [e.payload["recipient"] for e in breach] == [agent.pk]
+    lines = [e.data["sla"] for e in journal_for(incident, agent) if e.data.get("sla", {}).get("percent") == 100
+             and e.data["sla"]["metric"] == "response"]
+    assert {"metric": "response", "percent": 100, "action": "notify_group_lead", "notified": None,
+            "already_notified": agent.username} in lines
+
+
 def test_an_sla_warning_reaches_the_assignee_by_email_in_their_language(agent, targets):
     from itsm.models import OutboxMessage
 
