@@ -179,10 +179,12 @@ def timers_recompute(*, actor, timers, reason: str) -> int:
         version = current_version(target.calendar)
         if target.pk == timer.target_id and version.pk == timer.calendar_version_id:
             continue
+        # "Before" is the live clock (counted up to now on the old calendar), not the stored
+        # elapsed time of the last change or sweep.
+        engine.count(timer, _calendar_of(timer), now)
         before = {"target_version": timer.target.version, "calendar_version": timer.calendar_version.number,
                   "goal": timer.goal.total_seconds(), "elapsed": timer.elapsed.total_seconds()}
         calendar = business_calendar(version.definition)
-        engine.count(timer, _calendar_of(timer), now)
         timer.elapsed = sum((engine_between(calendar, start, end) for start, end in running_intervals(timer, now)),
                             timedelta(0))
         timer.target, timer.calendar_version, timer.goal = target, version, target.goal

@@ -205,6 +205,26 @@ def test_recompute_moves_live_timers_to_the_current_target_version(api, admin_us
     assert events[-1]["data"]["before"]["target_version"] == 1
 
 
+def test_recompute_records_the_live_elapsed_time_as_before_not_the_stored_one(api, admin_user, make_target):
+    from django.utils import timezone
+
+    target = make_target(goal=4 * H)
+    ticket = make_ticket()
+    ticket.created_at = timezone.now() - 2 * H
+    services.timers_sync(ticket, cause="created", now=ticket.created_at)  # stored elapsed: 0, counted then
+    services.target_update(actor=system_actor(), target=target, data={"goal": 3 * H})
+    api.force_authenticate(admin_user)
+
+    assert api.post(f"{URL}/targets/{target.pk}/recompute/", {"reason": "New contract"},
+                    format="json").json() == {"recomputed": 1}
+    timer = api.get(f"{URL}/timers/", {"record_type": "ticket", "object_id": ticket.pk}).json()["results"][0]
+    recompute = api.get(f"{URL}/timers/{timer['id']}/").json()["events"][-1]
+
+    assert recompute["kind"] == "recompute"
+    assert 2 * 3600 <= recompute["data"]["before"]["elapsed"] < 2 * 3600 + 60
+    assert recompute["data"]["before"]["elapsed"] <= recompute["data"]["after"]["elapsed"]
+
+
 def test_closed_days_are_imported_through_the_api(api, admin_user, always):
     from tests.slas.test_icalendar import HOLIDAYS_ICS
 
