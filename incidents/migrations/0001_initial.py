@@ -12,8 +12,8 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('config_items', '0002_default_types'),
-        ('itsm', '0004_verbose_names'),
+        ('config_items', '0001_initial'),
+        ('itsm', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -7,9 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('config_items', '0002_default_types'),
         ('incidents', '0002_defaults'),
-        ('itsm', '0005_attachment'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -9,9 +9,9 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('config_items', '0002_default_types'),
+        ('config_items', '0001_initial'),
         ('incidents', '0004_fewer_redundant_indexes'),
-        ('itsm', '0006_outbox_withheld'),
+        ('itsm', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

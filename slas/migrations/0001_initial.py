@@ -13,9 +13,9 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('config_items', '0002_default_types'),
+        ('config_items', '0001_initial'),
         ('contenttypes', '0002_remove_content_type_name'),
-        ('itsm', '0005_attachment'),
+        ('itsm', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

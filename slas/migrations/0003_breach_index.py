@@ -6,8 +6,6 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contenttypes', '0002_remove_content_type_name'),
-        ('itsm', '0005_attachment'),
         ('slas', '0002_always_calendar'),
     ]
 

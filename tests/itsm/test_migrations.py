@@ -1,0 +1,86 @@
+"""The migration graph: rolling back one app's migration never unapplies another app's.
+
+A migration that depends on another app's *data* migration (or on a later migration than the
+schema it needs) ties the two apps together: rolling that data migration back, which itself
+changes nothing, unapplied every migration after it, in both apps — `migrate config_items 0001`
+dropped the incident and SLA tables. And a rollback that drops a table leaves journal entries,
+events, attachments and timers pointing at ids the recreated table hands out again, so
+`migrate` refuses it while such rows exist (itsm/migration_guard.py).
+
+Read from the migration files alone (no database), except the guard's row checks.
+"""
+
+import pytest
+from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.operations import RunPython, RunSQL, SeparateDatabaseAndState
+
+# The product's apps and the tests' record app: every other migration is Django's own.
+PROJECT_APPS = ("itsm", "config_items", "slas", "incidents", "kernel_app")
+
+
+@pytest.fixture(scope="module")
+def executor():
+    """An executor over the migration files, planning as if every migration were applied."""
+    executor = MigrationExecutor(None)
+    graph = executor.loader.graph
+    executor.loader.applied_migrations = {key: graph.nodes[key] for key in graph.nodes}
+    return executor
+
+
+def changes_schema(operation):
+    """True for an operation that creates or changes models (tables, fields, indexes, options)."""
+    if isinstance(operation, SeparateDatabaseAndState):
+        return any(map(changes_schema, [*operation.state_operations, *operation.database_operations]))
+    if isinstance(operation, RunSQL):
+        return bool(operation.state_operations)
+    return not isinstance(operation, RunPython)
+
+
+def project_migrations(executor):
+    graph = executor.loader.graph
+    return [graph.nodes[key] for key in sorted(graph.nodes) if key[0] in PROJECT_APPS]
+
+
+def test_cross_app_dependencies_point_at_schema_migrations(executor):
+    graph = executor.loader.graph
+    wrong = []
+    for migration in project_migrations(executor):
+        for parent in graph.node_map[(migration.app_label, migration.name)].parents:
+            if parent.key[0] == migration.app_label:
+                continue
+            target = graph.nodes[parent.key]
+            if not any(map(changes_schema, target.operations)):
+                wrong.append(f"{migration.app_label}.{migration.name} -> {parent.key[0]}.{parent.key[1]}")
+    assert not wrong, (
+        "These migrations depend on another app's data-only migration; depend on the migration "
+        "that creates what they need instead (rolling the data migration back would unapply them): "
+        + ", ".join(wrong))
+
+
+def test_the_check_sees_a_data_only_migration(executor):
+    graph = executor.loader.graph
+    assert not any(map(changes_schema, graph.nodes[("config_items", "0002_default_types")].operations))
+    assert any(map(changes_schema, graph.nodes[("config_items", "0001_initial")].operations))
+    assert any(map(changes_schema, graph.nodes[("incidents", "0007_triage_index")].operations))
+
+
+def one_step_back(executor, app_label, name):
+    """The plan of `migrate <app_label> <the migration before name>` on a fully migrated database."""
+    graph = executor.loader.graph
+    parents = [p.key for p in graph.node_map[(app_label, name)].parents if p.key[0] == app_label]
+    target = (app_label, parents[0][1]) if parents else (app_label, None)
+    return executor.migration_plan([target])
+
+
+@pytest.mark.parametrize("app_label", PROJECT_APPS)
+def test_rolling_back_an_apps_last_migration_unapplies_only_that_app(executor, app_label):
+    (leaf,) = executor.loader.graph.leaf_nodes(app_label)
+    plan = one_step_back(executor, *leaf)
+    assert [(m.app_label, m.name, backwards) for m, backwards in plan] == [(app_label, leaf[1], True)]
+
+
+def test_rolling_back_the_cmdbs_data_migrations_leaves_incidents_and_slas_alone(executor):
+    """The reported case: `migrate config_items 0001` unapplied incidents and SLAs (dropped their tables)."""
+    plan = one_step_back(executor, "config_items", "0002_default_types")
+    assert {m.app_label for m, _ in plan} == {"config_items"}
+    assert all(backwards for _, backwards in plan)
