@@ -35,6 +35,8 @@ class Calendar(Versioned):
                                help_text=_("ISO country code, e.g. CN; empty for none."))
     subdivision = models.CharField(_("region"), max_length=16, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # The 24×7 calendar of the installation: immutable, so "24×7" always means every instant.
+    builtin = models.BooleanField(_("built in"), default=False, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -22,7 +22,7 @@ class CalendarSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Calendar
-        fields = ["id", "name", "time_zone", "weekly_hours", "country", "subdivision", "is_active", "days",
+        fields = ["id", "name", "time_zone", "weekly_hours", "country", "subdivision", "is_active", "builtin", "days",
                   "current_version", "version", "created_at", "updated_at"]
 
     def get_current_version(self, obj) -> int | None:

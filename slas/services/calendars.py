@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from itsm.exceptions import NotPermitted
 from itsm.permissions import ADMIN_ROLES, require
 from itsm.records import check_version, save_with_history, versioned_save
 from itsm.validation import apply_fields, refuse_unknown
@@ -32,6 +33,13 @@ def calendar_create(*, actor, data: dict) -> Calendar:
     return calendar
 
 
+def refuse_builtin(calendar: Calendar) -> None:
+    """The built-in 24×7 calendar is immutable: every target on it means every instant."""
+    if calendar.builtin:
+        raise NotPermitted(_("The built-in 24×7 calendar cannot be changed; create a calendar of your own "
+                             "and use it in the targets instead."))
+
+
 @transaction.atomic
 def calendar_update(*, actor, calendar: Calendar, data: dict, expected_version: int | None = None) -> Calendar:
     """Change a calendar; publishes a new version if its working time changed. Finished
@@ -39,6 +47,7 @@ def calendar_update(*, actor, calendar: Calendar, data: dict, expected_version: 
     require(actor, ADMIN_ROLES)
     refuse_unknown(data, CALENDAR_FIELDS)
     calendar = Calendar.objects.select_for_update().get(pk=calendar.pk)
+    refuse_builtin(calendar)
     check_version(calendar, expected_version)
     changed = sorted(name for name, value in data.items() if getattr(calendar, name) != value)
     apply_fields(calendar, data, CALENDAR_FIELDS)
@@ -54,6 +63,7 @@ def calendar_day_set(*, actor, calendar: Calendar, date, kind: str, name: str = 
     """Declare one of the organisation's own days (closed, or an extra working day with its
     hours). Side effects: history, a new calendar version."""
     require(actor, ADMIN_ROLES)
+    refuse_builtin(calendar)
     if kind not in DayKind.values:
         raise ValidationError({"kind": _("Choose closed or working.")})
     if kind == DayKind.CLOSED and hours:
@@ -71,6 +81,7 @@ def calendar_day_set(*, actor, calendar: Calendar, date, kind: str, name: str = 
 def calendar_day_delete(*, actor, day: CalendarDay) -> None:
     require(actor, ADMIN_ROLES)
     calendar, date = day.calendar, day.date
+    refuse_builtin(calendar)
     day.delete()
     calendar_publish(calendar=calendar, actor=actor, summary=_("%(date)s: back to the usual hours") % {"date": date})
 
@@ -105,6 +116,7 @@ def calendar_import_ics(*, actor, calendar: Calendar, content) -> int:
     from ..icalendar import parse_closed_days
 
     require(actor, ADMIN_ROLES)
+    refuse_builtin(calendar)
     days = parse_closed_days(content)
     calendar = Calendar.objects.select_for_update().get(pk=calendar.pk)
     for day in days:

@@ -43,6 +43,24 @@ def always(db):
     return Calendar.objects.get(name="24×7")
 
 
+ROUND_THE_CLOCK = {day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+
+
+def round_the_clock_calendar(name="Round the clock"):
+    """A calendar of the organisation's own with every instant working time: unlike the built-in
+    24×7 calendar (immutable), tests may add days to it and import files into it. Made once per
+    name (the permission matrices share theirs)."""
+    existing = Calendar.objects.filter(name=name).first()
+    if existing is not None:
+        return existing
+    return services.calendar_create(actor=system_actor(), data={"name": name, "weekly_hours": ROUND_THE_CLOCK})
+
+
+@pytest.fixture
+def round_the_clock(db):
+    return round_the_clock_calendar()
+
+
 @pytest.fixture
 def agreement(db):
     from datetime import date

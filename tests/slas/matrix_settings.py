@@ -32,9 +32,9 @@ def targets(people, base):
 
     from itsm.services import system_actor
     from slas import services
-    from slas.models import Calendar
+    from tests.slas.conftest import round_the_clock_calendar
 
-    calendar = Calendar.objects.get(name="24×7")
+    calendar = round_the_clock_calendar("Matrix calendar")  # the built-in 24×7 is immutable
     actor = system_actor()
     agreement = services.agreement_create(actor=actor, data={"name": "Matrix SLA", "valid_from": date(2020, 1, 1)})
     target = services.target_create(actor=actor, data={

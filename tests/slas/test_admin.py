@@ -12,6 +12,14 @@ from slas.models import Calendar, Escalation, Target, Timer
 from tests.kernel_app.factories import make_ticket
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def always(round_the_clock):
+    """The built-in 24×7 calendar is immutable: these tests change theirs, so use one of our own."""
+    return round_the_clock
+
+
 H = timedelta(hours=1)
 
 

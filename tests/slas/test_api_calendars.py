@@ -87,3 +87,22 @@ def test_an_unknown_country_or_region_is_refused_by_name(api, admin_user):
     assert country.status_code == 400
     assert country.json()["error"]["fields"]["country"] == ["No public holidays are known for “ZZ”."]
     assert region.status_code == 400 and "subdivision" in region.json()["error"]["fields"]
+
+
+def test_the_built_in_24x7_calendar_is_immutable(api, admin_user, always):
+    from tests.slas.test_icalendar import HOLIDAYS_ICS
+
+    api.force_authenticate(admin_user)
+    url = f"/api/v1/slas/calendars/{always.pk}/"
+    etag = api.get(url)["ETag"]
+
+    with assert_nothing_written():
+        patch = api.patch(url, {"weekly_hours": OFFICE}, format="json", HTTP_IF_MATCH=etag)
+        day = api.post(f"{url}days/", {"date": "2025-12-24", "kind": "closed", "name": "Party"}, format="json")
+        imported = api.post(f"{url}import/", {"content": HOLIDAYS_ICS.decode()}, format="json")
+
+    assert api.get(url).json()["builtin"] is True
+    for refused in (patch, day, imported):
+        assert refused.status_code == 403, refused.json()
+        assert "24×7" in refused.json()["error"]["message"]
+    assert always.versions.count() == 1 and not always.days.exists()

@@ -10,6 +10,14 @@ from slas.models import CalendarDay, CalendarVersion, Target
 from tests.config_items.factories import make_service
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def always(round_the_clock):
+    """The built-in 24×7 calendar is immutable: these tests change theirs, so use one of our own."""
+    return round_the_clock
+
+
 URL = "/api/v1/slas"
 
 

@@ -225,9 +225,12 @@ def test_recompute_records_the_live_elapsed_time_as_before_not_the_stored_one(ap
     assert recompute["data"]["before"]["elapsed"] <= recompute["data"]["after"]["elapsed"]
 
 
-def test_closed_days_are_imported_through_the_api(api, admin_user, always):
+def test_closed_days_are_imported_through_the_api(api, admin_user):
     from tests.slas.test_icalendar import HOLIDAYS_ICS
 
+    always = services.calendar_create(actor=system_actor(), data={  # the built-in 24×7 is immutable
+        "name": "Round the clock", "weekly_hours": {d: [["00:00", "24:00"]] for d in
+                                                    ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}})
     api.force_authenticate(admin_user)
 
     imported = api.post(f"{URL}/calendars/{always.pk}/import/", {"content": HOLIDAYS_ICS.decode()}, format="json")

@@ -15,6 +15,13 @@ from tests.assertions import assert_nothing_written
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture
+def always(round_the_clock):
+    """The built-in 24×7 calendar is immutable: these tests change theirs, so use one of our own."""
+    return round_the_clock
+
+
 HOLIDAYS_ICS = b"""BEGIN:VCALENDAR\r
 VERSION:2.0\r
 PRODID:-//Example//Holidays//EN\r

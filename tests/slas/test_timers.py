@@ -15,6 +15,14 @@ from tests.kernel_app.models import TicketState
 from tests.slas.conftest import ACTIONS
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def always(round_the_clock):
+    """The built-in 24×7 calendar is immutable: these tests change theirs, so use one of our own."""
+    return round_the_clock
+
+
 H = timedelta(hours=1)
 
 
