@@ -1,5 +1,9 @@
 """SLA API serializers: input and output kept apart; services write."""
 
+from datetime import datetime
+
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from config_items.models import ConfigurationItem
@@ -61,8 +65,31 @@ class CalendarVersionSerializer(serializers.ModelSerializer):
         fields = ["number", "summary", "created_at", "created_by", "definition"]
 
 
+class InstantField(serializers.DateTimeField):
+    """An instant: a date and time *with* its UTC offset. Without one it is refused (400), not read
+    as UTC or in the calendar's zone: a business-time question about the wrong instant is worse
+    than no answer."""
+
+    def to_internal_value(self, value):
+        if isinstance(value, str):
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:
+                parsed = None
+            if parsed is not None and parsed.tzinfo is None:
+                raise serializers.ValidationError(
+                    _("Give the instant with its UTC offset, e.g. 2025-09-30T17:00:00+08:00 or 2025-09-30T09:00:00Z."),
+                    code="naive")
+        elif isinstance(value, datetime) and value.tzinfo is None:
+            raise serializers.ValidationError(_("Give the instant with its UTC offset."), code="naive")
+        return super().to_internal_value(value)
+
+
+INSTANT_HELP = "An instant with its UTC offset, e.g. 2025-09-30T17:00:00+08:00; without one it is refused (400)."
+
+
 class AddInputSerializer(StrictInputSerializer):
-    start = serializers.DateTimeField(help_text="An instant with its offset, e.g. 2025-09-30T17:00:00+08:00.")
+    start = InstantField(help_text=INSTANT_HELP)
     duration = serializers.DurationField(help_text='Business time to add, e.g. "04:00:00" or "P1DT2H" (ISO 8601).')
 
 
@@ -74,8 +101,8 @@ class AddResultSerializer(serializers.Serializer):
 
 
 class BetweenInputSerializer(StrictInputSerializer):
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
+    start = InstantField(help_text=INSTANT_HELP)
+    end = InstantField(help_text=INSTANT_HELP)
 
 
 class BetweenResultSerializer(serializers.Serializer):

@@ -106,3 +106,18 @@ def test_the_built_in_24x7_calendar_is_immutable(api, admin_user, always):
         assert refused.status_code == 403, refused.json()
         assert "24×7" in refused.json()["error"]["message"]
     assert always.versions.count() == 1 and not always.days.exists()
+
+
+@pytest.mark.parametrize(("path", "body"), [
+    ("add", {"start": "2025-09-30T17:00:00", "duration": "02:00:00"}),
+    ("between", {"start": "2025-09-30T17:00:00", "end": "2025-10-09T10:00:00+08:00"}),
+    ("between", {"start": "2025-09-30T17:00:00+08:00", "end": "2025-10-09T10:00:00"}),
+])
+def test_an_instant_without_an_offset_is_refused_not_read_as_utc(china, api, agent, path, body):
+    api.force_authenticate(agent)
+
+    response = api.post(f"/api/v1/slas/calendars/{china.pk}/{path}/", body, format="json")
+
+    assert response.status_code == 400, response.json()
+    naive = next(name for name, value in body.items() if name != "duration" and value[-6] not in "+-")
+    assert "offset" in response.json()["error"]["fields"][naive][0]
