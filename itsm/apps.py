@@ -24,6 +24,13 @@ class ItsmConfig(AppConfig):
         from .records import create_number_sequences
 
         post_migrate.connect(create_number_sequences, sender=self, dispatch_uid="itsm.number_sequences")
+        # A rollback that would leave journal, event, attachment or timer rows pointing at a
+        # dropped table's ids is refused (itsm/migration_guard.py; `migrate --discard-references`).
+        from django.db.models.signals import pre_migrate
+
+        from .migration_guard import refuse_orphaning_rollback
+
+        pre_migrate.connect(refuse_orphaning_rollback, sender=self, dispatch_uid="itsm.rollback_guard")
 
 
 def register_menu():

@@ -11,8 +11,21 @@ Read from the migration files alone (no database), except the guard's row checks
 """
 
 import pytest
+from django.apps import apps as global_apps
+from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.operations import RunPython, RunSQL, SeparateDatabaseAndState
+from django.db.models.signals import pre_migrate
+
+from itsm.migration_guard import (
+    discarding_references,
+    dropped_models,
+    reference_models,
+    refuse_orphaning_rollback,
+)
+from itsm.models import Attachment, DomainEvent, JournalEntry
 
 # The product's apps and the tests' record app: every other migration is Django's own.
 PROJECT_APPS = ("itsm", "config_items", "slas", "incidents", "kernel_app")
@@ -84,3 +97,53 @@ def test_rolling_back_the_cmdbs_data_migrations_leaves_incidents_and_slas_alone(
     plan = one_step_back(executor, "config_items", "0002_default_types")
     assert {m.app_label for m, _ in plan} == {"config_items"}
     assert all(backwards for _, backwards in plan)
+    assert not dropped_models(plan)
+
+
+def test_generic_references_are_found():
+    found = {model._meta.label for model in reference_models(global_apps)}
+    assert {"itsm.JournalEntry", "itsm.DomainEvent", "itsm.Attachment", "slas.Timer",
+            "admin.LogEntry"} <= found
+    assert "auth.Permission" not in found  # a content type, but no record id
+
+
+@pytest.mark.django_db
+def test_a_rollback_that_drops_referenced_records_is_refused(executor):
+    plan = executor.migration_plan([("config_items", None)])  # config_items zero: incidents, SLAs too
+    assert ("config_items", "configurationitem") in dropped_models(plan)
+    ci_type = ContentType.objects.get(app_label="config_items", model="configurationitem")
+    refuse_orphaning_rollback(None, plan=plan, apps=global_apps, using="default")  # nothing points there
+
+    JournalEntry.objects.create(content_type=ci_type, object_id=1, kind="system")
+    DomainEvent.objects.create(name="ci.created", content_type=ci_type, object_id=1)
+    with pytest.raises(CommandError) as refused:  # as `migrate` sends it, before it runs anything
+        kernel = global_apps.get_app_config("itsm")
+        pre_migrate.send(sender=kernel, app_config=kernel, verbosity=0, interactive=False,
+                         using="default", plan=plan, apps=global_apps)
+    assert "1 itsm.JournalEntry rows point at config_items.configurationitem" in str(refused.value)
+    assert "1 itsm.DomainEvent rows point at config_items.configurationitem" in str(refused.value)
+    assert "backup" in str(refused.value)
+
+    with discarding_references():
+        refuse_orphaning_rollback(None, plan=plan, apps=global_apps, using="default")
+
+
+@pytest.mark.django_db
+def test_rows_dropped_with_the_plan_and_index_rollbacks_are_not_refused(executor):
+    ci_type = ContentType.objects.get(app_label="config_items", model="configurationitem")
+    JournalEntry.objects.create(content_type=ci_type, object_id=1, kind="system")
+    # Data and index migrations drop no table.
+    refuse_orphaning_rollback(None, plan=one_step_back(executor, "config_items", "0002_default_types"),
+                              apps=global_apps, using="default")
+    # Unapplying the attachments' own table drops the referencing rows, not a referenced record.
+    plan = one_step_back(executor, "itsm", "0005_attachment")
+    assert ("itsm", "attachment") in dropped_models(plan)
+    assert Attachment._meta.label in {m._meta.label for m in reference_models(global_apps)}
+    refuse_orphaning_rollback(None, plan=plan, apps=global_apps, using="default")
+
+
+@pytest.mark.django_db
+def test_migrate_offers_the_override():
+    # The kernel's `migrate` is Django's with one option more; a plan that unapplies nothing runs.
+    call_command("migrate", "config_items", "--discard-references", "--check", verbosity=0)
+    call_command("migrate", "config_items", "--plan", verbosity=0)
