@@ -328,6 +328,10 @@ CELERY_BEAT_SCHEDULE = {
     "incident-auto-close": {"task": "incidents.tasks.close_resolved_incidents", "schedule": 600.0},
 }
 OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))
+# SLA: when a timer moves to a target on another calendar, its elapsed time is recounted on the
+# new calendar from the timer's start ("start", retroactive) or kept as counted so far and
+# counted on the new calendar from the change on ("change"). See docs/slas.md.
+SLA_RETARGET_RECOUNT = os.environ.get("SLA_RETARGET_RECOUNT", "change")
 # Incidents: a resolution may be reopened for this many days; it closes itself after that many.
 INCIDENT_REOPEN_DAYS = int(os.environ.get("INCIDENT_REOPEN_DAYS", "7"))
 INCIDENT_AUTO_CLOSE_DAYS = int(os.environ.get("INCIDENT_AUTO_CLOSE_DAYS", "3"))

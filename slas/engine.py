@@ -123,13 +123,19 @@ def cancel(timer, calendar, now, *, cause: str) -> list[Step]:
     return [Step(TimerEventKind.CANCEL, now, cause, timer.elapsed)]
 
 
-def retarget(timer, calendar, now, *, goal: timedelta, cause: str, data: dict) -> list[Step]:
-    """A new goal (another target matched, e.g. after a priority change); elapsed is kept."""
+def retarget(timer, calendar, now, *, goal: timedelta, cause: str, data: dict,
+             elapsed: timedelta | None = None) -> list[Step]:
+    """A new goal (another target matched, e.g. after a priority change). Elapsed is kept as
+    counted on `calendar` (the old one) up to `now`, unless `elapsed` (recounted by the caller
+    on the new calendar) is given."""
     count(timer, calendar, now)
     previous = timer.goal
+    data = {**data, "elapsed_before": timer.elapsed.total_seconds()}
+    if elapsed is not None:
+        timer.elapsed = elapsed
     timer.goal = goal
     timer.due_at = None  # recomputed by schedule() for the new goal
-    if timer.breached_at and timer.stopped_at is None and timer.elapsed < goal:
+    if timer.breached_at and timer.stopped_at is None and timer.elapsed <= goal:
         # The new, longer goal is not exceeded: the earlier breach no longer stands.
         timer.breached_at = None
         timer.state = TimerState.RUNNING if timer.running else TimerState.PAUSED

@@ -170,8 +170,14 @@ def event_detail(event) -> str:
     if event.kind == TimerEventKind.STOP and data.get("outcome"):
         return str(TimerState(data["outcome"]).label)
     if event.kind == TimerEventKind.RETARGET and "to_goal" in data:
-        return _("goal %(before)s → %(after)s") % {"before": humanize(timedelta(seconds=data["from_goal"])),
-                                                    "after": humanize(timedelta(seconds=data["to_goal"]))}
+        detail = _("goal %(before)s → %(after)s") % {"before": humanize(timedelta(seconds=data["from_goal"])),
+                                                      "after": humanize(timedelta(seconds=data["to_goal"]))}
+        if "to_calendar" in data and (data["from_calendar"], data["from_calendar_version"]) != (
+                data["to_calendar"], data["to_calendar_version"]):
+            detail += ", " + _("calendar %(before)s → %(after)s") % {
+                "before": f"#{data['from_calendar']} v{data['from_calendar_version']}",
+                "after": f"#{data['to_calendar']} v{data['to_calendar_version']}"}
+        return detail
     if event.kind == TimerEventKind.START and "goal" in data:
         return _("goal %(goal)s, calendar version %(version)s") % {
             "goal": humanize(timedelta(seconds=data["goal"])), "version": data.get("calendar_version")}

@@ -199,12 +199,15 @@ class TimerSerializer(serializers.ModelSerializer):
     record_type = serializers.SerializerMethodField()
     record_number = serializers.SerializerMethodField()
     target_version = serializers.IntegerField(source="target.version", read_only=True)
-    calendar_version = serializers.IntegerField(source="calendar_version.number", read_only=True)
+    calendar = serializers.IntegerField(source="calendar_version.calendar_id", read_only=True,
+                                        help_text="The calendar the timer counts on (id).")
+    calendar_version = serializers.IntegerField(source="calendar_version.number", read_only=True,
+                                                help_text="The version of that calendar the timer counts on.")
 
     class Meta:
         model = Timer
         fields = ["id", "record_type", "object_id", "record_number", "metric", "state", "running", "pause_reason",
-                  "target", "target_version", "calendar_version", "goal", "elapsed", "counted_until",
+                  "target", "target_version", "calendar", "calendar_version", "goal", "elapsed", "counted_until",
                   "started_at", "stopped_at", "due_at", "breached_at", "customer", "team", "priority"]
 
     def get_record_type(self, obj) -> str | None:

@@ -3,6 +3,7 @@
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -134,9 +135,8 @@ def _follow(timer: Timer, target: Target | None, facts: Facts, now, cause: str, 
         engine.count(timer, calendar, horizon)
         steps += engine.detect_breach(timer, calendar, horizon, cause)
     if target is not None and target.lineage != timer.target.lineage and live:
-        steps += engine.retarget(timer, calendar, horizon, goal=target.goal, cause=cause,
-                                 data={"target": target.pk, "target_version": target.version})
-        timer.target = target
+        calendar, moved = _retarget(timer, target, calendar, horizon, cause)
+        steps += moved
     if facts.cancelled:
         steps += engine.cancel(timer, calendar, now, cause=cause)
     elif stop_at is not None:
@@ -156,6 +156,31 @@ def _follow(timer: Timer, target: Target | None, facts: Facts, now, cause: str, 
     if timer.is_live:
         _snapshot(timer, facts)
     _save(timer, steps, events=events, new=new)
+
+
+def _retarget(timer: Timer, target: Target, calendar, at, cause: str) -> tuple:
+    """Move a live timer to `target` at `at`: its goal and its calendar (the target's current
+    calendar version). Elapsed time is recounted as SLA_RETARGET_RECOUNT says: "start"
+    (retroactive: every running interval since the start counted on the new calendar) or
+    "change" (kept as counted on the old calendar; the new one counts from the change).
+    Returns the calendar to count on from now, and the steps."""
+    version = getattr(target, "calendar_version_now", None)
+    if version is None or version.calendar_id != target.calendar_id:
+        version = current_version(target.calendar)
+    previous = timer.calendar_version
+    new_calendar = calendar if version.pk == previous.pk else business_calendar(version.definition)
+    retroactive = settings.SLA_RETARGET_RECOUNT == "start"
+    elapsed = None
+    if retroactive and version.pk != previous.pk:
+        intervals = running_intervals(timer, at) if timer.pk is not None else []
+        elapsed = sum((engine_between(new_calendar, start, end) for start, end in intervals), timedelta(0))
+    steps = engine.retarget(timer, calendar, at, goal=target.goal, cause=cause, elapsed=elapsed, data={
+        "target": target.pk, "target_version": target.version,
+        "from_calendar": previous.calendar_id, "from_calendar_version": previous.number,
+        "to_calendar": version.calendar_id, "to_calendar_version": version.number,
+        "recount": "start" if retroactive else "change"})
+    timer.target, timer.calendar_version = target, version
+    return new_calendar, steps
 
 
 # --- recompute and explanation ----------------------------------------------------------------
