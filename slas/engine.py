@@ -143,6 +143,42 @@ def retarget(timer, calendar, now, *, goal: timedelta, cause: str, data: dict,
                  {"from_goal": previous.total_seconds(), "to_goal": goal.total_seconds(), **data})]
 
 
+def exceeded_at(calendar: BusinessCalendar, intervals, amount: timedelta) -> datetime | None:
+    """The first instant after which the business time counted over the clock's running
+    `intervals` ([start, end) pairs, in order) exceeds `amount`; None if it never does."""
+    total = timedelta(0)
+    for start, end in intervals:
+        length = between(calendar, start, end)
+        if total + length > amount:
+            return exceeded_after(calendar, add(calendar, start, amount - total))
+        total += length
+    return None
+
+
+def breach_retroactively(timer, calendar: BusinessCalendar, intervals, thresholds, handled: set[int],
+                         cause: str) -> list[Step]:
+    """A timer whose (new) goal is already exceeded: breach it now, at the instant the goal was
+    crossed over its running `intervals`, after the warning thresholds crossed before it, each
+    at its own instant (in order). Those threshold events say so (`retroactive`); the sweep
+    still escalates them and the breach, and does not record them again."""
+    if timer.breached_at is not None or timer.stopped_at is not None or timer.elapsed <= timer.goal:
+        return []
+    instant = exceeded_at(calendar, intervals, timer.goal)
+    if instant is None:
+        return []
+    steps = []
+    for percent in sorted(p for p in thresholds if p < BREACH and p not in handled):
+        amount = threshold_goal(timer, percent)
+        reached = exceeded_at(calendar, intervals, amount)
+        if reached is not None:
+            steps.append(Step(TimerEventKind.THRESHOLD, reached, cause, amount,
+                              {"percent": percent, "retroactive": True}))
+    timer.breached_at = instant
+    timer.state = TimerState.BREACHED
+    steps.append(Step(TimerEventKind.BREACH, instant, cause, timer.goal, {"retroactive": True}))
+    return steps
+
+
 def threshold_goal(timer, percent: int) -> timedelta:
     return timer.goal * percent / 100
 

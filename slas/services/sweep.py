@@ -92,6 +92,7 @@ def _sweep_chunk(now, limit: int) -> tuple[int, int]:
 
     cause = _("escalation check")
     steps, crossed = {}, {}
+    breached_before = {t.pk for t in timers if t.breached_at is not None}
     for timer in timers:
         timer.target, timer.calendar_version = targets[timer.target_id], versions[timer.calendar_version_id]
         steps[timer.pk] = []
@@ -100,6 +101,15 @@ def _sweep_chunk(now, limit: int) -> tuple[int, int]:
             steps[timer.pk] += engine.detect_breach(timer, calendars[timer.calendar_version_id], now, cause)
         crossed[timer.pk] = [p for p in engine.crossed(timer, timer.target.thresholds) if p not in handled[timer.pk]]
 
+    # A timer breached retroactively by a re-target (see engine.breach_retroactively) has its
+    # warnings on its timeline already, each at its instant: escalate them, record them no more.
+    # One query, and only for such timers (breached before this sweep with warnings pending).
+    recorded = set()
+    earlier = [t.pk for t in timers if t.pk in breached_before and any(p < BREACH for p in crossed[t.pk])]
+    if earlier:
+        recorded = {(timer_id, percent) for timer_id, percent in TimerEvent.objects.filter(
+            timer_id__in=earlier, kind=TimerEventKind.THRESHOLD, data__retroactive=True).values_list(
+            "timer_id", "data__percent")}
     records = _records_acted_on([t for t in timers if any(_actions(t, p) for p in crossed[t.pk])])
     thresholds = []
     for timer in timers:
@@ -116,7 +126,7 @@ def _sweep_chunk(now, limit: int) -> tuple[int, int]:
     ours = _insert_escalations(thresholds)
 
     for threshold in ours:
-        if threshold.percent != BREACH:
+        if threshold.percent != BREACH and (threshold.timer.pk, threshold.percent) not in recorded:
             steps[threshold.timer.pk].append(engine.Step(
                 TimerEventKind.THRESHOLD, now, cause, threshold.timer.elapsed, {"percent": threshold.percent}))
     updated_at = timezone.now()

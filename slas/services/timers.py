@@ -162,7 +162,8 @@ def _retarget(timer: Timer, target: Target, calendar, at, cause: str) -> tuple:
     """Move a live timer to `target` at `at`: its goal and its calendar (the target's current
     calendar version). Elapsed time is recounted as SLA_RETARGET_RECOUNT says: "start"
     (retroactive: every running interval since the start counted on the new calendar) or
-    "change" (kept as counted on the old calendar; the new one counts from the change).
+    "change" (kept as counted on the old calendar; the new one counts from the change). A goal
+    already exceeded is breached here, at the instant it was crossed, after its warnings.
     Returns the calendar to count on from now, and the steps."""
     version = getattr(target, "calendar_version_now", None)
     if version is None or version.calendar_id != target.calendar_id:
@@ -170,9 +171,9 @@ def _retarget(timer: Timer, target: Target, calendar, at, cause: str) -> tuple:
     previous = timer.calendar_version
     new_calendar = calendar if version.pk == previous.pk else business_calendar(version.definition)
     retroactive = settings.SLA_RETARGET_RECOUNT == "start"
+    intervals = running_intervals(timer, at) if timer.pk is not None else []
     elapsed = None
     if retroactive and version.pk != previous.pk:
-        intervals = running_intervals(timer, at) if timer.pk is not None else []
         elapsed = sum((engine_between(new_calendar, start, end) for start, end in intervals), timedelta(0))
     steps = engine.retarget(timer, calendar, at, goal=target.goal, cause=cause, elapsed=elapsed, data={
         "target": target.pk, "target_version": target.version,
@@ -180,6 +181,10 @@ def _retarget(timer: Timer, target: Target, calendar, at, cause: str) -> tuple:
         "to_calendar": version.calendar_id, "to_calendar_version": version.number,
         "recount": "start" if retroactive else "change"})
     timer.target, timer.calendar_version = target, version
+    # Where the new goal was crossed: over the running intervals on the calendar the elapsed
+    # time was counted with (the new one when recounted from the start, else the old one).
+    steps += engine.breach_retroactively(timer, new_calendar if retroactive else calendar, intervals,
+                                         target.thresholds, _handled(timer), cause)
     return new_calendar, steps
 
 

@@ -1,5 +1,6 @@
-"""Issue 17, defect 2: re-targeting moves the timer to the new target's calendar (its
-current version) and recounts as SLA_RETARGET_RECOUNT says."""
+"""Issue 17, defects 2 and 3: re-targeting moves the timer to the new target's calendar (its
+current version), recounts as SLA_RETARGET_RECOUNT says, and breaches at once, at the instant
+it was crossed, a new goal that is already exceeded."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -7,7 +8,9 @@ import pytest
 
 from itsm.services import system_actor
 from slas import services
+from slas.models import Timer
 from tests.kernel_app.factories import make_ticket
+from tests.slas.conftest import ACTIONS
 
 pytestmark = pytest.mark.django_db
 H = timedelta(hours=1)
@@ -64,3 +67,23 @@ def test_a_retroactive_retarget_recounts_from_the_start_on_the_new_calendar(make
     assert timer.calendar_version.calendar_id == always.pk
     retarget = timer.events.get(kind="retarget")
     assert (retarget.data["elapsed_before"], retarget.elapsed) == (8 * 3600, 11 * H)
+
+
+def test_a_new_goal_already_exceeded_is_breached_at_once_where_it_was_crossed(make_target, office, always, api,
+                                                                              agent):
+    timer = _p3_raised_to_p1_at_night(make_target, office, always, p1_goal=4 * H)
+
+    # Breached in the re-target's own transaction, at 13:00 (8 office hours counted, 4 h goal).
+    assert (timer.state, timer.breached_at) == ("breached", MONDAY_9 + 4 * H)
+    services.timers_sweep(now=MONDAY_9 + 11 * H + timedelta(seconds=5))  # escalates, records no more
+
+    api.force_authenticate(agent)
+    events = api.get(f"{URL}/timers/{timer.pk}/").json()["events"]
+    assert [(e["kind"], e["data"].get("percent")) for e in events] == [
+        ("start", None), ("threshold", 50), ("threshold", 75), ("threshold", 90), ("breach", None),
+        ("retarget", None)]
+    assert [e["at"] for e in events[1:5]] == ["2026-11-30T11:00:00Z", "2026-11-30T12:00:00Z",
+                                              "2026-11-30T12:36:00Z", "2026-11-30T13:00:00Z"]
+    timer = Timer.objects.get(pk=timer.pk)
+    assert sorted(timer.escalations.filter(action="record").values_list("threshold", flat=True)) == [50, 75, 90, 100]
+    assert [a[2] for a in ACTIONS] == sorted(a[2] for a in ACTIONS) and {a[2] for a in ACTIONS} >= {100}
