@@ -325,6 +325,8 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "itsm.tasks.record_heartbeat", "schedule": 30.0},
     "purge-idempotency-keys": {"task": "itsm.tasks.purge_idempotency_keys", "schedule": 3600.0},
     "sla-sweep": {"task": "slas.tasks.sweep_timers", "schedule": 10.0},
+    # Public holidays: a new calendar version when the year window moves (see docs/slas.md).
+    "sla-republish-calendars": {"task": "slas.tasks.republish_calendars", "schedule": 86400.0},
     "incident-auto-close": {"task": "incidents.tasks.close_resolved_incidents", "schedule": 600.0},
 }
 OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))

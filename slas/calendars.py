@@ -108,8 +108,42 @@ def expand(calendar, days, *, today: date | None = None) -> dict:
         else:
             working[key] = parse_intervals(day.hours, where="hours") if day.hours else weekly["0"]
             closed.pop(key, None)
-    return {"time_zone": calendar.time_zone, "weekly": weekly, "closed": closed, "working": working,
-            "years": years}
+    definition = {"time_zone": calendar.time_zone, "weekly": weekly, "closed": closed, "working": working,
+                  "years": years}
+    estimated = estimated_years(calendar.country, calendar.subdivision, years)
+    if estimated:
+        definition["estimated"] = estimated
+    return definition
+
+
+def estimated_years(country: str, subdivision: str, years) -> list[int]:
+    """The `years` whose public holidays are the library's estimates, not yet published: for a
+    country whose official notices the library records year by year (its special holidays,
+    such as China's make-up working days), the years after the last one it records."""
+    if not country:
+        return []
+    sample = holidays.country_holidays(country, subdiv=subdivision or None, years=min(years))
+    official = getattr(sample, "special_public_holidays", None) or {}
+    if not official:
+        return []
+    last = max(official)
+    return [year for year in years if year > last]
+
+
+def uncovered(calendar, definition: dict, *instants) -> str | None:
+    """Why the public holidays of a version do not cover one of `instants` (each read in the
+    calendar's zone), or None. Only a calendar with a country has public holidays to miss."""
+    if not calendar.country or not definition.get("years"):
+        return None
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(definition["time_zone"])
+    first, last = min(definition["years"]), max(definition["years"])
+    for instant in instants:
+        if not first <= instant.astimezone(zone).year <= last:
+            return _("The public holidays of this calendar are known for %(first)s–%(last)s only; ask about "
+                     "instants within those years.") % {"first": first, "last": last}
+    return None
 
 
 def business_calendar(definition: dict) -> BusinessCalendar:

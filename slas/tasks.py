@@ -18,3 +18,11 @@ def sweep_timers() -> dict:
         if result.checked < services.SWEEP_BATCH:
             break
     return {"checked": total.checked, "escalations": total.escalations}
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def republish_calendars() -> dict:
+    """The yearly republication of the calendars' public holidays (run daily; idempotent)."""
+    from itsm.services import system_actor
+
+    return {"published": services.calendars_republish(actor=system_actor())}

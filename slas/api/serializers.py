@@ -23,11 +23,23 @@ class CalendarDaySerializer(serializers.ModelSerializer):
 class CalendarSerializer(serializers.ModelSerializer):
     days = CalendarDaySerializer(many=True, read_only=True)
     current_version = serializers.SerializerMethodField()
+    holiday_years = serializers.SerializerMethodField(help_text=(
+        "The years whose public holidays the current version holds (business-time questions outside "
+        "them are refused), and those of them that are the holidays library's estimates, not yet "
+        "officially published."))
 
     class Meta:
         model = Calendar
         fields = ["id", "name", "time_zone", "weekly_hours", "country", "subdivision", "is_active", "builtin", "days",
-                  "current_version", "version", "created_at", "updated_at"]
+                  "current_version", "holiday_years", "version", "created_at", "updated_at"]
+
+    def get_holiday_years(self, obj) -> dict:
+        version = max(getattr(obj, "published", []), key=lambda v: v.number, default=None) \
+            if hasattr(obj, "published") else obj.versions.order_by("-number").first()
+        definition = version.definition if version is not None else {}
+        years = definition.get("years") or [] if obj.country else []
+        return {"covered": [min(years), max(years)] if years else None,
+                "estimated": definition.get("estimated", []) if obj.country else []}
 
     def get_current_version(self, obj) -> int | None:
         versions = [v.number for v in getattr(obj, "published", [])] if hasattr(obj, "published") else None

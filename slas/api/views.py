@@ -23,7 +23,7 @@ from itsm.api.viewsets import ServiceModelViewSet
 from itsm.permissions import ADMIN_ROLES, STAFF_ROLES
 
 from .. import businesstime, registry, selectors, services
-from ..calendars import business_calendar
+from ..calendars import business_calendar, uncovered
 from ..filtersets import AgreementFilterSet, CalendarFilterSet, TargetFilterSet, TimerFilterSet
 from ..models import TimerEvent
 from . import serializers as s
@@ -85,6 +85,13 @@ class CalendarViewSet(ServiceModelViewSet):
         """Move the live timers on an older version of this calendar to its current version."""
         return recompute(request, calendar=self.get_object())
 
+    def _refuse_uncovered(self, version, field: str, instant) -> None:
+        """An instant outside the years whose public holidays the version holds is refused (400,
+        naming the covered years): counting their holidays as working days would be wrong."""
+        reason = uncovered(self.get_object(), version.definition, instant)
+        if reason:
+            raise ValidationError({field: reason})
+
     def _current(self):
         version = services.current_version(self.get_object())
         return version, business_calendar(version.definition)
@@ -100,12 +107,14 @@ class CalendarViewSet(ServiceModelViewSet):
         serializer.is_valid(raise_exception=True)
         version, calendar = self._current()
         start, duration = serializer.validated_data["start"], serializer.validated_data["duration"]
+        self._refuse_uncovered(version, "start", start)
         try:
             due = businesstime.add(calendar, start, duration)
         except ValueError as exc:
             raise ValidationError({"duration": str(exc)}) from None
         except OverflowError:
             raise ValidationError({"duration": _("The instant would be after the year 9999.")}) from None
+        self._refuse_uncovered(version, "duration", due)
         return Response(s.AddResultSerializer({"start": start, "duration": duration, "due": due,
                                                "calendar_version": version.number}).data)
 
@@ -122,6 +131,8 @@ class CalendarViewSet(ServiceModelViewSet):
         start, end = serializer.validated_data["start"], serializer.validated_data["end"]
         if end < start:
             raise ValidationError({"end": _("The end is before the start.")})
+        self._refuse_uncovered(version, "start", start)
+        self._refuse_uncovered(version, "end", end)
         if end - start > timedelta(days=businesstime.SEARCH_LIMIT_DAYS):
             # Walked day by day: year 2 to 9998 took 9 s of a web process, for any reader.
             raise ValidationError({"end": _("At most %(days)s days after the start.")

@@ -29,6 +29,7 @@ from .calendars import (
     calendar_import_ics,
     calendar_publish,
     calendar_update,
+    calendars_republish,
     current_version,
 )
 from .sweep import SWEEP_BATCH, SweepResult, timers_sweep
@@ -46,7 +47,7 @@ from .timers import (
 __all__ = [
     "AGREEMENT_FIELDS", "CALENDAR_FIELDS", "SWEEP_BATCH", "TARGET_FIELDS", "SweepResult", "agreement_create",
     "agreement_update", "calendar_create", "calendar_day_delete", "calendar_day_set", "calendar_import_ics",
-    "calendar_publish", "calendar_update", "clean_escalations", "current_version", "default_escalations", "engine_between",
+    "calendar_publish", "calendar_update", "calendars_republish", "clean_escalations", "current_version", "default_escalations", "engine_between",
     "live_timers_of", "outdated_timers", "report_generated", "running_intervals", "select_target",
     "select_targets", "target_create", "target_update", "timers_recompute", "timers_recompute_outdated",
     "timers_sweep", "timers_sync",

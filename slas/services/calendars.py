@@ -98,6 +98,21 @@ def calendar_publish(*, calendar: Calendar, actor, summary: str = "") -> Calenda
         summary=summary[:1000], created_by=actor)
 
 
+def calendars_republish(*, actor) -> int:
+    """Publish again every active calendar whose definition moved (the yearly window of public
+    holidays, the library's newly published years): the scheduled task's yearly refresh, run
+    daily so that it never misses the new year. Idempotent: an unchanged calendar publishes
+    nothing. Returns how many calendars got a new version."""
+    published = 0
+    for calendar in Calendar.objects.filter(is_active=True, builtin=False).order_by("pk"):
+        with transaction.atomic():
+            locked = Calendar.objects.select_for_update().get(pk=calendar.pk)
+            before = locked.versions.order_by("-number").values_list("pk", flat=True).first()
+            version = calendar_publish(calendar=locked, actor=actor, summary=_("Public holidays republished"))
+            published += version.pk != before
+    return published
+
+
 def current_version(calendar: Calendar) -> CalendarVersion:
     version = calendar.versions.order_by("-number").first()
     if version is None:

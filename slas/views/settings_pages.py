@@ -96,6 +96,8 @@ class CalendarDetailView(SettingsMixin, TemplateView):
         kwargs.update(
             calendar=calendar, week=week_grid(calendar.weekly_hours), hour_marks=range(0, 24, 3),
             holidays=holidays, own_days=own,
+            holiday_years=(versions[0].definition.get("years") or []) if versions and calendar.country else [],
+            estimated_years=(versions[0].definition.get("estimated") or []) if versions and calendar.country else [],
             versions=versions, current=versions[0] if versions else None,
             day_form=kwargs.get("day_form") or CalendarDayForm(),
             import_form=kwargs.get("import_form") or IcsImportForm(),

@@ -121,3 +121,60 @@ def test_an_instant_without_an_offset_is_refused_not_read_as_utc(china, api, age
     assert response.status_code == 400, response.json()
     naive = next(name for name, value in body.items() if name != "duration" and value[-6] not in "+-")
     assert "offset" in response.json()["error"]["fields"][naive][0]
+
+
+def test_instants_outside_the_years_of_known_holidays_are_refused_naming_them(china, api, agent):
+    from django.utils import timezone
+
+    api.force_authenticate(agent)
+    first, last = timezone.localdate().year - 1, timezone.localdate().year + 3
+    url = f"/api/v1/slas/calendars/{china.pk}"
+
+    # National Day of an earlier year must not count as working time: refused, not guessed.
+    early = api.post(f"{url}/add/", {"start": f"{first - 1}-09-30T17:00:00+08:00", "duration": "02:00:00"},
+                     format="json")
+    late = api.post(f"{url}/between/", {"start": f"{last}-12-31T09:00:00+08:00",
+                                        "end": f"{last + 1}-01-05T09:00:00+08:00"}, format="json")
+    beyond = api.post(f"{url}/add/", {"start": f"{last}-12-31T17:00:00+08:00", "duration": "200:00:00"},
+                      format="json")
+
+    assert early.status_code == 400 and f"{first}–{last}" in early.json()["error"]["fields"]["start"][0]
+    assert late.status_code == 400 and f"{first}–{last}" in late.json()["error"]["fields"]["end"][0]
+    assert beyond.status_code == 400 and "duration" in beyond.json()["error"]["fields"]
+    inside = api.post(f"{url}/add/", {"start": f"{first}-09-30T17:00:00+08:00", "duration": "02:00:00"},
+                      format="json")
+    assert inside.status_code == 200
+
+
+def test_the_api_says_which_years_of_holidays_are_estimates(china, api, agent):
+    import holidays
+    from django.utils import timezone
+
+    api.force_authenticate(agent)
+    years = list(range(timezone.localdate().year - 1, timezone.localdate().year + 4))
+    official = max(holidays.country_holidays("CN", years=years[0]).special_public_holidays)
+
+    read = api.get(f"/api/v1/slas/calendars/{china.pk}/").json()
+
+    assert read["holiday_years"]["covered"] == [years[0], years[-1]]
+    assert read["holiday_years"]["estimated"] == [y for y in years if y > official]
+    assert read["holiday_years"]["estimated"]  # the library does not publish three years ahead
+
+
+def test_the_scheduled_task_republishes_the_holidays_when_the_year_moves(china, monkeypatch):
+    from datetime import date
+
+    from django.conf import settings
+
+    from slas import tasks
+    from slas.models import CalendarVersion
+
+    assert "slas.tasks.republish_calendars" in {e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert tasks.republish_calendars() == {"published": 0}  # nothing moved: no new version
+
+    today = date.today()
+    monkeypatch.setattr("slas.calendars.timezone.localdate", lambda: date(today.year + 1, 1, 2))
+    assert tasks.republish_calendars() == {"published": 1}
+    latest = CalendarVersion.objects.filter(calendar=china).order_by("-number").first()
+    assert latest.definition["years"][0] == today.year and latest.definition["years"][-1] == today.year + 4
+    assert Calendar.objects.get(name="24×7").versions.count() == 1  # the built-in one is left alone

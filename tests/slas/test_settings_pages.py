@@ -101,6 +101,16 @@ def test_the_calendar_page_shows_coming_public_holidays(client, agent, office):
     assert sum(page.context["week"][0]["cells"]) == 18  # nine hours in half-hours
 
 
+def test_the_calendar_page_marks_the_years_of_estimated_holidays(client, agent, office):
+    client.force_login(agent)
+
+    body = client.get(reverse("sla_calendar_detail", args=[office.pk])).content.decode()
+
+    year = date.today().year
+    assert f"Public holidays known for {year - 1}–{year + 3}" in body
+    assert 'id="estimated-years"' in body and f"{year + 3}" in body
+
+
 def test_own_days_are_added_and_removed_each_a_new_version(client, admin_user, office):
     client.force_login(admin_user)
 
