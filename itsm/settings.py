@@ -14,6 +14,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -334,6 +335,8 @@ OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))
 # new calendar from the timer's start ("start", retroactive) or kept as counted so far and
 # counted on the new calendar from the change on ("change"). See docs/slas.md.
 SLA_RETARGET_RECOUNT = os.environ.get("SLA_RETARGET_RECOUNT", "change")
+if SLA_RETARGET_RECOUNT not in ("change", "start"):
+    raise ImproperlyConfigured(f"SLA_RETARGET_RECOUNT must be change or start, not {SLA_RETARGET_RECOUNT!r}.")
 # Incidents: a resolution may be reopened for this many days; it closes itself after that many.
 INCIDENT_REOPEN_DAYS = int(os.environ.get("INCIDENT_REOPEN_DAYS", "7"))
 INCIDENT_AUTO_CLOSE_DAYS = int(os.environ.get("INCIDENT_AUTO_CLOSE_DAYS", "3"))
