@@ -140,6 +140,72 @@ def clock(timer, now: datetime | None = None) -> Clock:
                  state_colour=TimerState(timer.state).colour, overdue=breached)
 
 
+def business_hours(duration: timedelta) -> str:
+    """"37 h 30 min", "8 h", "45 min": a goal in business hours and minutes. No days: a business
+    day is the calendar's working hours, not 24 hours, so "1 d 13 h 30 min" would mislead."""
+    seconds = round(max(duration, timedelta(0)).total_seconds())
+    if seconds < 60:
+        return humanize(duration)
+    hours, minutes = divmod(round(seconds / 60), 60)
+    parts = []
+    if hours:
+        parts.append(_("%(count)s h") % {"count": hours})
+    if minutes:
+        parts.append(_("%(count)s min") % {"count": minutes})
+    return " ".join(parts)
+
+
+@dataclass
+class LiveNumbers:
+    """A timer's numbers as of `as_of` (not as of its last change or sweep), for the API."""
+
+    as_of: datetime
+    goal: timedelta
+    elapsed: timedelta
+    remaining: timedelta
+    percent: float
+    paused_business: timedelta
+    paused_actual: timedelta
+    due_at: datetime | None
+    breached_at: datetime | None
+
+
+PAUSE_ENDS = (TimerEventKind.RESUME, TimerEventKind.STOP, TimerEventKind.CANCEL, TimerEventKind.REOPEN)
+
+
+def paused_intervals(events, now: datetime) -> list[tuple[datetime, datetime]]:
+    """[start, end) intervals during which the clock was paused, from the events; the last one
+    ends `now` while the clock is still paused."""
+    intervals, since = [], None
+    for event in events:
+        if event.kind == TimerEventKind.PAUSE:
+            since = since or event.at
+        elif event.kind in PAUSE_ENDS and since is not None:
+            intervals.append((since, max(event.at, since)))
+            since = None
+    if since is not None:
+        intervals.append((since, max(now, since)))
+    return intervals
+
+
+def live_numbers(timer, now: datetime | None = None) -> LiveNumbers:
+    """Elapsed, remaining and percentage counted up to `now` on the timer's calendar version,
+    and the time spent paused: business (the same calendar) and actual (wall-clock). Reads the
+    prefetched `event_list` when there is one (else one query), and nothing else."""
+    from .businesstime import between
+
+    now = now or timezone.now()
+    live = clock(timer, now)
+    calendar = calendar_of_version(timer.calendar_version)
+    business = actual = timedelta(0)
+    for start, end in paused_intervals(events_of(timer), now):
+        actual += end - start
+        business += between(calendar, start, end)
+    return LiveNumbers(as_of=now, goal=timer.goal, elapsed=live.elapsed, remaining=live.remaining,
+                       percent=live.percent, paused_business=business, paused_actual=actual,
+                       due_at=timer.due_at, breached_at=timer.breached_at)
+
+
 def humanize(duration: timedelta) -> str:
     """"2 d 3 h 05 min", "45 min", "30 s": business durations for people to read."""
     seconds = round(max(duration, timedelta(0)).total_seconds())
@@ -186,4 +252,4 @@ def event_detail(event) -> str:
     return ""
 
 
-__all__ = ["Clock", "event_detail", "humanize", "Explanation", "Interval", "clock", "explain", "percent_of_goal", "running_intervals"]
+__all__ = ["Clock", "LiveNumbers", "business_hours", "event_detail", "humanize", "live_numbers", "paused_intervals", "Explanation", "Interval", "clock", "explain", "percent_of_goal", "running_intervals"]

@@ -2,11 +2,12 @@
 everything (auditors included); requesters see none of it. `<entity>_get_for_user` is the one
 gate to a single row: 404 whether it is missing or not the user's to read."""
 
+from django.db.models import Prefetch
 from django.http import Http404
 
 from itsm.permissions import STAFF_ROLES, may
 
-from .models import Agreement, Calendar, Target, Timer
+from .models import Agreement, Calendar, Target, Timer, TimerEvent
 
 
 def _get(queryset, pk):
@@ -49,7 +50,14 @@ def target_get_for_user(user, pk, *, current: bool = False) -> Target:
     return target_list(user).get(lineage=target.lineage, is_current=True) if current else target
 
 
-def timer_list(user):
+def timer_list(user, *, with_events: bool = False):
+    """Timers with their target and calendar version (what live numbers are counted on); with
+    `with_events`, their events too, in order, as `event_list` (pause durations and the
+    explanation): one more query for a whole page, whatever its size."""
     if not may(user, STAFF_ROLES):
         return Timer.objects.none()
-    return Timer.objects.select_related("target", "calendar_version")
+    timers = Timer.objects.select_related("target", "calendar_version")
+    if with_events:
+        timers = timers.prefetch_related(
+            Prefetch("events", queryset=TimerEvent.objects.order_by("at", "id"), to_attr="event_list"))
+    return timers

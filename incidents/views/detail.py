@@ -82,7 +82,7 @@ def sla_clocks(incident, now=None) -> list[dict]:
         explanation = sla_explain.explain(timer, now)
         clocks.append({
             "timer": timer, "clock": clock, "metric": timer.get_metric_display(),
-            "target": timer.target, "goal": sla_explain.humanize(timer.goal),
+            "target": timer.target, "goal": sla_explain.business_hours(timer.goal),
             "elapsed": sla_explain.humanize(clock.elapsed), "remaining": sla_explain.humanize(clock.remaining),
             "percent_bar": min(int(clock.percent), 100),
             "ticking": timer.state == "running" and timer.due_at is not None,

@@ -10,6 +10,7 @@ from config_items.models import ConfigurationItem
 from itsm.api.serializers import StrictInputSerializer
 from itsm.models import Customer
 
+from .. import explain
 from ..choices import ActionKind, DayKind, Metric
 from ..models import Agreement, Calendar, CalendarDay, CalendarVersion, Target, Timer, TimerEvent
 
@@ -207,6 +208,36 @@ class TimerEventSerializer(serializers.ModelSerializer):
         fields = ["kind", "kind_label", "at", "cause", "elapsed", "data"]
 
 
+ISO_DURATION = "iso-8601"
+
+
+class TimerLiveSerializer(serializers.Serializer):
+    """A timer's numbers as of the request (`as_of`), not as of its last change or sweep:
+    durations in ISO 8601 as Django writes them (a goal of 37 h 30 min is "P1DT13H30M00S", a
+    day being 24 hours there, not a business day)."""
+
+    as_of = serializers.DateTimeField(help_text="The instant these numbers are counted up to (the request's).")
+    goal = serializers.DurationField(format=ISO_DURATION, help_text="The goal in business time, ISO 8601.")
+    elapsed = serializers.DurationField(format=ISO_DURATION,
+                                        help_text="Business time elapsed up to `as_of` (pauses excluded).")
+    remaining = serializers.DurationField(format=ISO_DURATION,
+                                          help_text="Business time left before the goal (zero once reached).")
+    percent = serializers.FloatField(help_text="Elapsed as a share of the goal, in percent (one decimal; above 100 "
+                                               "when exceeded).")
+    paused_business = serializers.DurationField(
+        format=ISO_DURATION, help_text="Business time (on the timer's calendar version) during which the clock was "
+                                       "paused, up to `as_of`.")
+    paused_actual = serializers.DurationField(
+        format=ISO_DURATION, help_text="Wall-clock time during which the clock was paused, up to `as_of`.")
+    due_at = serializers.DateTimeField(allow_null=True, help_text="When elapsed reaches the goal if the clock keeps "
+                                                                  "running; null while paused or stopped.")
+    breached_at = serializers.DateTimeField(allow_null=True, help_text="The breach instant, if breached.")
+
+    def to_representation(self, instance):
+        now = self.context.get("now") if self.context else None
+        return super().to_representation(explain.live_numbers(instance, now))
+
+
 class TimerSerializer(serializers.ModelSerializer):
     record_type = serializers.SerializerMethodField()
     record_number = serializers.SerializerMethodField()
@@ -215,12 +246,15 @@ class TimerSerializer(serializers.ModelSerializer):
                                         help_text="The calendar the timer counts on (id).")
     calendar_version = serializers.IntegerField(source="calendar_version.number", read_only=True,
                                                 help_text="The version of that calendar the timer counts on.")
+    live = TimerLiveSerializer(source="*", read_only=True, help_text=(
+        "The numbers as of now: elapsed, remaining, percentage, pause durations (business and actual) and the due "
+        "instant; `elapsed` beside it is the stored value, counted up to `counted_until`."))
 
     class Meta:
         model = Timer
         fields = ["id", "record_type", "object_id", "record_number", "metric", "state", "running", "pause_reason",
                   "target", "target_version", "calendar", "calendar_version", "goal", "elapsed", "counted_until",
-                  "started_at", "stopped_at", "due_at", "breached_at", "customer", "team", "priority"]
+                  "started_at", "stopped_at", "due_at", "breached_at", "customer", "team", "priority", "live"]
 
     def get_record_type(self, obj) -> str | None:
         return self.context.get("record_types", {}).get(obj.content_type_id)
@@ -231,7 +265,8 @@ class TimerSerializer(serializers.ModelSerializer):
 
 
 class TimerDetailSerializer(TimerSerializer):
-    events = TimerEventSerializer(many=True, read_only=True, help_text="The explanation of the clock, in order.")
+    events = TimerEventSerializer(many=True, read_only=True, source="event_list",
+                                  help_text="The explanation of the clock, in order.")
 
     class Meta(TimerSerializer.Meta):
         fields = [*TimerSerializer.Meta.fields, "events"]

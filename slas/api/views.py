@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -25,7 +25,6 @@ from itsm.permissions import ADMIN_ROLES, STAFF_ROLES
 from .. import businesstime, registry, selectors, services
 from ..calendars import business_calendar, uncovered
 from ..filtersets import AgreementFilterSet, CalendarFilterSet, TargetFilterSet, TimerFilterSet
-from ..models import TimerEvent
 from . import serializers as s
 
 
@@ -258,16 +257,14 @@ class TimerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     ordering = ["-started_at"]
 
     def get_queryset(self):
-        timers = selectors.timer_list(self.request.user).prefetch_related("record")
-        if self.action == "retrieve":
-            timers = timers.prefetch_related(Prefetch("events", queryset=TimerEvent.objects.order_by("at", "id")))
-        return timers
+        return selectors.timer_list(self.request.user, with_events=True).prefetch_related("record")
 
     def get_serializer_class(self):
         return s.TimerDetailSerializer if self.action == "retrieve" else s.TimerSerializer
 
     def get_serializer_context(self):
-        return {**super().get_serializer_context(), "record_types": record_types()}
+        # One "now" for the whole answer: every timer's live numbers are counted up to it.
+        return {**super().get_serializer_context(), "record_types": record_types(), "now": timezone.now()}
 
 
 class BreachViewSet(TimerViewSet):
