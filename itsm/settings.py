@@ -9,6 +9,7 @@ DATABASE_URL and CELERY_BROKER_URL.
 """
 
 import os
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -35,12 +36,33 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DEBUG = env_bool("DJANGO_DEBUG", False)  # on only when asked for (make run, the tests)
 
+
+
+def embedded_secret_key(var_dir: Path) -> str:
+    """The embedded default's own key: made once, kept in var/ (readable by its owner only)
+    and shared by web, worker and beat, which run on this one host."""
+    path = var_dir / "secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(50)
+    with os.fdopen(fd, "w") as file:
+        file.write(key)
+    return key
+
+
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG:
+    if DEBUG:
+        # Development only: a key that is not secret and never used in production.
+        SECRET_KEY = "django-insecure-development-key-not-for-production"
+    elif not os.environ.get("DATABASE_URL"):
+        # The embedded default without DJANGO_DEBUG (manage.py by hand): DEBUG stays off, and
+        # a key of its own keeps commands working without a secret in the repository.
+        SECRET_KEY = embedded_secret_key(VAR_DIR)
+    else:
         raise RuntimeError("SECRET_KEY must be set when DJANGO_DEBUG is off.")
-    # Development only: a key that is not secret and never used in production.
-    SECRET_KEY = "django-insecure-development-key-not-for-production"
 # Rotation: put the old key here while the new one takes over, so sessions and signed links
 # made with it stay valid; remove it once they have expired (docs/operations.md).
 SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")

@@ -105,3 +105,24 @@ def test_debug_is_off_unless_someone_turns_it_on(tmp_path):
     assert refused.returncode != 0 and "SECRET_KEY must be set" in refused.stderr
     assert started.returncode == 0, started.stderr
     assert started.stdout.strip().splitlines()[-1] == "DEBUG False"
+
+
+def test_manage_py_by_hand_on_the_embedded_default_runs_with_debug_off(tmp_path):
+    # No DJANGO_DEBUG, no SECRET_KEY, no DATABASE_URL: a newcomer's `manage.py check` works, with
+    # DEBUG off and a key of the installation's own, kept in var/ and the same on every run.
+    environ = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
+    environ.update(DJANGO_SETTINGS_MODULE="itsm.settings", ITSM_VAR_DIR=str(tmp_path / "var"))
+
+    def debug_and_key() -> list[str]:
+        done = subprocess.run([sys.executable, "manage.py", "shell", "-c",
+                               "from django.conf import settings; print(settings.DEBUG, settings.SECRET_KEY)"],
+                              check=False, cwd=settings.BASE_DIR, env=environ, capture_output=True, text=True,
+                              timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip().splitlines()[-1].split()
+
+    first, second = debug_and_key(), debug_and_key()
+
+    assert first[0] == "False" and len(first[1]) >= 50 and "insecure" not in first[1]
+    assert second == first
+    assert (tmp_path / "var" / "secret_key").stat().st_mode & 0o077 == 0  # its owner's only
