@@ -46,6 +46,24 @@ def mark_resolved(record, data) -> None:
     record.on_hold_reason = ""
 
 
+# What later apps require before an incident closes, registered in their AppConfig.ready()
+# (problems: a major incident needs a linked problem or a recorded reason why none is needed).
+# Each check is a guard: check(incident, data) -> {field: message}.
+CLOSE_CHECKS: list = []
+
+
+def register_close_check(check) -> None:
+    if check not in CLOSE_CHECKS:
+        CLOSE_CHECKS.append(check)
+
+
+def later_apps_allow_closing(record, data) -> dict:
+    errors = {}
+    for check in CLOSE_CHECKS:
+        errors.update(check(record, data))
+    return errors
+
+
 def mark_closed(record, data) -> None:
     record.closed_at = timezone.now()
 
@@ -77,9 +95,9 @@ INCIDENT_WORKFLOW = Workflow(
                    guards=(requires("resolution_code", "resolution_notes"),),
                    fields=("resolution_code", "resolution_notes"), effects=(mark_resolved,), style="success"),
         Transition("close", (S.RESOLVED,), S.CLOSED, _("Close"), INCIDENT_WORKERS,
-                   effects=(mark_closed,), style="secondary"),
+                   guards=(later_apps_allow_closing,), effects=(mark_closed,), style="secondary"),
         Transition("confirm", (S.RESOLVED,), S.CLOSED, _("Confirm resolution"), CALLERS,
-                   effects=(mark_closed,), style="success"),
+                   guards=(later_apps_allow_closing,), effects=(mark_closed,), style="success"),
         Transition("reopen", (S.RESOLVED,), S.IN_PROGRESS, _("Reopen"), (*INCIDENT_WORKERS, *CALLERS),
                    guards=(within_reopen_window,), effects=(mark_reopened,), style="warning"),
         Transition("cancel", WORKING, S.CANCELLED, _("Cancel"), INCIDENT_WORKERS,

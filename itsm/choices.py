@@ -10,6 +10,7 @@ class Role(models.TextChoices):
     REQUESTER = "requester", _("Requester")
     AGENT = "agent", _("Agent")
     TEAM_LEAD = "team_lead", _("Team lead")
+    PROBLEM_MANAGER = "problem_manager", _("Problem manager")
     CHANGE_MANAGER = "change_manager", _("Change manager")
     CAB_MEMBER = "cab_member", _("CAB member")
     AUDITOR = "auditor", _("Auditor")

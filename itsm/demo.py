@@ -75,6 +75,7 @@ USERS = [
     ("admin", "Ada", "Admin", Role.ADMINISTRATOR),
     ("agent", "Alex", "Agent", Role.AGENT),
     ("lead", "Lee", "Lead", Role.TEAM_LEAD),
+    ("problemmgr", "Pat", "Problem", Role.PROBLEM_MANAGER),
     ("changemgr", "Charlie", "Change", Role.CHANGE_MANAGER),
     ("cab", "Casey", "Board", Role.CAB_MEMBER),
     ("auditor", "Audrey", "Auditor", Role.AUDITOR),

@@ -6,8 +6,8 @@ from .exceptions import NotPermitted
 
 ALL_ROLES = tuple(Role)
 # Everyone who works in the service desk back office, including read-only auditors.
-STAFF_ROLES = (Role.AGENT, Role.TEAM_LEAD, Role.CHANGE_MANAGER, Role.CAB_MEMBER, Role.AUDITOR,
-               Role.ADMINISTRATOR)
+STAFF_ROLES = (Role.AGENT, Role.TEAM_LEAD, Role.PROBLEM_MANAGER, Role.CHANGE_MANAGER, Role.CAB_MEMBER,
+               Role.AUDITOR, Role.ADMINISTRATOR)
 ADMIN_ROLES = (Role.ADMINISTRATOR,)
 
 

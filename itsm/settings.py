@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "config_items",
     "slas",
     "incidents",
+    "problems",
 ]
 
 MIDDLEWARE = [
@@ -362,6 +363,13 @@ if SLA_RETARGET_RECOUNT not in ("change", "start"):
 # Incidents: a resolution may be reopened for this many days; it closes itself after that many.
 INCIDENT_REOPEN_DAYS = int(os.environ.get("INCIDENT_REOPEN_DAYS", "7"))
 INCIDENT_AUTO_CLOSE_DAYS = int(os.environ.get("INCIDENT_AUTO_CLOSE_DAYS", "3"))
+# Problem management (docs/problems.md): days a resolved problem must go without a recurrence
+# before it may close; age after which a known error without a fix is flagged; the window and
+# the count at which recurring incidents are proposed as a problem.
+PROBLEM_QUIET_DAYS = int(os.environ.get("PROBLEM_QUIET_DAYS", "28"))
+KNOWN_ERROR_STALE_DAYS = int(os.environ.get("KNOWN_ERROR_STALE_DAYS", "90"))
+PROBLEM_TREND_WINDOW_DAYS = int(os.environ.get("PROBLEM_TREND_WINDOW_DAYS", "30"))
+PROBLEM_TREND_THRESHOLD = int(os.environ.get("PROBLEM_TREND_THRESHOLD", "3"))
 WORKER_HEARTBEAT_MAX_AGE = timedelta(seconds=int(os.environ.get("WORKER_HEARTBEAT_MAX_AGE", "120")))
 
 # --- REST API -----------------------------------------------------------------------------

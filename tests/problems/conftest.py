@@ -1,0 +1,1 @@
+from tests.problems.factories import problem_manager  # noqa: F401  (fixture)
