@@ -1,0 +1,1 @@
+"""Problem events to the outbox: assignment, workaround available, problem resolved."""

@@ -1,0 +1,3 @@
+"""The problem management pages, mounted at /problems/ (ProblemsConfig.ready)."""
+
+urlpatterns = []
