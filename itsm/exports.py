@@ -14,6 +14,8 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .audit_sources import AuditFact, record_audit
+
 # A spreadsheet evaluates a cell that starts with one of these as a formula (OWASP CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK_SIZE = 500
@@ -79,6 +81,8 @@ def csv_response(rows: Iterable, columns: list[Column], filename: str) -> Stream
         for row in rows:
             yield writer.writerow([cell(column.read(row)) for column in columns])
 
+    # Exports are evidence too: each one goes on the audit trail (who, when, which list).
+    record_audit(AuditFact("export_made", label=filename))
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

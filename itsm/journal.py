@@ -12,9 +12,10 @@ from .models import JournalEntry
 def journal_add(*, record, actor, kind: str, body: str = "", is_public: bool = False,
                 data: dict | None = None) -> JournalEntry:
     """Append an entry to `record`'s timeline. Call it inside the service's transaction."""
+    # `record=` (not only its type and id) keeps the record on the entry: receivers of the save
+    # (the audit trail) read its number without a query.
     return JournalEntry.objects.create(
-        content_type=ContentType.objects.get_for_model(record),
-        object_id=record.pk,
+        record=record,
         kind=kind,
         is_public=is_public,
         body=body,

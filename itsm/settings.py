@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "slas",
     "incidents",
     "problems",
+    "audits",  # the audit trail: last, it listens to every app before it
 ]
 
 MIDDLEWARE = [
@@ -106,6 +107,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Names the address, user agent and token of the request on audit trail entries.
+    "audits.context.AuditContextMiddleware",
     "itsm.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -352,8 +355,13 @@ CELERY_BEAT_SCHEDULE = {
     # Public holidays: a new calendar version when the year window moves (see docs/slas.md).
     "sla-republish-calendars": {"task": "slas.tasks.republish_calendars", "schedule": 86400.0},
     "incident-auto-close": {"task": "incidents.tasks.close_resolved_incidents", "schedule": 600.0},
+    # The audit trail: seal new entries into the hash chain; anchor its head daily (docs/audits.md).
+    "audit-seal": {"task": "audits.tasks.seal_trail", "schedule": 5.0},
+    "audit-anchor": {"task": "audits.tasks.record_anchor", "schedule": 86400.0},
 }
 OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))
+# Audit trail entries older than this many days may be archived to a file (docs/audits.md).
+AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "2555"))
 # SLA: when a timer moves to a target on another calendar, its elapsed time is recounted on the
 # new calendar from the timer's start ("start", retroactive) or kept as counted so far and
 # counted on the new calendar from the change on ("change"). See docs/slas.md.

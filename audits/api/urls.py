@@ -1,0 +1,11 @@
+"""API of the audit trail, under /api/v1/audits/."""
+
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+router = DefaultRouter()
+router.register("trail", views.TrailViewSet, basename="trail")
+
+urlpatterns = [*router.urls, path("verification/", views.VerificationView.as_view(), name="verification")]

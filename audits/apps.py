@@ -1,0 +1,34 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditsConfig(AppConfig):
+    name = "audits"
+    label = "audits"
+    verbose_name = _("Audit management")
+
+    def ready(self):
+        from . import sources
+
+        sources.connect()
+        register_urls()
+        register_menu()
+
+
+def register_urls():
+    from itsm.mounts import mount_api, mount_pages
+
+    mount_pages("audits/", "audits.urls")
+    mount_api("audits/", "audits.api.urls", namespace="audits")
+
+
+def register_menu():
+    """The trail and its verification in the AUDIT group: auditors and administrators."""
+    from itsm.navigation import AUDIT, MenuItem, register
+
+    from .selectors import AUDIT_READERS
+
+    register(MenuItem(_("Audit trail"), "audit_trail", icon="history", order=10, roles=AUDIT_READERS,
+                      group=AUDIT))
+    register(MenuItem(_("Trail verification"), "audit_verify", icon="checks", order=20,
+                      roles=AUDIT_READERS, group=AUDIT))
