@@ -26,6 +26,7 @@ from rest_framework.test import APIClient
 from itsm import services
 from itsm.choices import Role
 from tests.assertions import assert_nothing_written
+from tests.audits import matrix as audit_matrix
 from tests.config_items.factories import link, make_ci
 from tests.factories import CustomerFactory, TeamFactory, UserFactory
 from tests.incidents import matrix_agent, matrix_api, matrix_portal
@@ -164,7 +165,7 @@ MATRIX = {
     "relationship_type_update": Entry(read=ADMINS, write=ADMINS, target="relationship_type", browser=True, post=200),
 }
 # Incident and SLA URLs: each slice keeps its entries (and any extra targets) in tests/incidents/matrix_*.py.
-INCIDENT_MATRICES = (matrix_api, matrix_agent, matrix_portal, sla_matrix_api, sla_matrix_settings,
+INCIDENT_MATRICES = (matrix_api, matrix_agent, matrix_portal, sla_matrix_api, sla_matrix_settings, audit_matrix,
                      sla_matrix_dashboard)
 for _module in INCIDENT_MATRICES:
     MATRIX.update(_module.ENTRIES)
