@@ -22,6 +22,7 @@ from ..forms import (
     MajorForm,
     TransitionForm,
 )
+from ..panels import panels_for
 from .common import IncidentGateMixin, IncidentMixin
 
 HISTORY_ROWS = 100
@@ -73,11 +74,12 @@ def _label_of(kind, entry) -> str:
     return entry.get_kind_display()
 
 
-def sla_clocks(incident, now=None) -> list[dict]:
-    """The incident's SLA timers as the page shows them: clock, outcome and explanation."""
+def sla_clocks(incident, now=None, timers=None) -> list[dict]:
+    """The incident's SLA timers as the page shows them: clock, outcome and explanation.
+    `timers`: another record's timers, read by its app (a problem page shows its clocks so)."""
     now = now or timezone.now()
     clocks = []
-    for timer in selectors.timers_of(incident):
+    for timer in selectors.timers_of(incident) if timers is None else timers:
         clock = sla_explain.clock(timer, now)
         explanation = sla_explain.explain(timer, now)
         clocks.append({
@@ -133,5 +135,8 @@ class IncidentDetailView(IncidentGateMixin, IncidentMixin, View):
             "priority_short": Priority(incident.priority).short,
             "assigned_to_me": incident.assignee_id == user.pk,
             "sla_clocks": sla_clocks(incident),
+            # Later apps' panels (incidents.panels): the incident's problem, known errors, ...
+            "side_panels": panels_for(incident, user, "side"),
+            "main_panels": panels_for(incident, user, "main"),
         }
         return render(self.request, self.template_name, context, status=status)

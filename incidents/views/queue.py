@@ -33,6 +33,7 @@ from ..forms import (
     workers,
 )
 from ..models import Incident, SavedFilter
+from ..panels import bulk_actions_for
 from .common import IncidentMixin
 
 QUEUE_TABS = (
@@ -172,6 +173,8 @@ class IncidentListView(IncidentMixin, FilteredListView):
             tick_boxes=can_write,  # for the bulk form, which is outside the results part
             bulk_form=(BulkForm(user=user, initial={"next": self.request.get_full_path()}, worker_rows=self.worker_rows)
                        if can_write and not partial else None),
+            # Later apps' actions on the ticked rows (incidents.panels): buttons of the bulk form.
+            extra_bulk_actions=bulk_actions_for(user) if can_write and not partial else [],
         )
         context = super().get_context_data(**kwargs)
         rows = list(context["object_list"])
