@@ -17,7 +17,7 @@ from itsm.services import system_actor
 from slas.choices import BREACH, ActionKind
 from slas.registry import Facts, SubjectType, register_subject
 
-from .choices import IncidentState
+from .choices import IncidentState, OnHoldReason
 from .models import Incident
 
 
@@ -29,6 +29,7 @@ def facts(incident: Incident) -> Facts:
         # A closed incident was resolved first; the resolution instant stops the clock.
         resolved_at=incident.resolved_at if incident.state in (IncidentState.RESOLVED, IncidentState.CLOSED) else None,
         cancelled=incident.state == IncidentState.CANCELLED,
+        state_reason=incident.on_hold_reason if incident.state == IncidentState.ON_HOLD else "",
     )
 
 
@@ -40,6 +41,11 @@ def _pause_label(incident: Incident) -> str:
 
 def states() -> list[tuple[str, str]]:
     return list(IncidentState.choices)
+
+
+def reasons() -> list[tuple[str, str, str]]:
+    """An incident on hold has a reason: a target may pause for some reasons only."""
+    return [(IncidentState.ON_HOLD.value, value, str(label)) for value, label in OnHoldReason.choices]
 
 
 def act(incident: Incident, action: dict, timer, percent: int) -> dict:
@@ -104,4 +110,4 @@ def _iso(instant) -> str | None:
 
 def register() -> None:
     register_subject(SubjectType(name="incident", label=str(Incident._meta.verbose_name), model=Incident,
-                                 facts=facts, states=states, act=act))
+                                 facts=facts, states=states, act=act, reasons=reasons))

@@ -225,7 +225,7 @@ def format_escalations(steps) -> str:
 def state_choices() -> list[tuple[str, str]]:
     seen = {}
     for subject in registry.subjects():
-        for value, label in subject.states():
+        for value, label in subject.pause_choices():
             seen.setdefault(value, label)
     return list(seen.items())
 

@@ -20,6 +20,9 @@ class Facts:
     responded_at: datetime | None
     resolved_at: datetime | None
     cancelled: bool
+    # Why the record is in its state, where the type has reasons (an incident on hold: awaiting
+    # the caller, a vendor...): a target may pause on "state:reason" only (see pauses()).
+    state_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -27,7 +30,8 @@ class SubjectType:
     """How the engine reads and escalates one record type.
 
     `facts(record)` describes the record; `states()` lists its states (value, label) for the
-    pause-state choice of targets; `act(record, action, timer, threshold)` performs one
+    pause-state choice of targets, and `reasons()` (optional) the reasons a state can have
+    (state, reason, label), each offered as a pause of its own ("on_hold:awaiting_caller"); `act(record, action, timer, threshold)` performs one
     escalation action (notify, raise priority, reassign) inside the sweep's transaction and
     returns what it did, for the escalation record.
     """
@@ -38,6 +42,22 @@ class SubjectType:
     facts: Callable[[object], Facts]
     states: Callable[[], list[tuple[str, str]]]
     act: Callable[..., dict]
+    reasons: Callable[[], list[tuple[str, str, str]]] | None = None
+
+    def pause_choices(self) -> list[tuple[str, str]]:
+        """What a target of this type may pause on: a state (whatever its reason), or a state
+        with one reason only ("on_hold:awaiting_caller", a requester-wait metric)."""
+        labels = dict(self.states())
+        choices = list(labels.items())
+        for state, reason, label in (self.reasons() if self.reasons else []):
+            choices.append((f"{state}:{reason}", f"{labels.get(state, state)}: {label}"))
+        return choices
+
+
+def pauses(pause_states, facts: Facts) -> bool:
+    """Whether a target pausing on `pause_states` pauses for a record described by `facts`."""
+    return facts.state in pause_states or (
+        bool(facts.state_reason) and f"{facts.state}:{facts.state_reason}" in pause_states)
 
 
 _subjects: dict[str, SubjectType] = {}

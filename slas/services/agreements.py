@@ -131,7 +131,7 @@ def _check_record_type(target: Target) -> None:
     """A target applies to a registered record type and pauses only in states of that type."""
     if target.record_type not in {subject.name for subject in subjects()}:
         raise ValidationError({"record_type": _("Unknown record type.")})
-    states = {value for value, _label in subject_named(target.record_type).states()}
+    states = {value for value, _label in subject_named(target.record_type).pause_choices()}
     unknown = [state for state in target.pause_states or [] if state not in states]
     if unknown:
         raise ValidationError({"pause_states": _("Not a state of this record type: %(states)s") % {

@@ -17,7 +17,7 @@ from ..businesstime import add
 from ..calendars import business_calendar
 from ..choices import LIVE_STATES, Metric, TimerEventKind
 from ..models import Calendar, Target, Timer, TimerEvent
-from ..registry import Facts, subject_for
+from ..registry import Facts, pauses, subject_for
 from .calendars import current_version
 from .targets import select_targets
 
@@ -146,7 +146,7 @@ def _follow(timer: Timer, target: Target | None, facts: Facts, now, cause: str, 
                 and timer.state != "cancelled":
             steps += engine.reopen(timer, calendar, now, cause=cause)
         if timer.stopped_at is None and timer.state != "cancelled":
-            if facts.state in timer.target.pause_states:
+            if pauses(timer.target.pause_states, facts):
                 if timer.running:
                     steps += engine.pause(timer, calendar, now, reason=facts.state_label, cause=cause)
                 elif timer.pause_reason != facts.state_label:
