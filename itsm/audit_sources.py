@@ -41,6 +41,7 @@ ACTION_LABELS = {
     "roles_changed": _("Roles or permissions changed"),
     "export_made": _("Export made"),
     "trail_verified": _("Audit trail verified"),
+    "trail_archived": _("Audit trail archived"),
 }
 
 

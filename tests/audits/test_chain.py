@@ -197,3 +197,19 @@ def test_the_beat_tasks_seal_and_anchor():
 
     assert tasks.seal_trail() == 2
     assert tasks.record_anchor()["seq"] == 2
+
+
+def test_old_sealed_entries_are_archived_to_a_file_that_carries_the_chain(tmp_path, capsys):
+    entries = make_entries(3)
+    seal()
+    output = tmp_path / "archive.jsonl"
+
+    call_command("archive_audit_trail", str(output), "--days", "0")
+
+    lines = [json.loads(line) for line in output.read_text().splitlines()]
+    assert [line["entry"]["id"] for line in lines] == [e.pk for e in entries]
+    assert lines[1]["prev_hash"] == lines[0]["hash"]
+    assert AuditEntry.objects.count() == 4  # nothing deleted; the archive itself is on the trail
+    assert AuditEntry.objects.filter(action="trail_archived").get().changes["count"] == 3
+    with pytest.raises(CommandError, match="exists already"):
+        call_command("archive_audit_trail", str(output))
