@@ -148,9 +148,13 @@ def from_membership(sender, instance, action, reverse, model, pk_set, **kwargs):
 def from_request(sender, fact: AuditFact, **kwargs):
     """`itsm.audit_sources.record_audit`: a fact an app hands over itself (exports, ...)."""
     if fact.action == "export_made":
+        # An export is a person's (or a token's) download through a page or the API: it names
+        # the list and its filters. One built outside a request (code calling csv_response
+        # itself) hands nothing to anyone and is not on the trail.
         request = current().request
-        if request is not None:
-            fact = AuditFact(**{**fact.__dict__, "changes": {**fact.changes, "url": request.get_full_path()}})
+        if request is None:
+            return
+        fact = AuditFact(**{**fact.__dict__, "changes": {**fact.changes, "url": request.get_full_path()}})
     write(fact)
 
 
