@@ -91,7 +91,7 @@ class ImpactResult:
 _WALK_SQL = """
 WITH RECURSIVE walk(id, depth, path) AS (
     SELECT ci.id, 0, ',' || CAST(ci.id AS TEXT) || ','
-    FROM {ci_table} ci WHERE ci.id = %s
+    FROM {ci_table} ci WHERE ci.id IN ({starts})
     UNION ALL
     SELECT r.{step_to}, walk.depth + 1, walk.path || CAST(r.{step_to} AS TEXT) || ','
     FROM walk JOIN {rel_table} r ON r.{step_from} = walk.id
@@ -106,14 +106,26 @@ ORDER BY depth, id
 """
 
 
-def _walk(start_id: int, *, direction: str, depth: int, limit: int) -> list[tuple[int, int, str]]:
-    """(id, depth, path) of the start CI and at most `limit` - 1 CIs reached from it, nearest first."""
+def _walk(start_ids: list[int], *, direction: str, depth: int, limit: int) -> list[tuple[int, int, str]]:
+    """(id, depth, path) of the start CIs and at most `limit` CIs in all reached from them, nearest
+    first (each CI once, at its distance from the nearest start)."""
     step_from, step_to = ("target_id", "source_id") if direction == UPSTREAM else ("source_id", "target_id")
     sql = _WALK_SQL.format(ci_table=ConfigurationItem._meta.db_table, rel_table=Relationship._meta.db_table,
-                           step_from=step_from, step_to=step_to)
+                           step_from=step_from, step_to=step_to, starts=", ".join(["%s"] * len(start_ids)))
     with connection.cursor() as cursor:
-        cursor.execute(sql + " LIMIT %s", [start_id, depth, limit])
+        cursor.execute(sql + " LIMIT %s", [*start_ids, depth, limit])
         return cursor.fetchall()
+
+
+def dependencies_of(ci_ids, *, depth: int = 2, limit: int = 500) -> dict[int, int]:
+    """{CI id: distance} of the CIs `ci_ids` (distance 0) and of what they depend on
+    ("downstream", transitively up to `depth` steps), at most `limit` CIs, nearest first.
+    One query whatever the number of CIs (known-error suggestions match through it)."""
+    start_ids = sorted({int(pk) for pk in ci_ids})
+    if not start_ids:
+        return {}
+    rows = _walk(start_ids, direction=DOWNSTREAM, depth=depth, limit=limit)
+    return {pk: distance for pk, distance, _path in rows}
 
 
 def impact(ci: ConfigurationItem, *, direction: str, depth: int = 5, limit: int = 2000) -> ImpactResult:
@@ -126,7 +138,7 @@ def impact(ci: ConfigurationItem, *, direction: str, depth: int = 5, limit: int 
     """
     if direction not in (UPSTREAM, DOWNSTREAM):
         raise ValueError(f"direction must be {UPSTREAM!r} or {DOWNSTREAM!r}")
-    rows = _walk(ci.pk, direction=direction, depth=depth, limit=limit + 1)
+    rows = _walk([ci.pk], direction=direction, depth=depth, limit=limit + 1)
     truncated = len(rows) > limit
     rows = rows[:limit]
     ids = [row[0] for row in rows]

@@ -355,6 +355,9 @@ CELERY_BEAT_SCHEDULE = {
     # Public holidays: a new calendar version when the year window moves (see docs/slas.md).
     "sla-republish-calendars": {"task": "slas.tasks.republish_calendars", "schedule": 86400.0},
     "incident-auto-close": {"task": "incidents.tasks.close_resolved_incidents", "schedule": 600.0},
+    # Problems: recurring incidents proposed as candidate problems (docs/problems.md); hourly, so a
+    # pattern shows the same working day, and a run costs seconds (bench/problem_trends.py).
+    "problem-trends": {"task": "problems.tasks.detect_trends", "schedule": 3600.0},
     # The audit trail: seal new entries into the hash chain; anchor its head daily (docs/audits.md).
     "audit-seal": {"task": "audits.tasks.seal_trail", "schedule": 5.0},
     "audit-anchor": {"task": "audits.tasks.record_anchor", "schedule": 86400.0},

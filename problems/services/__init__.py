@@ -23,11 +23,12 @@ from .links import (
 from .records import problem_assign, problem_attach, problem_comment, problem_create, problem_update
 from .settings import root_cause_category_create, root_cause_category_update
 from .states import problem_transition
+from .trends import proposal_accept, proposal_dismiss, trend_detect
 
 __all__ = [
     "TASK_FIELDS", "known_error_apply", "major_incident_close_check", "major_incident_waive_problem",
     "problem_assign", "problem_attach", "problem_comment", "problem_create", "problem_from_incidents",
     "problem_link_incidents", "problem_task_create", "problem_task_finish", "problem_task_update",
-    "problem_transition", "problem_unlink_incident", "problem_update", "root_cause_category_create",
-    "root_cause_category_update",
+    "problem_transition", "problem_unlink_incident", "problem_update", "proposal_accept", "proposal_dismiss",
+    "root_cause_category_create", "root_cause_category_update", "trend_detect",
 ]
