@@ -137,3 +137,15 @@ def test_others_cannot_read_the_trail(api, make_user, role):
     api.force_authenticate(make_user(role))
 
     assert api.get(reverse("api:audits:trail-list")).status_code == 403
+
+
+@pytest.mark.parametrize("path", ["/admin/audits/auditentry/", "/admin/audits/auditanchor/",
+                                  "/admin/audits/verification/"])
+def test_the_admin_lists_the_trail_read_only(client, make_user, agent, path):
+    make_ticket(agent)
+    client.force_login(make_user("administrator", username="operator", is_staff=True, is_superuser=True))
+
+    assert client.get(path).status_code == 200
+    entry = AuditEntry.objects.first()
+    client.post(f"/admin/audits/auditentry/{entry.pk}/delete/", {"post": "yes"})
+    assert AuditEntry.objects.filter(pk=entry.pk).exists()
