@@ -11,7 +11,7 @@ from itsm.models import Team, User
 
 from . import selectors
 from .choices import ProblemSource, ProblemState
-from .models import Problem, RootCauseCategory
+from .models import Problem, ProblemIncident, RootCauseCategory
 
 
 class ProblemFilterSet(django_filters.FilterSet):
@@ -35,6 +35,7 @@ class ProblemFilterSet(django_filters.FilterSet):
     root_cause_category = django_filters.ModelChoiceFilter(queryset=RootCauseCategory.objects.all(),
                                                            label=_("Root-cause category"))
     known_error = django_filters.BooleanFilter(method="is_known_error", label=_("Known error"))
+    incident = IdFilter(method="linked_to_incident", label=_("Linked incident (incident id)"))
     opened_after = InstantFilter(field_name="opened_at", lookup_expr="gte", label=_("Opened from"))
     opened_before = InstantFilter(field_name="opened_at", lookup_expr="lt", label=_("Opened before"))
     updated_after = InstantFilter(field_name="updated_at", lookup_expr="gte", label=_("Updated from"))
@@ -50,6 +51,10 @@ class ProblemFilterSet(django_filters.FilterSet):
         links = Problem.cis.through.objects.filter(problem_id=OuterRef("pk"), configurationitem_id=value)
         return queryset.filter(Exists(links))
 
+    def linked_to_incident(self, queryset, name, value):
+        links = ProblemIncident.objects.filter(problem_id=OuterRef("pk"), incident_id=value)
+        return queryset.filter(Exists(links))
+
     def is_known_error(self, queryset, name, value):
         if value is None:
             return queryset
@@ -61,3 +66,15 @@ class ProblemFilterSet(django_filters.FilterSet):
         if user is None or not user.is_authenticated:
             return queryset.none()
         return selectors.queue(queryset, value, user)
+
+
+class ProblemIncidentFilterSet(django_filters.FilterSet):
+    """Incident links: an incident's problem (?incident=), a problem's incidents (?problem=)."""
+
+    incident = IdFilter(field_name="incident_id", label=_("Incident (id)"))
+    problem = IdFilter(field_name="problem_id", label=_("Problem (id)"))
+    waiting = django_filters.BooleanFilter(label=_("Waiting on the problem"))
+
+    class Meta:
+        model = ProblemIncident
+        fields = []

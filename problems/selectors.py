@@ -12,7 +12,7 @@ from itsm.attachments import attachments_of
 from itsm.permissions import STAFF_ROLES, may
 
 from .choices import OPEN_STATES, ProposalState
-from .models import Problem, ProblemIncident, ProblemTask, TrendProposal
+from .models import Problem, ProblemIncident, ProblemTask, ProblemWaiver, RootCauseCategory, TrendProposal
 
 # Queues (?queue=...): the standing views of the problem list, each one indexed filter.
 QUEUES = ("mine", "unassigned", "open", "known_errors", "managed")
@@ -88,6 +88,33 @@ def recurrences_since_resolution(problem: Problem) -> int:
 
 def tasks_of(problem: Problem):
     return ProblemTask.objects.filter(problem=problem).select_related("assignee").order_by("state", "due_date", "id")
+
+
+def problem_task_list(user):
+    """Investigation tasks of the problems the user may see."""
+    if not may_read_problems(user):
+        return ProblemTask.objects.none()
+    return ProblemTask.objects.select_related("assignee")
+
+
+def incident_link_list(user):
+    """Incident links (either side of them) the user may see, with what a link row shows."""
+    if not may_read_problems(user):
+        return ProblemIncident.objects.none()
+    return ProblemIncident.objects.select_related("problem", "incident", "incident__service", "linked_by")
+
+
+def waiver_list(user):
+    """Recorded reasons why a major incident needs no problem."""
+    if not may_read_problems(user):
+        return ProblemWaiver.objects.none()
+    return ProblemWaiver.objects.select_related("incident", "recorded_by").order_by("-recorded_at", "-id")
+
+
+def root_cause_category_list(user):
+    if not may_read_problems(user):
+        return RootCauseCategory.objects.none()
+    return RootCauseCategory.objects.all()
 
 
 def problem_attachments(problem: Problem):

@@ -33,14 +33,17 @@ from tests.incidents import matrix_agent, matrix_api, matrix_portal
 from tests.incidents.factories import make_incident
 from tests.incidents.matrix_entry import Entry, Redirect, by_role
 from tests.kernel_app.factories import make_ticket
+from tests.problems import matrix_api as problem_matrix_api
 from tests.slas import matrix_api as sla_matrix_api
 from tests.slas import matrix_dashboard as sla_matrix_dashboard
 from tests.slas import matrix_settings as sla_matrix_settings
 
-ROLES = ("anonymous", "requester", "agent", "team_lead", "auditor", "administrator", "read_only_token")
+ROLES = ("anonymous", "requester", "agent", "team_lead", "problem_manager", "auditor", "administrator",
+         "read_only_token")
 EVERYONE = frozenset(ROLES)
 SIGNED_IN = EVERYONE - {"anonymous"}
-STAFF = frozenset({"agent", "team_lead", "auditor", "administrator", "read_only_token"})
+# The problem manager is staff (reads what staff read) but works no incidents: in none of the sets below.
+STAFF = frozenset({"agent", "team_lead", "problem_manager", "auditor", "administrator", "read_only_token"})
 WORKERS = frozenset({"agent", "team_lead", "administrator"})
 ADMINS = frozenset({"administrator"})
 CMDB_WRITERS = frozenset({"team_lead", "administrator"})
@@ -166,7 +169,7 @@ MATRIX = {
 }
 # Incident and SLA URLs: each slice keeps its entries (and any extra targets) in tests/incidents/matrix_*.py.
 INCIDENT_MATRICES = (matrix_api, matrix_agent, matrix_portal, sla_matrix_api, sla_matrix_settings, audit_matrix,
-                     sla_matrix_dashboard)
+                     sla_matrix_dashboard, problem_matrix_api)
 for _module in INCIDENT_MATRICES:
     MATRIX.update(_module.ENTRIES)
 
@@ -206,6 +209,7 @@ def make_people():
         "requester": UserFactory(username="m-requester", roles=[Role.REQUESTER]),
         "agent": UserFactory(username="m-agent", roles=[Role.AGENT]),
         "team_lead": UserFactory(username="m-lead", roles=[Role.TEAM_LEAD]),
+        "problem_manager": UserFactory(username="m-problems", roles=[Role.PROBLEM_MANAGER]),
         "auditor": UserFactory(username="m-auditor", roles=[Role.AUDITOR]),
         "administrator": UserFactory(username="m-admin", roles=[Role.ADMINISTRATOR]),
     }
