@@ -9,6 +9,16 @@ class Metric(models.TextChoices):
     RESOLUTION = "resolution", _("Resolution")
 
 
+class GoalKind(models.TextChoices):
+    """How a target states its goal: a business duration, or a due instant relative to the
+    start on the target's calendar (slas.goals)."""
+
+    DURATION = "duration", _("A business duration")
+    END_OF_BUSINESS_DAY = "end_of_business_day", _("End of the Nth business day")
+    BUSINESS_DAY_AT = "business_day_at", _("At a time on the Nth business day")
+    NEXT_BUSINESS_INSTANT = "next_business_instant", _("The next business instant")
+
+
 class TimerState(models.TextChoices):
     RUNNING = "running", _("Running")
     PAUSED = "paused", _("Paused")

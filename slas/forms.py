@@ -18,7 +18,7 @@ from itsm.models import TIME_ZONE_CHOICES, Customer, Team
 from itsm.widgets import SearchSelect, SearchSelectMultiple, chosen, limit_to_chosen
 
 from . import registry
-from .choices import WEEKDAYS, ActionKind, DayKind, Metric
+from .choices import WEEKDAYS, ActionKind, DayKind, GoalKind, Metric
 from .models import Calendar
 
 WEEKDAY_LABELS = {
@@ -242,6 +242,17 @@ class TargetForm(StyledForm):
                                      widget=forms.Select(attrs={"data-tom-select": "single", "class": "form-select"}))
     goal_hours = forms.IntegerField(label=gettext_lazy("Goal: hours"), min_value=0, max_value=100000, initial=0)
     goal_minutes = forms.IntegerField(label=gettext_lazy("Goal: minutes"), min_value=0, max_value=59, initial=0)
+    goal_kind = forms.ChoiceField(label=gettext_lazy("Goal kind"), choices=GoalKind.choices, initial=GoalKind.DURATION,
+                                  required=False,
+                                  help_text=gettext_lazy("A business duration (hours and minutes above), or a due "
+                                                         "instant relative to the start on the calendar."))
+    goal_days = forms.IntegerField(label=gettext_lazy("Business days"), min_value=0, max_value=30, initial=1,
+                                   required=False,
+                                   help_text=gettext_lazy("For a relative goal: the Nth business day after the start "
+                                                          "(0: the start's own day)."))
+    goal_time = forms.TimeField(label=gettext_lazy("Time of day"), required=False,
+                                help_text=gettext_lazy("For “at a time on the Nth business day”, in the calendar's "
+                                                       "zone (e.g. 17:00)."))
     calendar = forms.ModelChoiceField(label=gettext_lazy("Calendar"), queryset=Calendar.objects.none())
     pause_states = forms.MultipleChoiceField(
         label=gettext_lazy("States that pause the clock"), choices=(), required=False,
@@ -274,7 +285,8 @@ class TargetForm(StyledForm):
             self.initial.setdefault("escalations", format_escalations(default_escalations()))
         else:
             goal_minutes = int(target.goal.total_seconds() // 60)
-            for name in ("name", "metric", "record_type", "priorities", "pause_states", "reopen_continues"):
+            for name in ("name", "metric", "record_type", "priorities", "pause_states", "reopen_continues",
+                         "goal_kind", "goal_days", "goal_time"):
                 self.initial.setdefault(name, getattr(target, name))
             self.initial.setdefault("service", target.service_id)
             self.initial.setdefault("calendar", target.calendar_id)
@@ -298,16 +310,18 @@ class TargetForm(StyledForm):
 
     def clean(self):
         data = super().clean()
+        data["goal_kind"] = data.get("goal_kind") or GoalKind.DURATION
+        data["goal_days"] = 1 if data.get("goal_days") is None else data["goal_days"]
         hours, minutes = data.get("goal_hours"), data.get("goal_minutes")
         if hours is not None and minutes is not None:
             data["goal"] = timedelta(hours=hours, minutes=minutes)
-            if data["goal"] <= timedelta(0):
+            if data["goal"] <= timedelta(0) and data.get("goal_kind", GoalKind.DURATION) == GoalKind.DURATION:
                 self.add_error("goal_hours", _("The goal must be longer than zero."))
         return data
 
     def service_data(self) -> dict:
         data = {name: self.cleaned_data[name] for name in
-                ("name", "metric", "record_type", "priorities", "service", "goal", "calendar", "pause_states",
-                 "escalations", "reopen_continues")}
+                ("name", "metric", "record_type", "priorities", "service", "goal", "goal_kind", "goal_days",
+                 "goal_time", "calendar", "pause_states", "escalations", "reopen_continues")}
         data["priorities"] = sorted(data["priorities"])
         return data

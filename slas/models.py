@@ -20,7 +20,7 @@ from simple_history.models import HistoricalRecords
 
 from itsm.models import TIME_ZONE_CHOICES, Customer, Team, Versioned
 
-from .choices import BREACH, LIVE_STATES, ActionKind, DayKind, Metric, TimerEventKind, TimerState
+from .choices import BREACH, LIVE_STATES, ActionKind, DayKind, GoalKind, Metric, TimerEventKind, TimerState
 
 
 class Calendar(Versioned):
@@ -143,6 +143,12 @@ class Target(models.Model):
                                 blank=True, on_delete=models.PROTECT, related_name="+",
                                 help_text=_("Empty: any service of the agreement."))
     goal = models.DurationField(_("goal"))
+    # A relative goal (slas.goals): a due instant from the start instead of a duration (goal unused).
+    goal_kind = models.CharField(_("goal kind"), max_length=30, choices=GoalKind.choices, default=GoalKind.DURATION)
+    goal_days = models.PositiveSmallIntegerField(_("business days"), default=1,
+                                                 help_text=_("For a relative goal: the Nth business day."))
+    goal_time = models.TimeField(_("time of day"), null=True, blank=True,
+                                 help_text=_("For “at a time on the Nth business day”, in the calendar's zone."))
     calendar = models.ForeignKey(Calendar, verbose_name=_("calendar"), on_delete=models.PROTECT, related_name="+")
     pause_states = models.JSONField(_("states that pause the clock"), default=list, blank=True)
     # [{"percent": 50, "actions": [{"kind": "notify_assignee"}]}, ..., {"percent": 100, "actions": [...]}]
@@ -163,6 +169,21 @@ class Target(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} (v{self.version})"
+
+    @property
+    def is_relative(self) -> bool:
+        return self.goal_kind != GoalKind.DURATION
+
+    def relative_goal_text(self) -> str:
+        """A relative goal in words ("end of business day 1"); empty for a duration goal."""
+        if self.goal_kind == GoalKind.END_OF_BUSINESS_DAY:
+            return _("end of business day %(days)s") % {"days": self.goal_days}
+        if self.goal_kind == GoalKind.BUSINESS_DAY_AT:
+            return _("%(time)s on business day %(days)s") % {"time": self.goal_time.strftime("%H:%M") if self.goal_time
+                                                             else "", "days": self.goal_days}
+        if self.goal_kind == GoalKind.NEXT_BUSINESS_INSTANT:
+            return str(_("the next business instant"))
+        return ""
 
     @property
     def thresholds(self) -> list[int]:

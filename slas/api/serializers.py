@@ -11,7 +11,7 @@ from itsm.api.serializers import StrictInputSerializer
 from itsm.models import Customer
 
 from .. import explain
-from ..choices import ActionKind, DayKind, Metric
+from ..choices import ActionKind, DayKind, GoalKind, Metric
 from ..models import Agreement, Calendar, CalendarDay, CalendarVersion, Target, Timer, TimerEvent
 
 
@@ -101,15 +101,23 @@ class InstantField(serializers.DateTimeField):
 INSTANT_HELP = "An instant with its UTC offset, e.g. 2025-09-30T17:00:00+08:00; without one it is refused (400)."
 
 
+class ZonedInstantField(serializers.DateTimeField):
+    """An instant written in the zone it carries (the calendar's: the views convert it), with its
+    offset, e.g. "2025-10-09T10:00:00+08:00"."""
+
+    def to_representation(self, value):
+        return value.isoformat()
+
+
 class AddInputSerializer(StrictInputSerializer):
     start = InstantField(help_text=INSTANT_HELP)
     duration = serializers.DurationField(help_text='Business time to add, e.g. "04:00:00" or "P1DT2H" (ISO 8601).')
 
 
 class AddResultSerializer(serializers.Serializer):
-    start = serializers.DateTimeField()
+    start = ZonedInstantField()
     duration = serializers.DurationField()
-    due = serializers.DateTimeField()
+    due = ZonedInstantField()
     calendar_version = serializers.IntegerField()
 
 
@@ -118,9 +126,21 @@ class BetweenInputSerializer(StrictInputSerializer):
     end = InstantField(help_text=INSTANT_HELP)
 
 
+class NextBusinessInstantInputSerializer(StrictInputSerializer):
+    instant = InstantField(help_text=INSTANT_HELP)
+
+
+class NextBusinessInstantResultSerializer(serializers.Serializer):
+    instant = ZonedInstantField()
+    next_business_instant = ZonedInstantField(help_text="The instant itself when it is working time, else the "
+                                                        "start of the next working interval.")
+    is_business_time = serializers.BooleanField()
+    calendar_version = serializers.IntegerField()
+
+
 class BetweenResultSerializer(serializers.Serializer):
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
+    start = ZonedInstantField()
+    end = ZonedInstantField()
     business_time = serializers.DurationField()
     business_seconds = serializers.FloatField()
     calendar_version = serializers.IntegerField()
@@ -173,8 +193,8 @@ class TargetSerializer(serializers.ModelSerializer):
     class Meta:
         model = Target
         fields = ["id", "lineage", "version", "is_current", "agreement", "name", "metric", "record_type",
-                  "priorities", "service", "goal", "calendar", "pause_states", "escalations", "reopen_continues",
-                  "created_at", "created_by"]
+                  "priorities", "service", "goal", "goal_kind", "goal_days", "goal_time", "calendar", "pause_states",
+                  "escalations", "reopen_continues", "created_at", "created_by"]
 
 
 class TargetInputSerializer(StrictInputSerializer):
@@ -185,7 +205,17 @@ class TargetInputSerializer(StrictInputSerializer):
     priorities = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=5), required=False)
     service = serializers.PrimaryKeyRelatedField(queryset=ConfigurationItem.objects.services(), allow_null=True,
                                                  required=False)
-    goal = serializers.DurationField(help_text='e.g. "04:00:00" or "P1DT2H".')
+    goal = serializers.DurationField(required=False, help_text='A business duration, e.g. "04:00:00" or "P1DT2H" '
+                                     '(goal_kind "duration"; unused by a relative goal).')
+    goal_kind = serializers.ChoiceField(choices=GoalKind.choices, required=False, help_text=(
+        '"duration" (default), or a due instant relative to the start on the target\'s calendar: '
+        '"end_of_business_day" (end of the goal_days-th business day), "business_day_at" (goal_time on '
+        'the goal_days-th business day), "next_business_instant".'))
+    goal_days = serializers.IntegerField(required=False, min_value=0, max_value=30,
+                                         help_text="For a relative goal: the Nth business day after the start "
+                                                   "(0: the start's own day).")
+    goal_time = serializers.TimeField(required=False, allow_null=True,
+                                      help_text='For "business_day_at": the time of day, in the calendar\'s zone.')
     calendar = serializers.PrimaryKeyRelatedField(queryset=Calendar.objects.all())
     pause_states = serializers.ListField(child=serializers.CharField(max_length=40), required=False)
     escalations = EscalationStepSerializer(many=True, required=False)

@@ -33,7 +33,9 @@ class CalendarViewSet(ServiceModelViewSet):
     input_serializer_class = s.CalendarInputSerializer
     read_roles = STAFF_ROLES
     write_roles = ADMIN_ROLES
-    query_actions = ("add", "between")  # questions, not changes: answered for every reader
+    # Questions, not changes: answered for every reader. Instants are answered in the calendar's
+    # zone with its offset (the question's instants need an offset: docs/slas.md).
+    query_actions = ("add", "between", "next_business_instant")
     filterset_class = CalendarFilterSet
     ordering_fields = ["name", "id"]
     ordering = ["name"]
@@ -114,8 +116,30 @@ class CalendarViewSet(ServiceModelViewSet):
         except OverflowError:
             raise ValidationError({"duration": _("The instant would be after the year 9999.")}) from None
         self._refuse_uncovered(version, "duration", due)
-        return Response(s.AddResultSerializer({"start": start, "duration": duration, "due": due,
-                                               "calendar_version": version.number}).data)
+        zone = calendar.zone
+        return Response(s.AddResultSerializer({"start": start.astimezone(zone), "duration": duration,
+                                               "due": due.astimezone(zone), "calendar_version": version.number}).data)
+
+    @extend_schema(request=s.NextBusinessInstantInputSerializer, responses=s.NextBusinessInstantResultSerializer,
+                   description=("A question, not a change: `instant` itself when it is working time in this "
+                                "calendar, else the start of the next working interval. It writes nothing, so "
+                                "every reader may ask it, although it is a POST."))
+    @action(detail=True, methods=["post"], url_path="next-business-instant", url_name="next-business-instant")
+    def next_business_instant(self, request, pk=None):
+        """The next business instant at or after `instant`."""
+        serializer = s.NextBusinessInstantInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        version, calendar = self._current()
+        instant = serializer.validated_data["instant"]
+        self._refuse_uncovered(version, "instant", instant)
+        try:
+            following = businesstime.next_business_instant(calendar, instant)
+        except ValueError as exc:
+            raise ValidationError({"instant": str(exc)}) from None
+        self._refuse_uncovered(version, "instant", following)
+        return Response(s.NextBusinessInstantResultSerializer({
+            "instant": instant.astimezone(calendar.zone), "next_business_instant": following.astimezone(calendar.zone),
+            "is_business_time": following == instant, "calendar_version": version.number}).data)
 
     @extend_schema(request=s.BetweenInputSerializer, responses=s.BetweenResultSerializer, description=(
         "A question, not a change: the business time between `start` and `end` in this calendar. "
@@ -138,7 +162,7 @@ class CalendarViewSet(ServiceModelViewSet):
                                    % {"days": businesstime.SEARCH_LIMIT_DAYS}})
         elapsed = businesstime.between(calendar, start, end)
         return Response(s.BetweenResultSerializer({
-            "start": start, "end": end, "business_time": elapsed, "business_seconds": elapsed.total_seconds(),
+            "start": start.astimezone(calendar.zone), "end": end.astimezone(calendar.zone), "business_time": elapsed, "business_seconds": elapsed.total_seconds(),
             "calendar_version": version.number}).data)
 
 

@@ -11,13 +11,16 @@ from itsm.permissions import ADMIN_ROLES, STAFF_ROLES, require
 from itsm.records import check_version, save_with_history, versioned_save
 from itsm.validation import apply_fields, refuse_unknown
 
-from ..choices import BREACH, DEFAULT_THRESHOLDS, ActionKind, Metric
+from ..choices import BREACH, DEFAULT_THRESHOLDS, ActionKind, GoalKind, Metric
 from ..models import Agreement, Target
 from ..registry import subject_named, subjects
 from .targets import _targets_changed
 
 AGREEMENT_FIELDS = ("name", "customer", "services", "valid_from", "valid_to", "description", "is_active")
-TARGET_FIELDS = ("agreement", "name", "metric", "record_type", "priorities", "service", "goal", "calendar",
+# A relative goal falls due on at most this business day after the start (slas.goals).
+MAX_GOAL_DAYS = 30
+TARGET_FIELDS = ("agreement", "name", "metric", "record_type", "priorities", "service", "goal", "goal_kind",
+                 "goal_days", "goal_time", "calendar",
                  "pause_states", "escalations", "reopen_continues")
 
 
@@ -98,8 +101,7 @@ def _target_row(actor, data: dict, *, current: Target | None = None) -> Target:
     if "escalations" not in data:
         target.escalations = default_escalations()
     target.escalations = clean_escalations(target.escalations)
-    if target.goal is None or target.goal <= timedelta(0):
-        raise ValidationError({"goal": _("The goal must be longer than zero.")})
+    _check_goal(target)
     if not isinstance(target.priorities, list) or not all(isinstance(p, int) for p in target.priorities):
         raise ValidationError({"priorities": _("Give a list of priority numbers.")})
     if target.metric not in Metric.values:
@@ -108,6 +110,24 @@ def _target_row(actor, data: dict, *, current: Target | None = None) -> Target:
     _check_target_choices(target, current)
     target.full_clean(exclude=["lineage"], validate_constraints=False)
     return target
+
+
+def _check_goal(target: Target) -> None:
+    """A duration longer than zero, or a relative goal with what it needs (slas.goals); a
+    relative goal keeps no duration (zero)."""
+    kind = target.goal_kind or GoalKind.DURATION
+    if kind not in GoalKind.values:
+        raise ValidationError({"goal_kind": _("Choose one of: %(kinds)s.") % {"kinds": ", ".join(GoalKind.values)}})
+    if kind == GoalKind.DURATION:
+        if target.goal is None or target.goal <= timedelta(0):
+            raise ValidationError({"goal": _("The goal must be longer than zero.")})
+        return
+    target.goal = timedelta(0)
+    if not 0 <= (target.goal_days if target.goal_days is not None else -1) <= MAX_GOAL_DAYS:
+        raise ValidationError({"goal_days": _("Give a number of business days from 0 to %(max)s.") % {
+            "max": MAX_GOAL_DAYS}})
+    if kind == GoalKind.BUSINESS_DAY_AT and target.goal_time is None:
+        raise ValidationError({"goal_time": _("Give the time of day the goal falls due.")})
 
 
 def _check_target_choices(target: Target, current: Target | None) -> None:

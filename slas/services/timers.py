@@ -16,6 +16,7 @@ from .. import engine
 from ..businesstime import add
 from ..calendars import business_calendar
 from ..choices import LIVE_STATES, Metric, TimerEventKind
+from ..goals import goal_for
 from ..models import Calendar, Target, Timer, TimerEvent
 from ..registry import Facts, pauses, subject_for
 from .calendars import current_version
@@ -104,17 +105,18 @@ def _start(record, content_type, metric, target, facts, now, cause, versions: di
             versions[target.calendar_id] = current_version(target.calendar)
         version = versions[target.calendar_id]
     start = min(facts.opened_at, now)
+    calendar = business_calendar(version.definition)
+    goal = goal_for(target, calendar, start)
     timer = Timer(content_type=content_type, object_id=record.pk, metric=metric, target=target,
-                  calendar_version=version, goal=target.goal, started_at=start, elapsed=timedelta(0),
+                  calendar_version=version, goal=goal, started_at=start, elapsed=timedelta(0),
                   counted_until=start)
     _snapshot(timer, facts)
     steps = [engine.Step(TimerEventKind.START, start, cause, timedelta(0),
                          {"target": target.pk, "target_version": target.version, "calendar_version": version.number,
-                          "goal": target.goal.total_seconds()})]
-    calendar = business_calendar(version.definition)
+                          "goal": goal.total_seconds(), "goal_kind": target.goal_kind})]
     # The due instant from the start, before counting: a timer started late (an incident
     # logged with a past opening) is breached at once if its goal has already passed.
-    timer.due_at = add(calendar, start, target.goal)
+    timer.due_at = add(calendar, start, goal)
     engine.count(timer, calendar, now)
     steps += engine.detect_breach(timer, calendar, now, cause)
     return timer, steps
@@ -175,7 +177,7 @@ def _retarget(timer: Timer, target: Target, calendar, at, cause: str) -> tuple:
     elapsed = None
     if retroactive and version.pk != previous.pk:
         elapsed = sum((engine_between(new_calendar, start, end) for start, end in intervals), timedelta(0))
-    steps = engine.retarget(timer, calendar, at, goal=target.goal, cause=cause, elapsed=elapsed, data={
+    steps = engine.retarget(timer, calendar, at, goal=goal_for(target, new_calendar, timer.started_at), cause=cause, elapsed=elapsed, data={
         "target": target.pk, "target_version": target.version,
         "from_calendar": previous.calendar_id, "from_calendar_version": previous.number,
         "to_calendar": version.calendar_id, "to_calendar_version": version.number,
@@ -217,7 +219,8 @@ def timers_recompute(*, actor, timers, reason: str) -> int:
         calendar = business_calendar(version.definition)
         timer.elapsed = sum((engine_between(calendar, start, end) for start, end in running_intervals(timer, now)),
                             timedelta(0))
-        timer.target, timer.calendar_version, timer.goal = target, version, target.goal
+        timer.target, timer.calendar_version = target, version
+        timer.goal = goal_for(target, calendar, timer.started_at)
         timer.counted_until = now
         if timer.breached_at and timer.elapsed < timer.goal:
             timer.breached_at = None

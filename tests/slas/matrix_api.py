@@ -12,6 +12,8 @@ ENTRIES = {
     # auditors and read-only tokens included (STAFF holds both; the schema says so too).
     "api:slas:calendar-add": Entry(read=STAFF, write=STAFF, target="calendar", patch=False, get=405, post=400),
     "api:slas:calendar-between": Entry(read=STAFF, write=STAFF, target="calendar", patch=False, get=405, post=400),
+    "api:slas:calendar-next-business-instant": Entry(read=STAFF, write=STAFF, target="calendar", patch=False, get=405,
+                                                     post=400),
     "api:slas:calendar-import": Entry(read=STAFF, write=ADMINS, target="calendar", patch=False, get=405, post=400),
     "api:slas:calendar-recompute": Entry(read=STAFF, write=ADMINS, target="calendar", patch=False, get=405, post=400),
     "api:slas:target-recompute": Entry(read=STAFF, write=ADMINS, target="sla_api_target",

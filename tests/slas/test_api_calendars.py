@@ -34,7 +34,7 @@ def test_business_time_questions_answer_with_holidays_and_make_up_days(china, to
                           {"start": "2025-09-26T18:00:00+08:00", "end": "2025-09-29T09:00:00+08:00"}, format="json")
 
     assert added.status_code == 200, added.json()
-    assert added.json()["due"] == "2025-10-09T02:00:00Z"  # Thursday 9 October 10:00 in Shanghai
+    assert added.json()["due"] == "2025-10-09T10:00:00+08:00"  # Thursday 9 October 10:00, in the calendar's zone
     assert between.json()["business_seconds"] == 7.5 * 3600
     assert between.json()["calendar_version"] == 1
 
