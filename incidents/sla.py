@@ -5,7 +5,6 @@ this app call `slas.services.timers_sync` in the transaction of every change tha
 clock (see incidents.services.common._sync_clocks).
 """
 
-from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext as _
 
@@ -15,6 +14,7 @@ from itsm.journal import journal_add
 from itsm.models import DomainEvent, Team
 from itsm.services import system_actor
 from slas.choices import BREACH, ActionKind
+from slas.recipients import NOTIFY_KINDS, recipients
 from slas.registry import Facts, SubjectType, register_subject
 
 from .choices import IncidentState, OnHoldReason
@@ -58,19 +58,8 @@ def act(incident: Incident, action: dict, timer, percent: int) -> dict:
     summary = _("SLA %(metric)s: %(what)s") % {"metric": timer.get_metric_display().lower(), "what": label}
     outcome: dict = {}
     done = _("nothing to do")
-    if kind in (ActionKind.NOTIFY_ASSIGNEE, ActionKind.NOTIFY_GROUP_LEAD, ActionKind.NOTIFY_MANAGER):
-        user = _recipient(incident, action)
-        outcome = {"notified": user.username if user else None}
-        done = _("notified %(name)s") % {"name": user} if user else _("nobody to notify")
-        if user is not None and _already_notified(incident, timer, percent, user):
-            # The recipients of one step are a set: an assignee who is also the group's lead
-            # (or the named manager) is told once.
-            outcome = {"notified": None, "already_notified": user.username}
-            done = _("%(name)s already notified") % {"name": user}
-        elif user is not None:
-            emit("incident.sla_escalated", record=incident, actor=actor, payload={
-                "recipient": user.pk, "metric": timer.metric, "percent": percent, "due_at": _iso(timer.due_at),
-                "timer": timer.pk})
+    if kind in NOTIFY_KINDS:
+        outcome, done = _notify(incident, action, timer, percent, actor)
     elif kind == ActionKind.RAISE_PRIORITY and incident.is_open and incident.urgency > 1:
         services.incident_update(actor=actor, incident=incident, data={"urgency": incident.urgency - 1},
                                  reason=f"SLA escalation ({percent} %)")
@@ -95,13 +84,37 @@ def _already_notified(incident: Incident, timer, percent: int, user) -> bool:
     ).exists()
 
 
-def _recipient(incident: Incident, action: dict):
-    kind = action["kind"]
-    if kind == ActionKind.NOTIFY_ASSIGNEE:
-        return incident.assignee
-    if kind == ActionKind.NOTIFY_GROUP_LEAD:
-        return incident.assignment_group.lead if incident.assignment_group_id else None
-    return get_user_model().objects.filter(pk=action.get("user"), is_active=True).first()
+def _notify(incident: Incident, action: dict, timer, percent: int, actor) -> tuple[dict, str]:
+    """Tell the people the action names (slas.recipients), each once per step of the timer: an
+    assignee who is also the group's lead (or a CI's owner) is told once. Outcome: the usernames
+    notified and those already notified by another action of the step (comma-separated)."""
+    people = recipients(action, assignee=incident.assignee, group=incident.assignment_group,
+                        service=incident.service, ci_ids=_ci_ids(incident, action))
+    told, skipped = [], []
+    for user in people:
+        if _already_notified(incident, timer, percent, user):
+            skipped.append(user)
+            continue
+        emit("incident.sla_escalated", record=incident, actor=actor, payload={
+            "recipient": user.pk, "metric": timer.metric, "percent": percent, "due_at": _iso(timer.due_at),
+            "timer": timer.pk})
+        told.append(user)
+    outcome = {"notified": ", ".join(u.username for u in told) or None}
+    if skipped:
+        outcome["already_notified"] = ", ".join(u.username for u in skipped)
+    if told:
+        done = _("notified %(name)s") % {"name": ", ".join(str(u) for u in told)}
+    elif skipped:
+        done = _("%(name)s already notified") % {"name": ", ".join(str(u) for u in skipped)}
+    else:
+        done = _("nobody to notify")
+    return outcome, done
+
+
+def _ci_ids(incident: Incident, action: dict) -> list[int]:
+    if action["kind"] != ActionKind.NOTIFY_CI_OWNERS:
+        return []
+    return list(incident.cis.values_list("pk", flat=True))
 
 
 def _iso(instant) -> str | None:

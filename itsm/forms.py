@@ -166,17 +166,21 @@ class TeamForm(VersionedModelForm):
         help_text=_("The lead is always a member of the team."),
         widget=SearchSelect(),
     )
+    on_duty_manager = PersonChoiceField(
+        label=_("On-duty manager"), queryset=None, required=False,
+        help_text=_("Who SLA escalations reach as the group's on-duty manager."), widget=SearchSelect(),
+    )
     members = PeopleChoiceField(label=_("Members"), queryset=None, required=False, widget=SearchSelectMultiple())
 
     class Meta:
         model = Team
-        fields = ["name", "email", "description", "lead", "members", "is_active"]
+        fields = ["name", "email", "description", "lead", "on_duty_manager", "members", "is_active"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         people = selectors.user_list(user).order_by("first_name", "last_name", "username")
-        for name in ("lead", "members"):
+        for name in ("lead", "on_duty_manager", "members"):
             self.fields[name].queryset = people
             self.fields[name].widget.attrs["data-search-url"] = reverse("people_search")
             limit_to_chosen(self.fields[name], chosen(self, name))

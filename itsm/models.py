@@ -130,6 +130,12 @@ class Team(Versioned):
         settings.AUTH_USER_MODEL, verbose_name=_("lead"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="led_teams",
     )
+    # Who answers for the group out of hours: SLA escalations can notify them ("notify_on_duty").
+    on_duty_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("on-duty manager"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+        help_text=_("Who SLA escalations reach as the group's on-duty manager (change it with the rota)."),
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("members"), blank=True, related_name="teams"
     )

@@ -11,7 +11,7 @@ def customer_list(user):
 
 def team_list(user):
     return (
-        Team.objects.select_related("lead")
+        Team.objects.select_related("lead", "on_duty_manager")
         .annotate(member_count=Count("members", distinct=True))
         .prefetch_related(Prefetch("members", queryset=User.objects.order_by("username")))
     )

@@ -22,7 +22,7 @@ from .tokens import TOKEN_PREFIX, digest
 from .validation import apply_fields
 
 CUSTOMER_FIELDS = ("code", "name", "email", "is_active")
-TEAM_FIELDS = ("name", "email", "description", "lead", "is_active")
+TEAM_FIELDS = ("name", "email", "description", "lead", "on_duty_manager", "is_active")
 
 
 @transaction.atomic

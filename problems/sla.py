@@ -4,15 +4,16 @@ Registered in ProblemsConfig.ready(); the slas app never imports problems. A pro
 "response" is its root cause found (time to root cause), its "resolution" its resolution.
 """
 
-from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext as _
 
 from itsm.choices import JournalKind
 from itsm.events import emit
 from itsm.journal import journal_add
-from itsm.models import Team
+from itsm.models import DomainEvent, Team
 from itsm.services import system_actor
 from slas.choices import BREACH, ActionKind
+from slas.recipients import NOTIFY_KINDS, recipients
 from slas.registry import Facts, SubjectType, register_subject
 
 from .choices import ProblemState
@@ -40,13 +41,8 @@ def act(problem: Problem, action: dict, timer, percent: int) -> dict:
     kind, actor = action["kind"], system_actor()
     label = _("breached") if percent == BREACH else _("%(percent)s %% of the goal used") % {"percent": percent}
     outcome, done = {}, _("nothing to do")
-    if kind in (ActionKind.NOTIFY_ASSIGNEE, ActionKind.NOTIFY_GROUP_LEAD, ActionKind.NOTIFY_MANAGER):
-        user = _recipient(problem, action)
-        outcome = {"notified": user.username if user else None}
-        done = _("notified %(name)s") % {"name": user} if user else _("nobody to notify")
-        if user is not None:
-            emit("problem.sla_escalated", record=problem, actor=actor, payload={
-                "recipient": user.pk, "metric": timer.metric, "percent": percent, "timer": timer.pk})
+    if kind in NOTIFY_KINDS:
+        outcome, done = _notify(problem, action, timer, percent, actor)
     elif kind == ActionKind.RAISE_PRIORITY and problem.is_open and problem.urgency > 1:
         services.problem_update(actor=actor, problem=problem, data={"urgency": problem.urgency - 1},
                                 reason=f"SLA escalation ({percent} %)")
@@ -62,13 +58,27 @@ def act(problem: Problem, action: dict, timer, percent: int) -> dict:
     return outcome
 
 
-def _recipient(problem: Problem, action: dict):
-    kind = action["kind"]
-    if kind == ActionKind.NOTIFY_ASSIGNEE:
-        return problem.assignee or problem.problem_manager
-    if kind == ActionKind.NOTIFY_GROUP_LEAD:
-        return problem.assignment_group.lead if problem.assignment_group_id else None
-    return get_user_model().objects.filter(pk=action.get("user"), is_active=True).first()
+def _notify(problem: Problem, action: dict, timer, percent: int, actor) -> tuple[dict, str]:
+    """Tell the people the action names (slas.recipients; the assignee, else the problem
+    manager), each once per step of the timer."""
+    ci_ids = list(problem.cis.values_list("pk", flat=True)) if action["kind"] == ActionKind.NOTIFY_CI_OWNERS else []
+    people = recipients(action, assignee=problem.assignee or problem.problem_manager, group=problem.assignment_group,
+                        service=problem.service, ci_ids=ci_ids)
+    told = [user for user in people if not _already_notified(problem, timer, percent, user)]
+    for user in told:
+        emit("problem.sla_escalated", record=problem, actor=actor, payload={
+            "recipient": user.pk, "metric": timer.metric, "percent": percent, "timer": timer.pk})
+    outcome = {"notified": ", ".join(user.username for user in told) or None}
+    done = (_("notified %(name)s") % {"name": ", ".join(str(user) for user in told)}) if told \
+        else _("nobody to notify")
+    return outcome, done
+
+
+def _already_notified(problem: Problem, timer, percent: int, user) -> bool:
+    return DomainEvent.objects.filter(
+        name="problem.sla_escalated", content_type=ContentType.objects.get_for_model(Problem),
+        object_id=problem.pk, payload__timer=timer.pk, payload__percent=percent, payload__recipient=user.pk,
+    ).exists()
 
 
 def register() -> None:

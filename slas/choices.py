@@ -58,6 +58,10 @@ class ActionKind(models.TextChoices):
     NOTIFY_ASSIGNEE = "notify_assignee", _("Notify the assignee")
     NOTIFY_GROUP_LEAD = "notify_group_lead", _("Notify the group lead")
     NOTIFY_MANAGER = "notify_manager", _("Notify a named manager")
+    NOTIFY_TEAM_LEAD = "notify_assignee_team_lead", _("Notify the assignee's team lead")
+    NOTIFY_SERVICE_OWNER = "notify_service_owner", _("Notify the service owner")
+    NOTIFY_ON_DUTY = "notify_on_duty", _("Notify the group's on-duty manager")
+    NOTIFY_CI_OWNERS = "notify_ci_owners", _("Notify the owners of the affected CIs")
     RAISE_PRIORITY = "raise_priority", _("Raise the priority")
     REASSIGN = "reassign", _("Reassign to a group")
 

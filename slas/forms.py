@@ -260,7 +260,8 @@ class TargetForm(StyledForm):
     escalations = forms.CharField(
         label=gettext_lazy("Thresholds and actions"), required=False, widget=forms.Textarea(attrs={"rows": 5}),
         help_text=gettext_lazy("One line per threshold, “percent: actions”. Actions: notify_assignee, "
-                               "notify_group_lead, notify_manager=username, raise_priority, reassign=group name. "
+                               "notify_group_lead, notify_manager=username, notify_assignee_team_lead, notify_service_owner, "
+                               "notify_on_duty, notify_ci_owners, raise_priority, reassign=group name. "
                                "100 is the breach."))
     reopen_continues = forms.BooleanField(label=gettext_lazy("Reopening continues the clock"), required=False,
                                           initial=True)

@@ -174,11 +174,12 @@ class CustomerInputSerializer(StrictInputSerializer):
 
 class TeamSerializer(serializers.ModelSerializer):
     lead = UserBriefSerializer(read_only=True)
+    on_duty_manager = UserBriefSerializer(read_only=True, allow_null=True)
     members = UserBriefSerializer(many=True, read_only=True)
 
     class Meta:
         model = Team
-        fields = ["id", "name", "email", "description", "lead", "members", "is_active", "version",
+        fields = ["id", "name", "email", "description", "lead", "on_duty_manager", "members", "is_active", "version",
                   "created_at", "updated_at"]
 
 
@@ -188,6 +189,8 @@ class TeamInputSerializer(StrictInputSerializer):
     description = serializers.CharField(required=False, allow_blank=True)
     lead = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False,
                                               allow_null=True)
+    on_duty_manager = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True),
+                                                         required=False, allow_null=True)
     members = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), many=True,
                                                  required=False)
     is_active = serializers.BooleanField(required=False)
