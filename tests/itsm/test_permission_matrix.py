@@ -35,6 +35,7 @@ from tests.incidents.matrix_entry import Entry, Redirect, by_role
 from tests.kernel_app.factories import make_ticket
 from tests.problems import matrix_api as problem_matrix_api
 from tests.problems import matrix_known_errors as problem_matrix_known_errors
+from tests.problems import matrix_pages as problem_matrix_pages
 from tests.problems import matrix_reports as problem_matrix_reports
 from tests.slas import matrix_api as sla_matrix_api
 from tests.slas import matrix_dashboard as sla_matrix_dashboard
@@ -171,7 +172,7 @@ MATRIX = {
 }
 # Incident and SLA URLs: each slice keeps its entries (and any extra targets) in tests/incidents/matrix_*.py.
 INCIDENT_MATRICES = (matrix_api, matrix_agent, matrix_portal, sla_matrix_api, sla_matrix_settings, audit_matrix,
-                     sla_matrix_dashboard, problem_matrix_api, problem_matrix_reports,
+                     sla_matrix_dashboard, problem_matrix_api, problem_matrix_pages, problem_matrix_reports,
                      problem_matrix_known_errors)
 for _module in INCIDENT_MATRICES:
     MATRIX.update(_module.ENTRIES)
