@@ -189,16 +189,17 @@ class WaiverSerializer(OutputModelSerializer):
 
 
 class KnownErrorSerializer(OutputModelSerializer):
-    """A known-error entry: symptom, root cause, workaround, what it affects, and its record of use."""
+    """A known-error entry: symptom, root cause, workaround, what it affects, and its record of use.
+    `applied`, `spared` and `is_stale` are set on each row by the API (problems.known_errors)."""
 
     service = CIBriefSerializer(read_only=True)
     root_cause_category = RootCauseCategoryBriefSerializer(read_only=True)
     state_label = ChoiceLabelField(source="state", choices=ProblemState.choices)
     cis = serializers.SerializerMethodField(help_text="Ids of the affected CIs.")
-    applied = serializers.SerializerMethodField(help_text="How often its workaround was applied.")
-    spared = serializers.SerializerMethodField(help_text="Incidents it spared an investigation of their own.")
-    stale = serializers.SerializerMethodField(
-        help_text="A known error older than KNOWN_ERROR_STALE_DAYS without a fix.")
+    applied = serializers.IntegerField(read_only=True, help_text="How often its workaround was applied.")
+    spared = serializers.IntegerField(read_only=True, help_text="Incidents it spared an investigation of their own.")
+    stale = serializers.BooleanField(source="is_stale", read_only=True,
+                                     help_text="Published more than KNOWN_ERROR_STALE_DAYS ago and still without a fix.")
 
     class Meta:
         model = Problem
@@ -210,31 +211,25 @@ class KnownErrorSerializer(OutputModelSerializer):
         cis = getattr(obj, "ci_list", None)
         return sorted(ci.pk for ci in (obj.cis.all() if cis is None else cis))
 
-    def _counts(self, obj) -> dict:
-        return self.context.get("counts", {}).get(obj.pk, {"applied": 0, "spared": 0})
 
-    def get_applied(self, obj) -> int:
-        return self._counts(obj)["applied"]
+class SuggestedKnownErrorSerializer(OutputModelSerializer):
+    service = CIBriefSerializer(read_only=True)
+    applied = serializers.IntegerField(read_only=True, help_text="How often its workaround was applied.")
+    spared = serializers.IntegerField(read_only=True, help_text="Incidents it spared an investigation of their own.")
 
-    def get_spared(self, obj) -> int:
-        return self._counts(obj)["spared"]
+    class Meta:
+        model = Problem
+        fields = ["id", "number", "short_description", "symptom", "root_cause", "workaround", "service",
+                  "known_error_at", "applied", "spared"]
 
-    def get_stale(self, obj) -> bool:
-        return bool(self.context.get("stale", {}).get(obj.pk, False))
 
+class SuggestionSerializer(serializers.Serializer):
+    """A known error suggested for an incident, best match first."""
 
-class SuggestionSerializer(KnownErrorSerializer):
-    score = serializers.SerializerMethodField(help_text="Higher is a better match.")
-    reason = serializers.SerializerMethodField(help_text="Why it is suggested.")
-
-    class Meta(KnownErrorSerializer.Meta):
-        fields = [*KnownErrorSerializer.Meta.fields, "score", "reason"]
-
-    def get_score(self, obj) -> float:
-        return float(getattr(obj, "score", 0) or 0)
-
-    def get_reason(self, obj) -> str:
-        return str(getattr(obj, "reason", "") or "")
+    known_error = SuggestedKnownErrorSerializer(source="problem")
+    match = serializers.IntegerField(help_text="0 the same CI, 1 the same service, 2 a CI it depends on.")
+    match_label = serializers.CharField()
+    via = serializers.CharField(help_text="The CI or service it shares with the incident.")
 
 
 class ProposalSerializer(OutputModelSerializer):
@@ -253,10 +248,6 @@ class ProposalSerializer(OutputModelSerializer):
                   "decided_by", "dismiss_reason", "problem", "version"]
 
 
-class ProposalIncidentSerializer(LinkedIncidentSerializer):
-    pass
-
-
 class ProposalDetailSerializer(ProposalSerializer):
     incidents = serializers.SerializerMethodField(help_text="The incidents grouped, newest first.")
 
@@ -264,10 +255,10 @@ class ProposalDetailSerializer(ProposalSerializer):
         fields = [*ProposalSerializer.Meta.fields, "incidents"]
 
     def get_incidents(self, obj) -> list[dict]:
-        incidents = getattr(obj, "incident_list", None)
+        incidents = getattr(obj, "incident_list", None)  # prefetched by the API
         if incidents is None:
             incidents = obj.incidents.select_related("service").order_by("-opened_at", "-id")
-        return LinkedIncidentSerializer(incidents, many=True, context=self.context).data
+        return LinkedIncidentSerializer(incidents, many=True).data
 
 
 # --- input --------------------------------------------------------------------------------------
@@ -398,6 +389,18 @@ class ProposalAcceptInputSerializer(ProblemInputSerializer):
     """Optional problem fields overriding what the proposal carries over."""
 
     short_description = serializers.CharField(max_length=200, required=False)
+
+
+class SuggestionQuerySerializer(StrictInputSerializer):
+    """Known errors for an incident (`incident`), or for a service and CIs being logged."""
+
+    incident = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1,
+                                        help_text="An incident's id: its service and CIs.")
+    service = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1,
+                                       help_text="A service CI's id.")
+    ci = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False,
+                               max_length=100, help_text="CI ids (repeat the parameter).")
+    limit = serializers.IntegerField(required=False, default=5, min_value=1, max_value=20)
 
 
 class ProposalDismissInputSerializer(StrictInputSerializer):

@@ -10,10 +10,11 @@ a major incident's waiver is recorded by incident workers and problem managers; 
 keep the root-cause categories.
 """
 
-from tests.incidents.matrix_entry import ADMINS, STAFF, WORKERS, Entry
+from tests.incidents.matrix_entry import ADMINS, NOBODY, STAFF, WORKERS, Entry
 
 PROBLEM_WORKERS = WORKERS | {"problem_manager"}
 WAIVERS = WORKERS | {"problem_manager"}  # incident workers and problem managers
+PROBLEM_MANAGERS = frozenset({"problem_manager", "administrator"})
 
 
 def _problem(write=PROBLEM_WORKERS, **expected):
@@ -45,6 +46,17 @@ ENTRIES = {
     "api:problems:incident-link-list": Entry(read=STAFF, write=PROBLEM_WORKERS, post=405),
     "api:problems:waiver-list": Entry(read=STAFF, write=WAIVERS, post=400),
     "api:problems:waiver-detail": Entry(read=STAFF, write=WAIVERS, target="waiver", post=405, patch=405),
+    # the known-error database: read only (published through the workflow, applied on a problem)
+    "api:problems:known-error-list": Entry(read=STAFF, write=NOBODY),
+    "api:problems:known-error-detail": Entry(read=STAFF, write=NOBODY, target="known_error"),
+    "api:problems:known-error-suggestions": Entry(read=STAFF, write=NOBODY),  # no question: an empty list
+    # trend proposals: staff read, problem managers decide (accepting takes no field: 201, a problem)
+    "api:problems:proposal-list": Entry(read=STAFF, write=PROBLEM_MANAGERS, post=405),
+    "api:problems:proposal-detail": Entry(read=STAFF, write=PROBLEM_MANAGERS, target="api_proposal", post=405,
+                                          patch=405),
+    "api:problems:proposal-accept": Entry(read=STAFF, write=PROBLEM_MANAGERS, target="api_proposal", get=405, post=201,
+                                          patch=405),
+    "api:problems:proposal-dismiss": Entry(read=STAFF, write=PROBLEM_MANAGERS, target="api_proposal", **ACTION),
     "api:problems:root-cause-category-list": Entry(read=STAFF, write=ADMINS, post=400),
     "api:problems:root-cause-category-detail": Entry(read=STAFF, write=ADMINS, target="root_cause_category",
                                                      post=405, patch=200),
@@ -60,7 +72,11 @@ def targets(people, base):
     agent, lead = people["agent"], people["team_lead"]
     problem = make_problem(agent, short_description="Matrix problem")
     major = incident_services.incident_promote_major(actor=lead, incident=make_incident(agent), reason="Matrix")
+    known_error = services.problem_transition(actor=people["administrator"], problem=make_problem(agent),
+                                              name="publish_known_error", data={"workaround": "Matrix"})
     return {
+        "known_error": known_error,
+        "api_proposal": _proposal(agent),  # free incidents (the pages' "proposal" has none)
         "problem": problem,
         "problem_task": services.problem_task_create(actor=agent, problem=problem,
                                                      data={"short_description": "Matrix task"}),
@@ -68,3 +84,18 @@ def targets(people, base):
         "root_cause_category": services.root_cause_category_create(actor=people["administrator"],
                                                                    data={"name": "Matrix cause"}),
     }
+
+
+def _proposal(agent):
+    """A pending trend proposal: three incidents on one CI in one category."""
+    from incidents.models import Category
+    from problems import services
+    from problems.models import TrendProposal
+    from tests.config_items.factories import make_ci
+    from tests.incidents.factories import make_incident
+
+    printer, category = make_ci(name="Matrix printer"), Category.objects.create(name="Matrix printing")
+    for n in range(3):
+        make_incident(agent, short_description=f"Matrix paper jam {n}", cis=[printer], category=category)
+    services.trend_detect(threshold=3)
+    return TrendProposal.objects.get(ci=printer)
