@@ -30,7 +30,8 @@ def test_each_role_gets_the_groups_it_may_open_in_order(client, requester, agent
     assert bar(client, requester) == [("home", ["home"]), ("service_desk", ["portal_incident_list"])]
     assert bar(client, agent) == [
         ("home", ["home"]),
-        ("service_desk", ["incident_list", "incident_list?queue=triage", "incident_reports"]),
+        ("service_desk", ["incident_list", "incident_list?queue=triage", "incident_reports", "problem_list",
+                          "problem_known_error_list", "problem_reports"]),
         ("configuration", ["ci_list", "service_catalogue"]),
         ("service_levels", ["sla_dashboard"]),
         ("settings", ["team_list", "customer_list"]),
@@ -222,7 +223,7 @@ def test_an_agent_finds_only_what_the_types_selector_lets_them_read(client, make
     assert by_number.status_code == 200  # no redirect: as if it did not exist
     assert "No record numbered" in by_number.content.decode()
     assert by_text.context["results"] == []
-    assert [t.key for t in search.types_for(bob)] == ["incidents", "config_items", "tickets"]
+    assert [t.key for t in search.types_for(bob)] == ["incidents", "problems", "config_items", "tickets"]
     client.force_login(alice)
     assert client.get(reverse("search"), {"q": ticket.number})["Location"] == f"/tickets/{ticket.pk}/"
 
