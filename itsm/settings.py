@@ -450,3 +450,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+        "ProblemStateEnum": "problems.choices.ProblemState",
+        "ProblemTaskStateEnum": "problems.choices.TaskState",
+        "ProposalStateEnum": "problems.choices.ProposalState",
+        "ProblemResolutionCodeEnum": "problems.choices.ProblemResolutionCode",
+        "ResolutionCodeEnum": "incidents.choices.ResolutionCode",

@@ -173,14 +173,14 @@ class ProblemTaskSerializer(OutputModelSerializer):
                   "state_label", "outcome", "created_at", "created_by", "completed_at", "version"]
 
 
-class IncidentBriefSerializer(OutputModelSerializer):
+class WaiverIncidentSerializer(OutputModelSerializer):
     class Meta:
         model = Incident
         fields = ["id", "number", "short_description", "is_major"]
 
 
 class WaiverSerializer(OutputModelSerializer):
-    incident = IncidentBriefSerializer(read_only=True)
+    incident = WaiverIncidentSerializer(read_only=True)
     recorded_by = UserBriefSerializer(read_only=True)
 
     class Meta:
@@ -322,7 +322,7 @@ class ProblemTransitionInputSerializer(TransitionInputSerializer):
     data = ProblemTransitionDataSerializer(required=False, default=dict, help_text="Fields the step asks for.")
 
 
-class AssignInputSerializer(StrictInputSerializer):
+class ProblemAssignInputSerializer(StrictInputSerializer):
     assignment_group = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), allow_null=True)
     assignee = _related(User.objects.filter(is_active=True))
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)

@@ -105,14 +105,14 @@ class ProblemViewSet(WorkflowActionsMixin, ServiceModelViewSet):
     def perform_comment(self, record, *, body, internal):
         return services.problem_comment(actor=self.request.user, problem=record, body=body, internal=internal)
 
-    @extend_schema(request=s.AssignInputSerializer, parameters=[IF_MATCH_PARAMETER],
+    @extend_schema(request=s.ProblemAssignInputSerializer, parameters=[IF_MATCH_PARAMETER],
                    responses=s.ProblemDetailSerializer)
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
         """Assign to a group and, optionally, one of its members (`assignee: null` leaves it to the group)."""
         problem = self.get_object()
         expected = self.optional_version(request, problem)
-        serializer = s.AssignInputSerializer(data=request.data)
+        serializer = s.ProblemAssignInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         problem = services.problem_assign(actor=request.user, problem=problem, group=data["assignment_group"],
@@ -190,7 +190,7 @@ class ProblemViewSet(WorkflowActionsMixin, ServiceModelViewSet):
 
     # --- investigation tasks -------------------------------------------------------------------
 
-    @extend_schema(responses=s.ProblemTaskSerializer(many=True))
+    @extend_schema(responses=s.ProblemTaskSerializer(many=True), operation_id="problems_tasks_of_problem")
     @action(detail=True, methods=["get"])
     def tasks(self, request, pk=None):
         """The problem's investigation tasks (open first, by due date)."""
@@ -198,7 +198,7 @@ class ProblemViewSet(WorkflowActionsMixin, ServiceModelViewSet):
         return Response(s.ProblemTaskSerializer(selectors.tasks_of(problem), many=True).data)
 
     @extend_schema(parameters=[IDEMPOTENCY_PARAMETER], request=s.TaskInputSerializer,
-                   responses={201: s.ProblemTaskSerializer})
+                   responses={201: s.ProblemTaskSerializer}, operation_id="problems_tasks_add_to_problem")
     @tasks.mapping.post
     def add_task(self, request, pk=None):
         """Add an investigation task (a problem with open tasks cannot be resolved)."""
