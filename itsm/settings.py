@@ -432,6 +432,11 @@ SPECTACULAR_SETTINGS = {
         "TimerEventKindEnum": "slas.choices.TimerEventKind",
         "CalendarDayKindEnum": "slas.choices.DayKind",
         "JournalKindEnum": "itsm.choices.JournalKind",
+        "ProblemStateEnum": "problems.choices.ProblemState",
+        "ProblemTaskStateEnum": "problems.choices.TaskState",
+        "ProposalStateEnum": "problems.choices.ProposalState",
+        "ProblemResolutionCodeEnum": "problems.choices.ProblemResolutionCode",
+        "ResolutionCodeEnum": "incidents.choices.ResolutionCode",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -450,8 +455,3 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
-        "ProblemStateEnum": "problems.choices.ProblemState",
-        "ProblemTaskStateEnum": "problems.choices.TaskState",
-        "ProposalStateEnum": "problems.choices.ProposalState",
-        "ProblemResolutionCodeEnum": "problems.choices.ProblemResolutionCode",
-        "ResolutionCodeEnum": "incidents.choices.ResolutionCode",
