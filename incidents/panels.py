@@ -22,7 +22,9 @@ class IncidentPanel:
     template_name: str
     context: Callable[[object, object], dict | None]
     order: int = 100
-    # "side": the left column, under the details; "main": above the comment form.
+    # "side": the left column, under the details; "main": above the comment form; "form": the
+    # logging and editing form's right column (`context(None, user)` while logging: the panel
+    # reads the form's fields itself, e.g. with htmx).
     column: str = "side"
 
 

@@ -207,3 +207,11 @@ def incident_panel(incident, user) -> dict | None:
     if not may_read_problems(user):
         return None
     return {"incident": incident}
+
+
+def form_panel(incident, user) -> dict | None:
+    """The known-error box of the incident logging and editing form (incidents.panels, column
+    "form"): it asks for suggestions by the form's service and CIs, with htmx, as they change."""
+    if not may_read_problems(user):
+        return None
+    return {"incident": incident}

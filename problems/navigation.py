@@ -128,3 +128,7 @@ def register_incident_side() -> None:
     if known_error_panel is not None:
         register_panel(IncidentPanel(KNOWN_ERROR_PANEL_KEY, KNOWN_ERROR_PANEL_TEMPLATE, context=known_error_panel,
                                      order=20, column="main"))
+        # ... and beside the logging form, reloaded as the service and CIs change.
+        from .known_errors import form_panel
+        register_panel(IncidentPanel("known_errors_form", "problems/known_errors/form_panel.html", context=form_panel,
+                                     order=20, column="form"))

@@ -14,6 +14,7 @@ from ..forms import (
     IncidentForm,
 )
 from ..models import Incident
+from ..panels import panels_for
 from ..workflow import INCIDENT_WORKERS
 from .common import IncidentGateMixin
 
@@ -34,7 +35,9 @@ class IncidentFormView(ServiceFormView):
         return kwargs
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(incident=self.incident, **kwargs)
+        # Later apps' boxes beside the form (incidents.panels, column "form"): known errors, ...
+        form_panels = panels_for(self.incident, self.request.user, "form")
+        return super().get_context_data(incident=self.incident, form_panels=form_panels, **kwargs)
 
 
 class IncidentCreateView(IncidentFormView):

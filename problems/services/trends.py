@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,6 +29,8 @@ from .links import problem_from_incidents
 
 # How many keys one query of the proposals on record asks about (SQLite allows 999 parameters).
 KEY_CHUNK = 500
+# The advisory lock that keeps two detection runs apart (any fixed 64-bit number of our own).
+TREND_LOCK = 0x5052_4254_5245_4E44  # "PRBTREND"
 
 
 def trend_detect(*, now=None, window_days: int | None = None, threshold: int | None = None) -> list[TrendProposal]:
@@ -37,10 +39,9 @@ def trend_detect(*, now=None, window_days: int | None = None, threshold: int | N
     grouped). A pending proposal of the same group is refreshed (its incidents brought up to
     date); a dismissed group is proposed again only once it holds more incidents than when it
     was dismissed; an accepted group is not proposed again. Runs as the system account; safe to
-    run twice and concurrently (the pending proposals it refreshes are locked; a group that a
-    concurrent run has just proposed is left to it: one pending proposal per key, a unique
-    constraint). Returns the proposals created or
-    refreshed; event `problem.trend_proposed` for each new one."""
+    run twice and concurrently (runs wait for each other; a second finds the first's proposals
+    and writes nothing). Returns the proposals created or refreshed; one event
+    `problem.trends_detected` naming them."""
     now = now or timezone.now()
     window_days = settings.PROBLEM_TREND_WINDOW_DAYS if window_days is None else window_days
     threshold = settings.PROBLEM_TREND_THRESHOLD if threshold is None else threshold
@@ -48,6 +49,7 @@ def trend_detect(*, now=None, window_days: int | None = None, threshold: int | N
         raise ValidationError(_("The window is at least one day and the threshold at least two incidents."))
     actor = system_actor()
     with transaction.atomic():
+        _one_run_at_a_time()
         window = trends.read_window(now - timedelta(days=window_days))
         candidates = trends.find_groups(window, threshold=threshold, window_days=window_days)
         on_record = _proposals_on_record([candidate.key for candidate in candidates])
@@ -57,7 +59,18 @@ def trend_detect(*, now=None, window_days: int | None = None, threshold: int | N
                               window_days=window_days)
             if proposal is not None:
                 written.append(proposal)
+        if written:  # one event per run: a first run may propose hundreds of groups
+            emit("problem.trends_detected", actor=actor, payload={"proposals": [p.pk for p in written]})
     return written
+
+
+def _one_run_at_a_time() -> None:
+    """Runs (the beat's task, the command) wait for each other: a run never proposes a group
+    another is proposing. On PostgreSQL a transaction-scoped advisory lock; SQLite lets one
+    writer at a time anyway (and the unique pending key backs both)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TREND_LOCK])
 
 
 def _proposals_on_record(keys: list[str]) -> dict[str, dict]:
@@ -106,19 +119,13 @@ def _apply(candidate, on_record: dict, *, actor, now, window_days) -> TrendPropo
     return _propose(candidate, actor=actor, now=now, window_days=window_days)
 
 
-def _propose(candidate, *, actor, now, window_days) -> TrendProposal | None:
+def _propose(candidate, *, actor, now, window_days) -> TrendProposal:
     proposal = TrendProposal(
         key=candidate.key, basis=candidate.basis, title=candidate.title[:200], explanation=candidate.explanation,
         service_id=candidate.service_id, ci_id=candidate.ci_id, category_id=candidate.category_id,
         incident_count=len(candidate.incident_ids), window_days=window_days, detected_at=now)
-    try:
-        with transaction.atomic():  # a savepoint: a concurrent run may have proposed the same group
-            save_with_history(proposal, actor=actor, reason="proposed by trend detection")
-    except IntegrityError:
-        return None
+    save_with_history(proposal, actor=actor, reason="proposed by trend detection")
     proposal.incidents.set(candidate.incident_ids)
-    emit("problem.trend_proposed", record=proposal, actor=actor,
-         payload={"key": proposal.key, "incidents": len(candidate.incident_ids)})
     return proposal
 
 

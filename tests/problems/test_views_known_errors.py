@@ -203,3 +203,12 @@ def test_dismissing_needs_a_reason(client, proposal, problem_manager):
     done = client.post(f"/problems/proposals/{proposal.pk}/dismiss/", {"reason": "Printer replaced tomorrow"})
     assert done.status_code == 302
     assert TrendProposal.objects.get().dismiss_reason == "Printer replaced tomorrow"
+
+
+def test_the_logging_form_has_a_known_error_box_that_follows_service_and_cis(client, agent):
+    client.force_login(agent)
+
+    page = client.get("/incidents/new/").content.decode()
+
+    assert 'id="known-errors-card"' in page and "/problems/known-errors/suggestions/" in page
+    assert 'hx-include="#id_service, #id_cis"' in page
