@@ -8,7 +8,10 @@ class AuditsConfig(AppConfig):
     verbose_name = _("Audit management")
 
     def ready(self):
-        from . import sources
+        from . import (
+            bundles,  # noqa: F401  the outbox's deliverer of evidence bundles
+            sources,
+        )
 
         sources.connect()
         register_urls()

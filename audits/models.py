@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from itsm.audit_sources import action_label
 
+from .choices import LIVE_BUNDLE_STATES, BundleState
+
 
 class AuditEntry(models.Model):
     """One fact: who did what to which record, when and from where. Never updated nor deleted;
@@ -113,3 +115,93 @@ class Verification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ran_at:%Y-%m-%d %H:%M} {'ok' if self.ok else 'broken'}"
+
+
+class EvidenceBundle(models.Model):
+    """One signed evidence bundle asked for by an auditor or an administrator: its parameters,
+    and the progress row the building task updates (the page polls it). The ZIP lives on disk
+    (EVIDENCE_DIR), never in the database."""
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"),
+                                     on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    period_start = models.DateTimeField(_("from"))
+    period_end = models.DateTimeField(_("until"))
+    processes = models.JSONField(_("processes"), default=list)
+    customers = models.JSONField(_("customers"), default=list, blank=True)
+    services = models.JSONField(_("services"), default=list, blank=True)
+    include_files = models.BooleanField(_("include attached files"), default=False)
+    state = models.CharField(_("state"), max_length=20, choices=BundleState.choices, default=BundleState.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    step = models.CharField(_("step"), max_length=200, blank=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    # Stamped with each progress update: a building bundle whose heartbeat stopped was lost
+    # with its worker and is queued again (services.bundles_resume).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    file_name = models.CharField(max_length=200, blank=True)
+    size = models.PositiveBigIntegerField(_("size"), null=True, blank=True)
+    sha256 = models.CharField(_("SHA-256 of the ZIP"), max_length=64, blank=True)
+    manifest_sha256 = models.CharField(_("SHA-256 of the manifest"), max_length=64, blank=True)
+    key_fingerprint = models.CharField(_("signing key"), max_length=64, blank=True)
+    files = models.PositiveIntegerField(_("files"), default=0)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("evidence bundle")
+        verbose_name_plural = _("evidence bundles")
+        indexes = [models.Index(fields=["state", "heartbeat_at"], name="evidence_bundle_state")]
+
+    def __str__(self) -> str:
+        return f"EVB{self.pk} {self.period_start:%Y-%m-%d}–{self.period_end:%Y-%m-%d}"
+
+    @property
+    def state_choice(self) -> BundleState:
+        return BundleState(self.state)
+
+    @property
+    def is_live(self) -> bool:
+        return self.state in LIVE_BUNDLE_STATES
+
+
+class Sample(models.Model):
+    """N records of one type drawn from a period with filters by a seed, frozen as a list so the
+    same sample can be shown again and drawn again (audits.sampling)."""
+
+    source = models.CharField(_("record type"), max_length=50)
+    period_start = models.DateTimeField(_("from"))
+    period_end = models.DateTimeField(_("until"))
+    priorities = models.JSONField(_("priorities"), default=list, blank=True)
+    customers = models.JSONField(_("customers"), default=list, blank=True)
+    services = models.JSONField(_("services"), default=list, blank=True)
+    size = models.PositiveIntegerField(_("sample size"))
+    seed = models.BigIntegerField(_("seed"))
+    population = models.PositiveIntegerField(_("population"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("drawn by"), on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("drawn at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("sample")
+        verbose_name_plural = _("samples")
+
+    def __str__(self) -> str:
+        return f"SMP{self.pk} {self.source} ×{self.size} seed {self.seed}"
+
+
+class SampleItem(models.Model):
+    sample = models.ForeignKey(Sample, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField(_("position"))
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    label = models.CharField(_("record"), max_length=200)
+
+    class Meta:
+        ordering = ["sample", "position"]
+        constraints = [models.UniqueConstraint(fields=["sample", "position"], name="sample_item_position")]
+
+    def __str__(self) -> str:
+        return self.label

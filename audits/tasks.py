@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import services
+from . import bundles, services
 
 
 @shared_task
@@ -13,3 +13,8 @@ def seal_trail() -> int:
 @shared_task
 def record_anchor() -> dict:
     return services.anchor_record().as_dict()
+
+
+@shared_task
+def resume_bundles() -> int:
+    return bundles.bundles_resume()

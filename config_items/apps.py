@@ -9,6 +9,7 @@ class ConfigItemsConfig(AppConfig):
     def ready(self):
         register_urls()
         register_demo()
+        from . import evidence  # noqa: F401  CIs in evidence bundles (itsm.evidence)
         register_menu()
         register_search()
 

@@ -361,10 +361,16 @@ CELERY_BEAT_SCHEDULE = {
     # The audit trail: seal new entries into the hash chain; anchor its head daily (docs/audits.md).
     "audit-seal": {"task": "audits.tasks.seal_trail", "schedule": 5.0},
     "audit-anchor": {"task": "audits.tasks.record_anchor", "schedule": 86400.0},
+    # Evidence bundles whose worker died while building are queued again (docs/audits.md).
+    "audit-evidence-resume": {"task": "audits.tasks.resume_bundles", "schedule": 60.0},
 }
 OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))
 # Audit trail entries older than this many days may be archived to a file (docs/audits.md).
 AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "2555"))
+# Evidence bundles (docs/audits.md): the installation's Ed25519 signing key, made on first use
+# and kept outside the database (owner-only file), and the directory of the built ZIPs.
+EVIDENCE_KEY_PATH = Path(os.environ.get("EVIDENCE_KEY_PATH", VAR_DIR / "evidence-key.pem"))
+EVIDENCE_DIR = Path(os.environ.get("EVIDENCE_DIR", VAR_DIR / "evidence"))
 # SLA: when a timer moves to a target on another calendar, its elapsed time is recounted on the
 # new calendar from the timer's start ("start", retroactive) or kept as counted so far and
 # counted on the new calendar from the change on ("change"). See docs/slas.md.

@@ -24,3 +24,4 @@ class ProblemsConfig(AppConfig):
         register_close_check(major_incident_close_check)
         navigation.register()  # menu, global search, start page, the incident page's problem panel
         demo.register()
+        from . import evidence  # noqa: F401  problems in evidence bundles (itsm.evidence)
