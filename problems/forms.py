@@ -107,7 +107,6 @@ class TransitionForm(StyledForm):
     cancel_reason = forms.CharField(label=_("Cancellation reason"), required=False,
                                     widget=forms.Textarea(attrs={"rows": 2}))
     linked_incidents = forms.ChoiceField(label=_("Incidents waiting on this problem"),
-                                         widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
                                          choices=LinkedIncidentsOnResolve.choices,
                                          initial=LinkedIncidentsOnResolve.RESUME)
     reason = forms.CharField(label=_("Note"), required=False, max_length=1000,

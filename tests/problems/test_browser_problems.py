@@ -74,7 +74,7 @@ def test_a_problem_manager_takes_a_trend_proposal_to_a_resolved_problem(page, si
     expect(panel.locator("#waiting-note")).to_contain_text("1 incident is on hold")
     panel.get_by_label("Resolution code").select_option(label="Fixed (root cause removed)")
     panel.get_by_label("Resolution notes").fill("Replaced the fuser unit.")
-    expect(panel.get_by_label("Resume them (back in progress)")).to_be_checked()
+    expect(panel.get_by_label("Incidents waiting on this problem")).to_have_value("resume")
     submit_and_wait(page, panel.get_by_role("button", name="Resolve"))
 
     expect(page.locator("#problem-state")).to_have_attribute("data-state", "resolved")
