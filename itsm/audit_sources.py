@@ -42,6 +42,13 @@ ACTION_LABELS = {
     "export_made": _("Export made"),
     "trail_verified": _("Audit trail verified"),
     "trail_archived": _("Audit trail archived"),
+    "evidence_requested": _("Evidence bundle requested"),
+    "evidence_built": _("Evidence bundle built"),
+    "evidence_downloaded": _("Evidence bundle downloaded"),
+    "sample_drawn": _("Sample drawn"),
+    "record_viewed": _("Record viewed by an auditor"),
+    "auditor_access_granted": _("Auditor access granted"),
+    "auditor_access_changed": _("Auditor access changed"),
 }
 
 

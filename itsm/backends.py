@@ -17,6 +17,10 @@ class RoleAwareModelBackend(ModelBackend):
     """Django's ModelBackend, reading a signed-in user's roles with the user: every page's
     permission checks then need no query of their own."""
 
+    def user_can_authenticate(self, user):
+        # Sign-in and every request's session go through here: an expired account is refused.
+        return super().user_can_authenticate(user) and not getattr(user, "access_expired", False)
+
     def get_user(self, user_id):
         user = users_with_roles().filter(pk=user_id).first()
         return user if user is not None and self.user_can_authenticate(user) else None

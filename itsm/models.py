@@ -35,6 +35,9 @@ class User(AbstractUser):
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="en")
     time_zone = models.CharField(_("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, default="UTC")
     phone = models.CharField(_("phone"), max_length=50, blank=True)
+    # Time-boxed access (an external auditor's account): after this instant the account cannot
+    # sign in, its sessions end and its API tokens are refused. Empty: no end.
+    access_expires_at = models.DateTimeField(_("access expires"), null=True, blank=True)
 
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
@@ -55,6 +58,10 @@ class User(AbstractUser):
             finally:
                 del self.skip_history_when_saving
         return super().save(*args, **kwargs)
+
+    @property
+    def access_expired(self) -> bool:
+        return self.access_expires_at is not None and self.access_expires_at <= timezone.now()
 
     @property
     def role_names(self) -> set[str]:

@@ -118,9 +118,17 @@ def token_create(*, actor, user: User, name: str, days: int | None, read_only: b
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user, name=name.strip(), key_prefix=secret[:12], key_digest=digest(secret), read_only=read_only,
-        expires_at=timezone.now() + timedelta(days=days) if days is not None else None,
+        expires_at=_token_expiry(user, days),
     )
     return token, secret
+
+
+def _token_expiry(user: User, days: int | None):
+    """A token never outlives its account's access (a time-boxed auditor's tokens end with it)."""
+    expires_at = timezone.now() + timedelta(days=days) if days is not None else None
+    if user.access_expires_at is not None and (expires_at is None or expires_at > user.access_expires_at):
+        return user.access_expires_at
+    return expires_at
 
 
 @transaction.atomic

@@ -35,7 +35,7 @@ class TokenAuthentication(authentication.BaseAuthentication):
         token = None
         if secret.startswith(TOKEN_PREFIX):
             token = tokens_with_users().filter(key_digest=digest(secret)).first()
-        if token is None or not token.is_active or not token.user.is_active:
+        if token is None or not token.is_active or not token.user.is_active or token.user.access_expired:
             raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked token."))
         token.user.role_names_joined = token.role_names_joined  # the permission checks need no query
         if token.read_only:
