@@ -36,9 +36,9 @@ from .models import ProblemIncident
 # must have in common without PostgreSQL.
 TRIGRAM_SIMILARITY = 0.6
 WORD_OVERLAP = 0.6
-# The most distinct signatures compared with each other in one run (the rest group only with
-# identical signatures): keeps a window full of unique texts from costing a quadratic time.
-MAX_SIGNATURES_COMPARED = 20_000
+# The most frequent signatures lead text groups: every other signature is compared with them
+# only (not with each other), so the cost grows with the window, not with its square.
+MAX_LEADERS = 300
 STOP_WORDS = frozenset("""a an and are at be but by can cannot for from has have in is it its not of on or the
 this to was were when with does did doesn don isn won wont after before while again""".split())
 WORD = re.compile(r"[^\W\d_]{3,}")
@@ -67,12 +67,18 @@ class Window:
 
 
 def read_window(since: datetime) -> Window:
-    """Two queries, both range reads on `opened_at`: the incidents, then their CIs."""
+    """Two queries, both range reads: the incidents on `opened_at`, then their CIs by incident id."""
     recent = Incident.objects.filter(opened_at__gte=since)
     unlinked = recent.exclude(pk__in=ProblemIncident.objects.filter(
         incident__opened_at__gte=since).values("incident_id"))
     rows = list(unlinked.order_by().values_list("pk", "service_id", "category_id", "short_description"))
-    through = Incident.cis.through.objects.filter(incident__opened_at__gte=since).order_by()
+    if not rows:
+        return Window()
+    # The window's ids bound the read of their CIs: a range of the through table's index on
+    # (incident, CI), instead of a scan of the whole table joined to the window.
+    ids = [row[0] for row in rows]
+    through = Incident.cis.through.objects.filter(incident_id__gte=min(ids), incident_id__lte=max(ids),
+                                                  incident__opened_at__gte=since).order_by()
     cis = defaultdict(list)
     for incident_id, ci_id in through.values_list("incident_id", "configurationitem_id").iterator(chunk_size=10_000):
         cis[incident_id].append(ci_id)
@@ -168,24 +174,22 @@ def text_groups(rows, *, threshold: int, window_days: int) -> list[Candidate]:
         if words:
             by_signature[words].append(pk)
             sample.setdefault(words, text)
-    # The most frequent signatures lead: a rarer similar one joins the group of the first it
-    # resembles (no chains: every member resembles its group's leader).
+    # The most frequent signatures lead: a rarer similar one joins the group of the first leader
+    # it resembles (no chains: every member resembles its group's leader).
     ordered = sorted(by_signature, key=lambda words: (-len(by_signature[words]), words))
-    compared = ordered[:MAX_SIGNATURES_COMPARED]
-    pairs = similar_pairs([" ".join(words) for words in compared])
+    leaders = min(MAX_LEADERS, len(ordered))
+    pairs = similar_pairs([" ".join(words) for words in ordered], leaders=leaders)
     leader_of = {}
-    for index in range(len(compared)):
+    for index in range(leaders):
         if index in leader_of:
             continue
         leader_of[index] = index
-        for other in pairs.get(index, ()):
+        for other in sorted(pairs.get(index, ())):
             if other > index and other not in leader_of:
                 leader_of[other] = index
     members = defaultdict(list)
-    for index, leader in leader_of.items():
-        members[leader].append(index)
-    for index in range(len(compared), len(ordered)):
-        members[index] = [index]
+    for index in range(len(ordered)):
+        members[leader_of.get(index, index)].append(index)
     candidates = []
     for leader, indexes in members.items():
         ids = sorted(pk for index in indexes for pk in by_signature[ordered[index]])
@@ -206,14 +210,15 @@ def _text_candidate(words, text, ids, texts, window_days) -> Candidate:
             "count": len(ids), "days": window_days, "text": text, "texts": shown})
 
 
-def similar_pairs(texts: list[str]) -> dict[int, set[int]]:
-    """{index: indexes of the texts similar to it}, both ways."""
-    if len(texts) < 2:
+def similar_pairs(texts: list[str], *, leaders: int) -> dict[int, set[int]]:
+    """{index: indexes of the texts similar to it}, both ways, for the pairs in which the first
+    is one of the `leaders` first texts."""
+    if len(texts) < 2 or leaders < 1:
         return {}
     if connection.vendor == "postgresql":
-        found = _trigram_pairs(texts)
+        found = _trigram_pairs(texts, leaders)
     else:
-        found = _word_pairs(texts)
+        found = _word_pairs(texts, leaders)
     pairs = defaultdict(set)
     for a, b in found:
         pairs[a].add(b)
@@ -221,9 +226,10 @@ def similar_pairs(texts: list[str]) -> dict[int, set[int]]:
     return pairs
 
 
-def _trigram_pairs(texts: list[str]):
-    """pg_trgm similarity between every two texts, through a GIN index on a temporary table of
-    this run's signatures (dropped at the end of the transaction)."""
+def _trigram_pairs(texts: list[str], leaders: int):
+    """pg_trgm similarity between each leader and every text, through a GIN index on a temporary
+    table of this run's signatures (dropped at the end of the transaction): one index probe per
+    leader."""
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS problem_trend_texts")
         cursor.execute("CREATE TEMPORARY TABLE problem_trend_texts (n integer, t text) ON COMMIT DROP")
@@ -233,11 +239,11 @@ def _trigram_pairs(texts: list[str]):
         cursor.execute("ANALYZE problem_trend_texts")
         cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [str(TRIGRAM_SIMILARITY)])
         cursor.execute("SELECT a.n, b.n FROM problem_trend_texts a JOIN problem_trend_texts b "
-                       "ON b.t % a.t AND a.n < b.n")
+                       "ON b.t %% a.t AND a.n < b.n WHERE a.n < %s", [leaders])
         return cursor.fetchall()
 
 
-def _word_pairs(texts: list[str]):
+def _word_pairs(texts: list[str], leaders: int):
     """Signatures sharing at least WORD_OVERLAP of their words (Jaccard), found through an
     inverted index of the words so that only texts with a word in common are compared."""
     words = [set(text.split()) for text in texts]
@@ -246,7 +252,7 @@ def _word_pairs(texts: list[str]):
         for word in these:
             having[word].append(index)
     found = set()
-    for index, these in enumerate(words):
+    for index, these in enumerate(words[:leaders]):
         others = {other for word in these for other in having[word] if other > index}
         for other in others:
             union = len(these | words[other])
