@@ -321,7 +321,7 @@ def wipe_proposals() -> None:
         for table in ("problems_trendproposal_incidents", "problems_historicaltrendproposal_incidents",
                       "problems_historicaltrendproposal", "problems_trendproposal"):
             cursor.execute(f"DELETE FROM {table}")
-        cursor.execute("DELETE FROM itsm_domainevent WHERE name = 'problem.trend_proposed'")
+        cursor.execute("DELETE FROM itsm_domainevent WHERE name = 'problem.trends_detected'")
 
 
 if __name__ == "__main__":
