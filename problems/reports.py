@@ -16,7 +16,7 @@ Definitions (also in docs/problems.md, "Reports"):
 - incidents per problem: how many problems have 0, 1, 2–4, 5–9, 10 or more linked incidents
   (cancelled problems left out), and the problems with the most;
 - known errors: every known-error entry (known error, or resolved/closed with a workaround) by
-  the age of its publication; stale: published more than KNOWN_ERROR_STALE_DAYS ago and still
+  the age of its publication (of its resolution, when it was never published); stale: published more than KNOWN_ERROR_STALE_DAYS ago and still
   without a fix;
 - recurring incidents not yet linked: the groups trend detection would propose now (the last
   PROBLEM_TREND_WINDOW_DAYS days, at least PROBLEM_TREND_THRESHOLD incidents linked to no
@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Count, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -179,10 +180,13 @@ def known_errors_by_age(now: datetime | None = None) -> list[dict]:
     now = now or timezone.now()
     aggregates = {}
     for key, low, high in AGE_BANDS:
-        age = _age_condition("known_error_at", now, low, high)
+        age = _age_condition("published", now, low, high)
         aggregates[key] = Count("pk", filter=age)
         aggregates[f"{key}_stale"] = Count("pk", filter=age & _stale(now))
-    counts = Problem.objects.known_errors().aggregate(**aggregates)
+    # A problem resolved with a workaround without being published first is an entry since then.
+    entries = Problem.objects.known_errors().annotate(published=Coalesce("known_error_at", "resolved_at",
+                                                                         "opened_at"))
+    counts = entries.aggregate(**aggregates)
     labels = age_labels()
     return [{"band": key, "label": labels[key], "count": counts[key], "stale": counts[f"{key}_stale"]}
             for key, _low, _high in AGE_BANDS]
