@@ -28,6 +28,7 @@ def register_urls():
 def register_menu():
     """The trail and its verification in the AUDIT group: auditors and administrators."""
     from itsm.navigation import AUDIT, MenuItem, register
+    from itsm.permissions import ADMIN_ROLES
 
     from .selectors import AUDIT_READERS
 
@@ -35,3 +36,8 @@ def register_menu():
                       group=AUDIT))
     register(MenuItem(_("Trail verification"), "audit_verify", icon="checks", order=20,
                       roles=AUDIT_READERS, group=AUDIT))
+    register(MenuItem(_("Evidence bundles"), "audit_evidence_list", icon="download", order=30,
+                      roles=AUDIT_READERS, group=AUDIT))
+    register(MenuItem(_("Samples"), "audit_sample_list", icon="list", order=40, roles=AUDIT_READERS, group=AUDIT))
+    register(MenuItem(_("External auditors"), "audit_auditor_list", icon="users", order=50,
+                      roles=ADMIN_ROLES, group=AUDIT))

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from itsm import evidence
 from itsm.audit_sources import AuditFact
+from itsm.exceptions import DomainError
 from itsm.outbox import deliverer, outbox_enqueue
 from itsm.permissions import require
 
@@ -34,6 +35,11 @@ TOPIC = "evidence-bundle"
 STALE = timedelta(minutes=5)  # a building bundle without a progress write for this long was lost
 MAX_ATTEMPTS = 3
 MAX_PERIOD = timedelta(days=5 * 366)
+
+
+class BundleNotReady(DomainError):
+    status_code = 409
+    code = "not_ready"
 
 
 def _clean(period_start, period_end, processes) -> list[str]:
@@ -148,9 +154,11 @@ def bundle_download(*, actor, bundle: EvidenceBundle):
     exported). Side effects: a trail entry `evidence_downloaded`. Returns an open binary file."""
     require(actor, AUDIT_READERS, reading=True)
     if bundle.state != BundleState.READY:
-        raise ValidationError(_("This bundle is not ready."))
-    path = bundle_path(bundle)
-    stream = path.open("rb")  # before the entry: a bundle whose file is gone is not "downloaded"
+        raise BundleNotReady(_("The bundle is %(state)s, not ready.") % {"state": bundle.get_state_display()})
+    try:  # opened before the entry: a bundle whose file is gone is not "downloaded"
+        stream = bundle_path(bundle).open("rb")
+    except FileNotFoundError as exc:
+        raise BundleNotReady(_("The bundle's file is missing from EVIDENCE_DIR.")) from exc
     write(AuditFact("evidence_downloaded", record=bundle, actor=actor, label=f"EVB{bundle.pk}",
                     changes={"sha256": bundle.sha256, "size": bundle.size}))
     return stream

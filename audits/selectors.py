@@ -3,9 +3,11 @@
 from django.shortcuts import get_object_or_404
 
 from itsm.choices import Role
+from itsm.models import JournalEntry
 from itsm.permissions import may
+from slas.models import Timer
 
-from .models import AuditAnchor, AuditEntry, EvidenceBundle, Sample, Verification
+from .models import AuditAnchor, AuditEntry, EvidenceBundle, Sample, SampleItem, Verification
 
 AUDIT_READERS = (Role.AUDITOR, Role.ADMINISTRATOR)
 
@@ -48,3 +50,26 @@ def sample_list(user):
 
 def sample_get_for_user(user, pk) -> Sample:
     return get_object_or_404(sample_list(user), pk=pk)
+
+
+def sample_item_get_for_user(user, pk) -> SampleItem:
+    items = SampleItem.objects.filter(sample__in=sample_list(user)).select_related("sample", "content_type")
+    return get_object_or_404(items, pk=pk)
+
+
+def record_dossier(content_type, object_id) -> dict:
+    """What a sampled record's page shows: the record, its timeline (every journal entry, internal
+    ones included: auditors read everything), its field history and its SLA timers with events."""
+    model = content_type.model_class()
+    record = get_object_or_404(model._default_manager.all(), pk=object_id)
+    history = getattr(model, "history", None)
+    return {
+        "record": record,
+        "fields": [(field.verbose_name, field.value_to_string(record)) for field in model._meta.concrete_fields],
+        "journal": JournalEntry.objects.filter(content_type=content_type, object_id=object_id)
+        .select_related("author").order_by("created_at", "id"),
+        "history": history.model.objects.filter(**{model._meta.pk.attname: object_id})
+        .select_related("history_user").order_by("history_date", "history_id") if history is not None else [],
+        "timers": Timer.objects.filter(content_type=content_type, object_id=object_id)
+        .select_related("target", "calendar_version").prefetch_related("events").order_by("metric"),
+    }

@@ -1,10 +1,12 @@
-"""Output of the trail's API (it takes no input: the trail is written by the product only)."""
+"""The audit API's serializers: the trail (output only: the product writes it) and evidence bundles."""
 
 from rest_framework import serializers
+from rest_framework.reverse import reverse
 
-from itsm.api.serializers import OutputModelSerializer
+from itsm.api.serializers import ChoiceLabelField, OutputModelSerializer, StrictInputSerializer
 
-from ..models import AuditAnchor, AuditEntry, Verification
+from ..choices import BundleState
+from ..models import AuditAnchor, AuditEntry, EvidenceBundle, Verification
 
 
 class AuditEntrySerializer(OutputModelSerializer):
@@ -36,3 +38,30 @@ class VerificationSerializer(OutputModelSerializer):
 class VerificationStatusSerializer(serializers.Serializer):
     latest = VerificationSerializer(allow_null=True)
     anchors = AnchorSerializer(many=True)
+
+
+class EvidenceBundleSerializer(OutputModelSerializer):
+    state_label = ChoiceLabelField(source="state", choices=BundleState.choices)
+    requested_by = serializers.CharField(source="requested_by.username", read_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = EvidenceBundle
+        fields = ["id", "requested_by", "requested_at", "period_start", "period_end", "processes", "customers",
+                  "services", "include_files", "state", "state_label", "progress", "step", "started_at",
+                  "finished_at", "size", "files", "sha256", "manifest_sha256", "key_fingerprint", "error",
+                  "download_url"]
+
+    def get_download_url(self, bundle) -> str | None:
+        if bundle.state != BundleState.READY:
+            return None
+        return reverse("api:audits:evidence-download", args=[bundle.pk], request=self.context.get("request"))
+
+
+class EvidenceBundleInputSerializer(StrictInputSerializer):
+    period_start = serializers.DateTimeField()
+    period_end = serializers.DateTimeField()
+    processes = serializers.ListField(child=serializers.CharField(max_length=50), allow_empty=False, max_length=50)
+    customers = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=500)
+    services = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=500)
+    include_files = serializers.BooleanField(required=False, default=False)

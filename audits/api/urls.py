@@ -7,5 +7,6 @@ from . import views
 
 router = DefaultRouter()
 router.register("trail", views.TrailViewSet, basename="trail")
+router.register("evidence", views.EvidenceBundleViewSet, basename="evidence")
 
 urlpatterns = [*router.urls, path("verification/", views.VerificationView.as_view(), name="verification")]
