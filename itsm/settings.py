@@ -387,6 +387,7 @@ PROBLEM_QUIET_DAYS = int(os.environ.get("PROBLEM_QUIET_DAYS", "28"))
 KNOWN_ERROR_STALE_DAYS = int(os.environ.get("KNOWN_ERROR_STALE_DAYS", "90"))
 PROBLEM_TREND_WINDOW_DAYS = int(os.environ.get("PROBLEM_TREND_WINDOW_DAYS", "30"))
 PROBLEM_TREND_THRESHOLD = int(os.environ.get("PROBLEM_TREND_THRESHOLD", "3"))
+PROBLEM_TREND_MAX_NEW = int(os.environ.get("PROBLEM_TREND_MAX_NEW", "50"))
 WORKER_HEARTBEAT_MAX_AGE = timedelta(seconds=int(os.environ.get("WORKER_HEARTBEAT_MAX_AGE", "120")))
 
 # --- REST API -----------------------------------------------------------------------------

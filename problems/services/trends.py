@@ -53,12 +53,18 @@ def trend_detect(*, now=None, window_days: int | None = None, threshold: int | N
         window = trends.read_window(now - timedelta(days=window_days))
         candidates = trends.find_groups(window, threshold=threshold, window_days=window_days)
         on_record = _proposals_on_record([candidate.key for candidate in candidates])
-        written = []
-        for candidate in candidates:
-            proposal = _apply(candidate, on_record.get(candidate.key, {}), actor=actor, now=now,
-                              window_days=window_days)
+        written, new = [], 0
+        # The largest groups first; at most PROBLEM_TREND_MAX_NEW new proposals a run (the rest
+        # wait for the next runs): nobody reviews thousands at once, and a first run on a busy
+        # window stays short (bench/problem_trends.py). Pending ones are always refreshed.
+        for candidate in sorted(candidates, key=lambda c: -len(c.incident_ids)):
+            record = on_record.get(candidate.key, {})
+            if record.get("pending") is None and new >= settings.PROBLEM_TREND_MAX_NEW:
+                continue
+            proposal = _apply(candidate, record, actor=actor, now=now, window_days=window_days)
             if proposal is not None:
                 written.append(proposal)
+                new += record.get("pending") is None
         if written:  # one event per run: a first run may propose hundreds of groups
             emit("problem.trends_detected", actor=actor, payload={"proposals": [p.pk for p in written]})
     return written

@@ -58,6 +58,22 @@ def test_a_group_below_the_threshold_is_not_proposed(agent, printing):
     assert not TrendProposal.objects.exists()
 
 
+def test_a_run_proposes_at_most_the_largest_groups_and_the_rest_next_time(agent, printing, settings):
+    settings.PROBLEM_TREND_MAX_NEW = 1
+    small, large = make_ci(name="Printer 1F"), make_ci(name="Printer 2F")
+    words = iter(["Paper jam", "Toner streaks", "Offline again", "Blank pages", "Driver crash", "Wrong tray",
+                  "Slow spooler"])
+    for printer, count in ((small, 3), (large, 4)):
+        for _ in range(count):
+            make_incident(agent, short_description=next(words), cis=[printer], category=printing)
+
+    first = services.trend_detect(threshold=3)
+    second = services.trend_detect(threshold=3)
+
+    assert [p.ci for p in first] == [large]
+    assert [p.ci for p in second] == [small]
+
+
 def test_incidents_on_one_service_and_category_are_grouped_by_service(agent, printing):
     service = make_service(name="Print service")
     logged = [make_incident(agent, short_description=text, service=service, category=printing)
