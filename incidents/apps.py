@@ -9,8 +9,8 @@ class IncidentsConfig(AppConfig):
     def ready(self):
         register_urls()
         register_demo()
-        from . import evidence  # noqa: F401  incidents in evidence bundles (itsm.evidence)
         from . import (
+            evidence,  # noqa: F401  incidents in evidence bundles (itsm.evidence)
             notifications,  # noqa: F401  routes incident events to the outbox
             sla,
         )

@@ -2,6 +2,7 @@
 one byte changed anywhere makes it fail."""
 
 import json
+import struct
 import subprocess
 import sys
 import zipfile
@@ -110,18 +111,24 @@ def test_one_byte_changed_in_any_file_fails_verification(auditor, agent, evidenc
         call_command("verify_evidence", str(_altered(path, evidence_dirs, name, 40)))
 
 
-def test_one_raw_byte_changed_in_the_zip_fails_verification(auditor, agent, evidence_dirs):
+@pytest.mark.parametrize("name", ["incidents/records.jsonl", "manifest.json", "trail/entries.jsonl"])
+def test_one_raw_byte_changed_in_a_files_stored_bytes_fails_verification(auditor, agent, evidence_dirs, name):
+    """The ZIP edited in place (not rewritten): one byte of the file's compressed data."""
     make_incident(agent)
     path = bundles.bundle_path(built_bundle(auditor))
     data = bytearray(path.read_bytes())
-    data[len(data) // 3] ^= 0x01
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(name)
+    name_length, extra_length = struct.unpack("<HH", data[info.header_offset + 26:info.header_offset + 30])
+    start = info.header_offset + 30 + name_length + extra_length
+    data[start + info.compress_size // 2] ^= 0x01
     altered = evidence_dirs / "raw.zip"
     altered.write_bytes(bytes(data))
 
     result = subprocess.run([sys.executable, "scripts/verify_evidence.py", str(altered)], capture_output=True,
                             text=True)
 
-    assert result.returncode != 0
+    assert result.returncode != 0, result.stdout
 
 
 def test_a_bundle_resigned_by_another_key_fails_against_the_installations_key(auditor, agent, evidence_dirs,
