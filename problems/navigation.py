@@ -1,10 +1,7 @@
 """Problems in the kernel's registries: the grouped menu, global search, the start page and
 the incident page's problem panel (registered in ProblemsConfig.ready)."""
 
-from dataclasses import dataclass
-from functools import cache
-
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from itsm.navigation import SERVICE_DESK, MenuItem
@@ -14,30 +11,6 @@ from itsm.navigation import SERVICE_DESK, MenuItem
 # template below). Registered under the same key by either side, it is shown once.
 KNOWN_ERROR_PANEL_KEY = "known_errors"
 KNOWN_ERROR_PANEL_TEMPLATE = "problems/known_errors/incident_panel.html"
-
-
-@cache
-def url_exists(name: str) -> bool:
-    try:
-        reverse(name)
-    except NoReverseMatch:
-        return False
-    return True
-
-
-@dataclass(frozen=True)
-class OptionalMenuItem(MenuItem):
-    """An item of a page another part of problem management builds: shown once its URL exists.
-    (Whether it does is known only once the URLconf is built, after every app's ready().)"""
-
-    @property
-    def path(self) -> str:
-        # The menu compares every item's path with the page's: a page not built has a path that
-        # no request has (an empty one would be the prefix of every path).
-        return super().path if url_exists(self.url_name) else f"//not-built/{self.url_name}/"
-
-    def visible_to(self, user) -> bool:
-        return url_exists(self.url_name) and super().visible_to(user)
 
 
 def register() -> None:
@@ -55,12 +28,14 @@ def register_menu() -> None:
 
     register_item(MenuItem(_("Problems"), "problem_list", icon="alert-circle", order=70, roles=STAFF_ROLES,
                            group=SERVICE_DESK))
-    register_item(OptionalMenuItem(_("Known errors"), "problem_known_error_list", icon="book", order=72,
-                                   roles=STAFF_ROLES, group=SERVICE_DESK))
+    register_item(MenuItem(_("Known errors"), "problem_known_error_list", icon="book", order=72,
+                           roles=STAFF_ROLES, group=SERVICE_DESK))
+    register_item(MenuItem(_("Trend proposals"), "problem_proposal_list", icon="flame", order=73,
+                           roles=STAFF_ROLES, group=SERVICE_DESK))
     register_item(MenuItem(_("Problem manager"), "problem_manager", icon="clipboard-check", order=74,
                            roles=PROBLEM_MANAGERS, group=SERVICE_DESK))
-    register_item(OptionalMenuItem(_("Problem reports"), "problem_reports", icon="chart-bar", order=76,
-                                   roles=STAFF_ROLES, group=SERVICE_DESK))
+    register_item(MenuItem(_("Problem reports"), "problem_reports", icon="chart-bar", order=76,
+                           roles=STAFF_ROLES, group=SERVICE_DESK))
 
 
 def register_search() -> None:

@@ -31,7 +31,7 @@ def test_each_role_gets_the_groups_it_may_open_in_order(client, requester, agent
     assert bar(client, agent) == [
         ("home", ["home"]),
         ("service_desk", ["incident_list", "incident_list?queue=triage", "incident_reports", "problem_list",
-                          "problem_known_error_list", "problem_reports"]),
+                          "problem_known_error_list", "problem_proposal_list", "problem_reports"]),
         ("configuration", ["ci_list", "service_catalogue"]),
         ("service_levels", ["sla_dashboard"]),
         ("settings", ["team_list", "customer_list"]),

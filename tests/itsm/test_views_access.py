@@ -132,11 +132,11 @@ def test_the_menu_shows_each_role_only_what_it_may_open(client, requester, agent
                 for item in section.items]
 
     assert menu(requester) == ["home", "portal_incident_list"]
-    problems = ["problem_list", "problem_known_error_list", "problem_reports"]
+    problems = ["problem_list", "problem_known_error_list", "problem_proposal_list", "problem_reports"]
     assert menu(agent) == ["home", "incident_list", "incident_list?queue=triage", "incident_reports", *problems,
                            "ci_list", "service_catalogue", "sla_dashboard", "team_list", "customer_list"]
     assert menu(admin_user) == ["home", "incident_list", "incident_list?queue=triage", "incident_reports",
-                                "problem_list", "problem_known_error_list", "problem_manager", "problem_reports",
+                                "problem_list", "problem_known_error_list", "problem_proposal_list", "problem_manager", "problem_reports",
                                 "ci_list", "service_catalogue", "sla_dashboard", "audit_trail", "audit_verify",
                                 "team_list", "customer_list", "incident_category_list", "sla_calendar_list",
                                 "admin:index"]

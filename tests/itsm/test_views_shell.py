@@ -32,7 +32,7 @@ def test_the_start_page_shows_the_persons_roles_and_teams(client, agent):
     assert "Agent" in html and "Not mine" not in html
     assert [(item.url_name, item.query) for item in response.context["quick_links"]] == [
         ("incident_list", ""), ("incident_list", "queue=triage"), ("incident_reports", ""), ("sla_dashboard", ""),
-        ("problem_list", ""), ("problem_known_error_list", ""), ("problem_reports", ""),
+        ("problem_list", ""), ("problem_known_error_list", ""), ("problem_proposal_list", ""), ("problem_reports", ""),
         ("ci_list", ""), ("service_catalogue", ""), ("team_list", ""), ("customer_list", "")]
 
 
