@@ -138,7 +138,7 @@ def test_the_menu_shows_each_role_only_what_it_may_open(client, requester, agent
     assert menu(admin_user) == ["home", "incident_list", "incident_list?queue=triage", "incident_reports",
                                 "problem_list", "problem_known_error_list", "problem_proposal_list", "problem_manager", "problem_reports",
                                 "ci_list", "service_catalogue", "sla_dashboard", "audit_trail", "audit_verify",
-                                "team_list", "customer_list", "incident_category_list", "sla_calendar_list",
+                                "audit_evidence_list", "audit_sample_list", "audit_auditor_list", "team_list", "customer_list", "incident_category_list", "sla_calendar_list",
                                 "admin:index"]
 
 
