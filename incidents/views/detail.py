@@ -7,9 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import View
 
-from itsm.choices import JournalKind
-from itsm.history import history_rows as field_history
-from itsm.journal import journal_for
+from itsm.timeline import plain_entry, record_timeline
 from slas import explain as sla_explain
 
 from .. import selectors
@@ -25,53 +23,23 @@ from ..forms import (
 from ..panels import panels_for
 from .common import IncidentGateMixin, IncidentMixin
 
-HISTORY_ROWS = 100
-TIMELINE_ENTRIES = 200
 HISTORY_HIDDEN_FIELDS = ["cis", "version", "updated_at", "updated_by", "created_at", "created_by", "alert_count"]
-
-
-def history_rows(incident, limit=HISTORY_ROWS):
-    """The incident's field changes, newest first (its creation is the timeline's first line)."""
-    rows = field_history(incident, hidden_fields=HISTORY_HIDDEN_FIELDS, limit=limit)
-    return [row for row in rows if row["changes"]]
 
 
 def timeline(incident, user):
     """Journal entries and field changes of the incident, merged, newest first."""
-    items = []
-    state_labels = dict(IncidentState.choices)
-    for entry in journal_for(incident, user).order_by("-created_at", "-id")[:TIMELINE_ENTRIES]:
-        data = entry.data or {}
-        kind = "communication" if data.get("communication") else (
-            "attachment" if data.get("attachment") else entry.kind)
-        colour = "red" if kind == "communication" else ("teal" if kind == "attachment" else kind_colour(entry.kind))
-        items.append({
-            "type": "journal", "kind": kind, "entry": entry, "when": entry.created_at, "who": entry.author,
-            "colour": colour, "label": _label_of(kind, entry),
-            "state_from": state_labels.get(data.get("from")) if entry.kind == JournalKind.STATE_CHANGE else None,
-            "state_to": state_labels.get(data.get("to")) if entry.kind == JournalKind.STATE_CHANGE else None,
-        })
-    for row in history_rows(incident):
-        items.append({"type": "history", "kind": "history", "when": row["record"].history_date,
-                      "who": row["record"].history_user, "colour": "muted", "label": _("Fields changed"),
-                      "row": row})
-    items.sort(key=lambda item: item["when"], reverse=True)
-    return items
+    return record_timeline(incident, user, states=dict(IncidentState.choices), hidden_fields=HISTORY_HIDDEN_FIELDS,
+                           describe=_describe)
 
 
-def kind_colour(kind: str) -> str:
-    try:
-        return JournalKind(kind).colour
-    except (ValueError, KeyError):
-        return "secondary"
-
-
-def _label_of(kind, entry) -> str:
-    if kind == "communication":
-        return _("Communication to %(audience)s") % {"audience": entry.data.get("audience", "")}
-    if kind == "attachment":
-        return _("Attachment")
-    return entry.get_kind_display()
+def _describe(entry) -> tuple[str, str, str]:
+    """Communications and attachments stand out on an incident's timeline."""
+    data = entry.data or {}
+    if data.get("communication"):
+        return "communication", "red", _("Communication to %(audience)s") % {"audience": data.get("audience", "")}
+    if data.get("attachment"):
+        return "attachment", "teal", _("Attachment")
+    return plain_entry(entry)
 
 
 def sla_clocks(incident, now=None, timers=None) -> list[dict]:

@@ -8,15 +8,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.generic import View
 
 from incidents.choices import IncidentState
 from incidents.views.detail import sla_clocks
-from itsm.choices import JournalKind
-from itsm.history import history_rows as field_history
-from itsm.journal import journal_for
 from itsm.permissions import permitted
+from itsm.timeline import record_timeline
 from slas.models import Timer
 
 from .. import selectors
@@ -26,39 +23,13 @@ from ..models import Problem
 from ..workflow import PROBLEM_MANAGERS
 from .common import ProblemGateMixin, ProblemMixin
 
-HISTORY_ROWS = 100
-TIMELINE_ENTRIES = 200
 HISTORY_HIDDEN_FIELDS = ["cis", "version", "updated_at", "updated_by", "created_at", "created_by"]
 OPEN_INCIDENT_STATES = (IncidentState.NEW, IncidentState.IN_PROGRESS, IncidentState.ON_HOLD)
 
 
 def timeline(problem, user) -> list[dict]:
     """Journal entries and field changes of the problem, merged, newest first."""
-    states = dict(ProblemState.choices)
-    items = []
-    for entry in journal_for(problem, user).order_by("-created_at", "-id")[:TIMELINE_ENTRIES]:
-        data = entry.data or {}
-        changed = entry.kind == JournalKind.STATE_CHANGE
-        items.append({
-            "type": "journal", "kind": entry.kind, "entry": entry, "when": entry.created_at, "who": entry.author,
-            "colour": kind_colour(entry.kind), "label": entry.get_kind_display(),
-            "state_from": states.get(data.get("from")) if changed else None,
-            "state_to": states.get(data.get("to")) if changed else None,
-        })
-    for row in field_history(problem, hidden_fields=HISTORY_HIDDEN_FIELDS, limit=HISTORY_ROWS):
-        if row["changes"]:
-            items.append({"type": "history", "kind": "history", "when": row["record"].history_date,
-                          "who": row["record"].history_user, "colour": "muted", "label": _("Fields changed"),
-                          "row": row})
-    items.sort(key=lambda item: item["when"], reverse=True)
-    return items
-
-
-def kind_colour(kind: str) -> str:
-    try:
-        return JournalKind(kind).colour
-    except (ValueError, KeyError):
-        return "secondary"
+    return record_timeline(problem, user, states=dict(ProblemState.choices), hidden_fields=HISTORY_HIDDEN_FIELDS)
 
 
 def problem_clocks(problem: Problem) -> list[dict]:
