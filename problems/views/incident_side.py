@@ -41,8 +41,12 @@ def incident_panel(incident, user) -> dict | None:
     may_waive = incident.is_major and link is None and permitted(user, (*INCIDENT_WORKERS, *PROBLEM_MANAGERS))
     waiver = ProblemWaiver.objects.filter(incident_id=incident.pk).select_related("recorded_by").first() \
         if incident.is_major and link is None else None
+    problem = link.problem if link else None
     return {
-        "incident": incident, "link": link, "problem": link.problem if link else None,
+        "incident": incident, "link": link, "problem": problem,
+        # The linked known error's workaround, offered to apply while the incident is open.
+        "workaround": problem.workaround if problem is not None and problem.is_known_error else "",
+        "may_apply": permitted(user, INCIDENT_WORKERS) and incident.is_open,
         "may_link": may_work and link is None and incident.state not in incident.workflow.final_states,
         "waiver": waiver, "may_waive": may_waive and waiver is None,
         "link_form": IncidentLinkForm(), "waiver_form": WaiverForm(),

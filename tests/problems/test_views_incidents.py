@@ -13,7 +13,7 @@ from problems.models import Problem, ProblemIncident, ProblemWaiver
 from tests.assertions import assert_nothing_written
 from tests.config_items.factories import make_service
 from tests.incidents.factories import make_incident
-from tests.problems.factories import make_problem
+from tests.problems.factories import make_problem, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +46,23 @@ def test_the_panel_shows_the_linked_problem_and_the_auditor_gets_no_forms(agent,
 
     assert problem.number in html and reverse("problem_detail", args=[problem.pk]) in html
     assert 'id="problem-link-form"' not in html and 'id="problem-create-from-incident"' not in html
+
+
+def test_a_linked_incident_is_offered_its_known_errors_workaround_and_applies_it(agent, auditor, problem_manager):
+    incident = make_incident(agent)
+    problem = services.problem_from_incidents(actor=agent, incidents=[incident])
+    publish(problem_manager, problem, workaround="Restart the mail relay.")
+
+    page = incident_page(agent, incident).content.decode()
+    applied = client_of(agent).post(reverse("problem_known_error_apply", args=[problem.pk]),
+                                    {"incident": incident.pk, "visibility": "internal"})
+    after = incident_page(agent, incident).content.decode()
+
+    assert 'id="linked-workaround-apply"' in page and "Restart the mail relay." in page
+    assert applied.status_code == 302
+    assert ProblemIncident.objects.get(incident=incident).workaround_applied_at is not None
+    assert "Applied " in after
+    assert 'id="linked-workaround-apply"' not in incident_page(auditor, incident).content.decode()
 
 
 def test_an_agent_links_the_incident_to_a_problem_by_number_and_puts_it_on_hold(agent):
