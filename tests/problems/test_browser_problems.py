@@ -1,6 +1,7 @@
-"""Problem management in real headless Chromium: a problem manager accepts a trend proposal,
-puts a new incident on hold awaiting the problem, finds the root cause, publishes the known
-error and resolves the problem, and the waiting incident is back in progress."""
+"""Problem management in real headless Chromium: an agent logs an incident, sees the known error
+that matches its service and applies its workaround; a problem manager accepts a trend
+proposal, puts a new incident on hold awaiting the problem, finds the root cause, publishes the
+known error and resolves the problem, and the waiting incident is back in progress."""
 
 import re
 
@@ -13,7 +14,7 @@ from itsm.choices import Role
 from problems import services
 from problems.choices import ProblemState
 from problems.models import Problem, TrendProposal
-from tests.config_items.factories import make_ci
+from tests.config_items.factories import make_ci, make_service
 from tests.fixtures_browser import submit_and_wait
 from tests.incidents.factories import make_incident
 
@@ -27,6 +28,37 @@ def _open_panel(page, step):
     panel = page.locator(f"#panel-transition-{step}")
     expect(panel).to_have_class(re.compile(r"\bshow\b"))
     return panel
+
+
+def test_an_agent_logging_an_incident_sees_the_matching_known_error_and_applies_its_workaround(
+        page, sign_in, make_user):
+    agent = make_user(Role.AGENT, username="agent")
+    manager = make_user(Role.PROBLEM_MANAGER, username="pm")
+    mail = make_service(name="Mail")
+    known = services.problem_create(actor=agent, data={"short_description": "Mailbox sync stalls", "service": mail})
+    known = services.problem_transition(actor=manager, problem=known, name="publish_known_error", data={
+        "root_cause": "The sync agent leaks handles.", "workaround": "Restart the sync agent from the tray."})
+    sign_in(page, agent)
+
+    page.goto("/incidents/new/")
+    page.get_by_label("Short description").fill("Outlook does not update")
+    page.get_by_label("Contact name").fill("Maria Schmidt")
+    page.locator("#id_service-ts-control").fill("Mai")
+    page.locator("#id_service-ts-dropdown .option", has_text="Mail").click()
+    # The logging form suggests the known error of the chosen service, with its workaround.
+    suggestion = page.locator(f'#known-errors-card [data-known-error="{known.number}"]')
+    expect(suggestion).to_contain_text("Restart the sync agent from the tray.")
+    submit_and_wait(page, page.locator("#incident-submit"))
+
+    expect(page.locator("#incident-title")).to_have_text("Outlook does not update")
+    suggestion = page.locator(f'#known-error-panel [data-known-error="{known.number}"]')
+    suggestion.locator("select[name=visibility]").select_option("public")
+    submit_and_wait(page, suggestion.get_by_role("button", name="Apply workaround and link"))
+
+    expect(page.locator("#incident-problem")).to_contain_text(known.number)
+    expect(page.locator("#timeline")).to_contain_text("Restart the sync agent from the tray.")
+    link = known.incident_links.get()
+    assert link.via_known_error and link.workaround_applied_at is not None
 
 
 def test_a_problem_manager_takes_a_trend_proposal_to_a_resolved_problem(page, sign_in, make_user):
