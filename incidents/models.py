@@ -226,10 +226,12 @@ class Incident(Record):
 
 
 class SavedFilter(models.Model):
-    """A person's named queue filter: the query string of the list page."""
+    """A person's named filter of a list page (its query string): the incident queue's, and the
+    lists of later apps, each under its own `list_name` (problems: "problems")."""
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.CASCADE,
                               related_name="incident_filters")
+    list_name = models.CharField(_("list"), max_length=30, default="incidents")
     name = models.CharField(_("name"), max_length=100)
     query = models.CharField(_("filter"), max_length=1000)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -238,7 +240,7 @@ class SavedFilter(models.Model):
         ordering = ["name"]
         verbose_name = _("saved filter")
         verbose_name_plural = _("saved filters")
-        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="saved_filter_unique_name")]
+        constraints = [models.UniqueConstraint(fields=["owner", "list_name", "name"], name="saved_filter_unique_name")]
 
     def __str__(self) -> str:
         return self.name

@@ -208,8 +208,10 @@ def assignment_rule_list(user):
     return AssignmentRule.objects.select_related("service", "category__parent", "assignment_group")
 
 
-def saved_filters_of(user):
-    return SavedFilter.objects.filter(owner=user) if user.is_authenticated else SavedFilter.objects.none()
+def saved_filters_of(user, list_name: str = "incidents"):
+    if not user.is_authenticated:
+        return SavedFilter.objects.none()
+    return SavedFilter.objects.filter(owner=user, list_name=list_name)
 
 
 def queue_counts(user, names=QUEUES) -> dict:

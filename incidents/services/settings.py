@@ -7,13 +7,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from itsm.exceptions import NotPermitted
-from itsm.permissions import ADMIN_ROLES, require
+from itsm.permissions import ADMIN_ROLES, STAFF_ROLES, require
 from itsm.records import save_with_history
 from itsm.validation import apply_fields
 
 from ..choices import DEFAULT_PRIORITY_MATRIX
 from ..models import Category, PriorityRule, SavedFilter
-from ..workflow import INCIDENT_WORKERS
 
 
 def priority_for(impact: int, urgency: int) -> int:
@@ -86,13 +85,14 @@ def _refuse_taken_name(category: Category) -> None:
 
 
 @transaction.atomic
-def saved_filter_create(*, actor, name: str, query: str) -> SavedFilter:
-    """Save the actor's current queue filter under a name (replacing one of the same name)."""
-    require(actor, INCIDENT_WORKERS)
+def saved_filter_create(*, actor, name: str, query: str, list_name: str = "incidents") -> SavedFilter:
+    """Save the actor's current filter of a list page under a name (replacing one of the same
+    name on that list). Anyone on the staff who writes may keep their own filters."""
+    require(actor, STAFF_ROLES)
     name = name.strip()
     if not name:
         raise ValidationError({"name": _("Name the filter.")})
-    saved, _created = SavedFilter.objects.update_or_create(owner=actor, name=name,
+    saved, _created = SavedFilter.objects.update_or_create(owner=actor, list_name=list_name, name=name,
                                                            defaults={"query": query.lstrip("?")[:1000]})
     return saved
 

@@ -6,7 +6,6 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import dateformat, timezone
@@ -21,7 +20,7 @@ from config_items import selectors as cmdb_selectors
 from itsm.exports import Column
 from itsm.forms import offer_rows, people_rows
 from itsm.fragments import render_fragment
-from itsm.views.lists import FilteredListView
+from itsm.views.lists import FilteredListView, clean_query
 from slas import explain as sla_explain
 
 from .. import selectors, services
@@ -268,6 +267,12 @@ def safe_next(request, url) -> str:
 
 
 class SavedFilterCreateView(IncidentMixin, View):
+    """Save the person's current filter of a list page; a later app's list subclasses it with its
+    own `list_name`, `list_url_name` and roles (problems.views.list)."""
+
+    list_name = "incidents"
+    list_url_name = "incident_list"
+
     def post(self, request):
         form = SavedFilterForm(request.POST)
         query = request.POST.get("query", "")
@@ -276,26 +281,24 @@ class SavedFilterCreateView(IncidentMixin, View):
         else:
             try:
                 saved = services.saved_filter_create(actor=request.user, name=form.cleaned_data["name"],
-                                                     query=clean_query(form.cleaned_data["query"]))
+                                                     query=clean_query(form.cleaned_data["query"]),
+                                                     list_name=self.list_name)
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
             else:
                 messages.success(request, _("Filter “%(name)s” saved.") % {"name": saved.name})
                 query = saved.query
-        return redirect(reverse("incident_list") + (f"?{query.lstrip('?')}" if query else ""))
-
-
-def clean_query(query: str) -> str:
-    """The query worth saving: without empty filters, the page number or an export."""
-    pairs = [(key, value) for key, values in QueryDict(query.lstrip("?")).lists() for value in values if value]
-    return urlencode([(key, value) for key, value in pairs if key not in ("page", "export")])
+        return redirect(reverse(self.list_url_name) + (f"?{query.lstrip('?')}" if query else ""))
 
 
 class SavedFilterDeleteView(IncidentMixin, View):
     """Delete one of the person's own filters; another person's filter is "not found"."""
 
+    list_name = "incidents"
+    list_url_name = "incident_list"
+
     def post(self, request, pk):
-        saved = get_object_or_404(SavedFilter, pk=pk, owner=request.user)
+        saved = get_object_or_404(SavedFilter, pk=pk, owner=request.user, list_name=self.list_name)
         services.saved_filter_delete(actor=request.user, saved_filter=saved)
         messages.success(request, _("Filter “%(name)s” deleted.") % {"name": saved.name})
-        return redirect("incident_list")
+        return redirect(self.list_url_name)

@@ -4,7 +4,10 @@ Filters come from the app's FilterSet (the API uses the same one). Changing a fi
 htmx re-renders only the results part; `?export=csv` streams every row of the current filter.
 """
 
+from urllib.parse import urlencode
+
 from django import forms
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
@@ -97,3 +100,9 @@ class FilteredListView(RoleRequiredMixin, ListView):
             results_template_name=self.results_template_name,
         )
         return super().get_context_data(**kwargs)
+
+
+def clean_query(query: str) -> str:
+    """A list's query worth saving as a filter: without empty filters, the page number or an export."""
+    pairs = [(key, value) for key, values in QueryDict(query.lstrip("?")).lists() for value in values if value]
+    return urlencode([(key, value) for key, value in pairs if key not in ("page", "export")])

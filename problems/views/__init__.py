@@ -27,11 +27,13 @@ from .incident_side import (
     IncidentWaiveProblemView,
     ProblemFromIncidentsView,
 )
-from .list import ProblemListView
+from .list import ProblemListView, ProblemSavedFilterCreateView, ProblemSavedFilterDeleteView
 from .manager import ProblemManagerView
 
 urlpatterns = [
     path("", ProblemListView.as_view(), name="problem_list"),
+    path("filters/", ProblemSavedFilterCreateView.as_view(), name="problem_saved_filter_create"),
+    path("filters/<int:pk>/delete/", ProblemSavedFilterDeleteView.as_view(), name="problem_saved_filter_delete"),
     path("new/", ProblemCreateView.as_view(), name="problem_create"),
     path("from-incidents/", ProblemFromIncidentsView.as_view(), name="problem_from_incidents"),
     path("manager/", ProblemManagerView.as_view(), name="problem_manager"),

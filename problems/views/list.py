@@ -6,6 +6,8 @@ from urllib.parse import urlencode
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy
 
+from incidents import selectors as incident_selectors
+from incidents.views.queue import SavedFilterCreateView, SavedFilterDeleteView
 from itsm.exports import Column
 from itsm.forms import offer_rows, people_rows
 from itsm.views.lists import FilteredListView
@@ -121,7 +123,21 @@ class ProblemListView(ProblemMixin, FilteredListView):
         counts = {} if self.partial else queue_counts(user, [value for value, _ in tabs if value])
         kwargs.update(
             queue=queue, query_string=query.urlencode(),
+            saved_filters=list(incident_selectors.saved_filters_of(user, SAVED_FILTERS))
+            if self.may_write(user) and not self.partial else [],
             queue_tabs=[{"value": value, "label": label, "active": value == queue, "count": counts.get(value),
                          "url": "?" + urlencode({"queue": value})} for value, label in tabs],
         )
         return super().get_context_data(**kwargs)
+
+
+# The problem list's saved filters are the incident queue's mechanism, on a list of their own.
+SAVED_FILTERS = "problems"
+
+
+class ProblemSavedFilterCreateView(ProblemMixin, SavedFilterCreateView):
+    list_name, list_url_name = SAVED_FILTERS, "problem_list"
+
+
+class ProblemSavedFilterDeleteView(ProblemMixin, SavedFilterDeleteView):
+    list_name, list_url_name = SAVED_FILTERS, "problem_list"

@@ -10,7 +10,7 @@ incident page with a message. Pages that only take a POST answer GET with 405.
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.incidents.matrix_entry import NOBODY, STAFF_PEOPLE, WORKING_PEOPLE, Entry, Redirect
+from tests.incidents.matrix_entry import NOBODY, STAFF_PEOPLE, WORKING_PEOPLE, Entry, Redirect, by_role
 
 PROBLEM_PEOPLE = WORKING_PEOPLE | {"problem_manager"}
 MANAGER_VIEW = frozenset({"problem_manager", "administrator", "auditor"})
@@ -43,6 +43,11 @@ ENTRIES = {
     "problem_attach": _action(400),
     "problem_link_incidents": _action(400),
     "problem_task_create": _action(400),
+    "problem_saved_filter_create": Entry(read=NOBODY, write=PROBLEM_PEOPLE, browser=True,
+                                         post=Redirect("/problems/")),
+    # Another person's filter is "not found" (404): allowed past the role check, changes nothing.
+    "problem_saved_filter_delete": Entry(read=NOBODY, write=PROBLEM_PEOPLE, target="problem_saved_filter",
+                                         browser=True, post=by_role(404, agent=Redirect("/problems/"))),
 }
 
 
@@ -53,7 +58,12 @@ def targets(people, base):
     agent, problem = people["agent"], base["problem"]
     [link] = services.problem_link_incidents(actor=agent, problem=problem, incidents=[make_incident(agent)])
     upload = SimpleUploadedFile("matrix.txt", b"matrix", content_type="text/plain")
+    from incidents import services as incident_services
+
+    saved = incident_services.saved_filter_create(actor=agent, name="matrix", query="queue=open",
+                                                  list_name="problems")
     return {
+        "problem_saved_filter": saved,
         "problem_link": link,
         "problem_attachment": services.problem_attach(actor=agent, problem=problem, upload=upload),
     }

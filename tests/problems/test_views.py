@@ -374,3 +374,16 @@ def test_old_dates_do_not_matter_to_the_quiet_period_of_a_fresh_resolution(agent
     sections = client_of(problem_manager).get(reverse("problem_manager")).context["sections"]
 
     assert sections["closable"]["total"] == 0
+
+
+def test_a_problem_worker_saves_a_filter_of_the_problem_list_apart_from_the_incident_queues(agent):
+    client = Client()
+    client.force_login(agent)
+
+    saved = client.post(reverse("problem_saved_filter_create"), {"name": "Mine, P1", "query": "queue=mine&priority=1"})
+    problems_page = client.get(reverse("problem_list")).content.decode()
+    incidents_page = client.get(reverse("incident_list")).content.decode()
+
+    assert saved.status_code == 302 and saved["Location"] == "/problems/?queue=mine&priority=1"
+    assert 'data-saved-filter="Mine, P1"' in problems_page
+    assert 'data-saved-filter="Mine, P1"' not in incidents_page
