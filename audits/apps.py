@@ -10,10 +10,12 @@ class AuditsConfig(AppConfig):
     def ready(self):
         from . import (
             bundles,  # noqa: F401  the outbox's deliverer of evidence bundles
+            demo,
             sources,
         )
 
         sources.connect()
+        demo.register()
         register_urls()
         register_menu()
 

@@ -15,7 +15,8 @@ lines to report. Steps run in ascending `order` in one transaction; outbox messa
 meanwhile are withheld (`itsm.outbox.withheld`): the demo's past emails nobody.
 
 Orders in use: 0 the kernel (users, teams, customers), 100 the CMDB, 300 the incident
-history, 350 the problems, 400 the service levels, 500 the incidents' SLA timers and the escalation demo.
+history, 350 the problems, 400 the service levels, 500 the incidents' SLA timers and the escalation demo, 900 the audit
+trail (sealed after every other step), a sample and an evidence bundle.
 """
 
 from collections.abc import Callable

@@ -16,6 +16,17 @@ pytest_plugins = ["tests.fixtures_browser", "tests.fixtures_worker"]
 PASSWORD = "pass-for-tests-1"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def evidence_outside_var(tmp_path_factory):
+    """No test signs with the installation's evidence key or writes bundles into its var/ (the
+    demo data builds one): a key and a bundle folder of the test run's own."""
+    from django.test import override_settings
+
+    base = tmp_path_factory.mktemp("evidence")
+    with override_settings(EVIDENCE_KEY_PATH=base / "evidence-key.pem", EVIDENCE_DIR=base / "bundles"):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def closed_breakers():
     """Every test starts trusting the servers again (a test that made the broker or the cache
