@@ -256,7 +256,7 @@ def test_the_beat_runs_detection():
     assert any(entry["task"] == "problems.tasks.detect_trends" for entry in settings.CELERY_BEAT_SCHEDULE.values())
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_managers_accepting_at_once_make_one_problem(make_user, agent, printing):
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL (SQLite serialises writers)")
