@@ -1,4 +1,5 @@
-"""The audit API's serializers: the trail (output only: the product writes it) and evidence bundles."""
+"""The audit API's serializers: the trail (output only: the product writes it), evidence bundles
+and samples."""
 
 from rest_framework import serializers
 from rest_framework.reverse import reverse
@@ -6,7 +7,8 @@ from rest_framework.reverse import reverse
 from itsm.api.serializers import ChoiceLabelField, OutputModelSerializer, StrictInputSerializer
 
 from ..choices import BundleState
-from ..models import AuditAnchor, AuditEntry, EvidenceBundle, Verification
+from ..models import AuditAnchor, AuditEntry, EvidenceBundle, Sample, SampleItem, Verification
+from ..sampling import MAX_SEED, MAX_SIZE
 
 
 class AuditEntrySerializer(OutputModelSerializer):
@@ -65,3 +67,38 @@ class EvidenceBundleInputSerializer(StrictInputSerializer):
     customers = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=500)
     services = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=500)
     include_files = serializers.BooleanField(required=False, default=False)
+
+
+class SampleItemSerializer(OutputModelSerializer):
+    record_app = serializers.SlugRelatedField(source="content_type", slug_field="app_label", read_only=True)
+    record_type = serializers.SlugRelatedField(source="content_type", slug_field="model", read_only=True)
+
+    class Meta:
+        model = SampleItem
+        fields = ["id", "position", "record_app", "record_type", "object_id", "label"]
+
+
+class SampleSerializer(OutputModelSerializer):
+    """A frozen sample: its parameters, the seed it was drawn with, and what was drawn, in order."""
+
+    drawn_by = serializers.CharField(source="created_by.username", read_only=True)
+    items = SampleItemSerializer(source="item_list", many=True, read_only=True)
+
+    class Meta:
+        model = Sample
+        fields = ["id", "source", "period_start", "period_end", "priorities", "customers", "services", "size",
+                  "seed", "population", "drawn_by", "created_at", "items"]
+
+
+class SampleInputSerializer(StrictInputSerializer):
+    source = serializers.CharField(max_length=50, help_text="The record type: a sampled evidence process "
+                                   "(incidents, problems, cis).")
+    period_start = serializers.DateTimeField()
+    period_end = serializers.DateTimeField()
+    size = serializers.IntegerField(min_value=1, max_value=MAX_SIZE)
+    seed = serializers.IntegerField(min_value=0, max_value=MAX_SEED - 1, required=False, allow_null=True,
+                                    help_text="Left out: a new random seed, stored and shown.")
+    priorities = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=5), required=False,
+                                       max_length=5)
+    customers = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=500)
+    services = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=500)

@@ -8,5 +8,6 @@ from . import views
 router = DefaultRouter()
 router.register("trail", views.TrailViewSet, basename="trail")
 router.register("evidence", views.EvidenceBundleViewSet, basename="evidence")
+router.register("samples", views.SampleViewSet, basename="sample")
 
 urlpatterns = [*router.urls, path("verification/", views.VerificationView.as_view(), name="verification")]

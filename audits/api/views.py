@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from itsm.api.mixins import respond_idempotently
 from itsm.api.schema import IDEMPOTENCY_PARAMETER
 
-from .. import bundles, selectors
+from .. import bundles, sampling, selectors
 from ..filtersets import AuditEntryFilterSet
 from ..selectors import AUDIT_READERS
 from . import serializers as s
@@ -78,3 +78,33 @@ class EvidenceBundleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         bundle = self.get_object()
         stream = bundles.bundle_download(actor=request.user, bundle=bundle)
         return FileResponse(stream, as_attachment=True, filename=bundle.file_name, content_type="application/zip")
+
+
+class SampleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Reproducible samples: draw one (N records of a type from a period, with filters, by a
+    seed: the same seed draws the same sample), read the frozen ones with their items. Drawing is
+    a read put on record: auditors and their read-only tokens may."""
+
+    serializer_class = s.SampleSerializer
+    read_roles = AUDIT_READERS
+    query_actions = ("create",)  # draws from what exists, changes nothing recorded
+    ordering_fields = ["created_at", "id"]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self):
+        return selectors.sample_list_with_items(self.request.user)
+
+    @extend_schema(parameters=[IDEMPOTENCY_PARAMETER], request=s.SampleInputSerializer,
+                   responses={201: s.SampleSerializer})
+    def create(self, request, *args, **kwargs):
+        return respond_idempotently(request, lambda: self._create(request))
+
+    def _create(self, request):
+        data = s.SampleInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        sample = sampling.sample_draw(actor=request.user, source_key=values.pop("source"), **values)
+        sample = self.get_queryset().get(pk=sample.pk)
+        output = s.SampleSerializer(sample, context=self.get_serializer_context())
+        location = reverse("api:audits:sample-detail", args=[sample.pk], request=request)
+        return Response(output.data, status=status.HTTP_201_CREATED, headers={"Location": location})

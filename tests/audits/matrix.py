@@ -35,6 +35,8 @@ ENTRIES = {
     "api:audits:evidence-detail": Entry(read=AUDIT, write=NOBODY, target="bundle"),
     "api:audits:evidence-download": Entry(read=AUDIT, write=NOBODY, target="bundle", get=by_role(409),
                                           patch=False),
+    "api:audits:sample-list": Entry(read=AUDIT, write=AUDIT, post=400),
+    "api:audits:sample-detail": Entry(read=AUDIT, write=NOBODY, target="sample"),
 }
 
 
