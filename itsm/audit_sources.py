@@ -22,13 +22,15 @@ from typing import Any
 
 from django.dispatch import Signal
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # What kind of thing happened. An app may use an action of its own (a short slug); it is
 # shown by this label when it has one here, else as it is.
 ACTION_LABELS = {
-    "created": _("Created"),
-    "changed": _("Changed"),
-    "deleted": _("Deleted"),
+    # In context: "Created" alone is also a column of creation times elsewhere.
+    "created": pgettext_lazy("audit action", "Created"),
+    "changed": pgettext_lazy("audit action", "Changed"),
+    "deleted": pgettext_lazy("audit action", "Deleted"),
     "journal": _("Journal entry"),
     "transition": _("Transition"),
     "attachment_added": _("Attachment added"),
