@@ -5,17 +5,16 @@ again with the form, its errors and the input kept; and the attachments' downloa
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views.generic import View
 
 from itsm.attachments import attachment_response
 from itsm.exceptions import DomainError, TransitionNotAllowed, messages_of
-from itsm.forms import add_error_to_form
 from itsm.models import Attachment
 from itsm.permissions import STAFF_ROLES
 from itsm.views.mixins import RoleRequiredMixin
+from itsm.views.record_actions import AttachActionMixin, CommentActionMixin, RecordActionMixin
 
 from .. import selectors, services
 from ..forms import (
@@ -32,21 +31,14 @@ from .common import posted_version
 from .detail import IncidentDetailView
 
 
-class IncidentActionView(IncidentDetailView):
-    """A POST from the incident page: on success back to the page, on refusal the page again
-    with the form, its errors and the input kept."""
+class IncidentActionView(RecordActionMixin, IncidentDetailView):
+    """A POST from the incident page (itsm.views.record_actions)."""
 
-    def get(self, request, pk):
-        return self.http_method_not_allowed(request)
+    detail_url_name = "incident_detail"
 
-    def done(self, message=""):
-        if message:
-            messages.success(self.request, message)
-        return redirect(reverse("incident_detail", args=[self.incident.pk]))
-
-    def refuse(self, form, exc, panel, name):
-        add_error_to_form(form, exc)
-        return self.render_page(status=400, open_panel=panel, **{name: form})
+    @property
+    def record(self):
+        return self.incident
 
 
 class IncidentTransitionView(IncidentActionView):
@@ -101,30 +93,19 @@ class IncidentAssignToMeView(IncidentActionView):
         return self.done(_("%(number)s is yours now.") % {"number": incident.number})
 
 
-class IncidentCommentView(IncidentActionView):
-    def post(self, request, pk):
-        form = CommentForm(request.POST)
-        if not form.is_valid():
-            return self.render_page(status=400, open_panel="comment", comment_form=form)
-        try:
-            services.incident_comment(actor=request.user, incident=self.incident, body=form.cleaned_data["body"],
-                                      internal=form.cleaned_data["internal"])
-        except (ValidationError, DomainError) as exc:
-            return self.refuse(form, exc, "comment", "comment_form")
-        return self.done(_("Work note added.") if form.cleaned_data["internal"] else _("Comment added."))
+class IncidentCommentView(CommentActionMixin, IncidentActionView):
+    comment_form_class = CommentForm
+
+    def comment(self, body, internal):
+        return services.incident_comment(actor=self.request.user, incident=self.incident, body=body,
+                                         internal=internal)
 
 
-class IncidentAttachView(IncidentActionView):
-    def post(self, request, pk):
-        form = AttachmentForm(request.POST, request.FILES)
-        if not form.is_valid():
-            return self.render_page(status=400, open_panel="attachments", attachment_form=form)
-        try:
-            attachment = services.incident_attach(actor=request.user, incident=self.incident,
-                                                  upload=form.cleaned_data["file"])
-        except (ValidationError, DomainError) as exc:
-            return self.refuse(form, exc, "attachments", "attachment_form")
-        return self.done(_("Attached %(name)s.") % {"name": attachment.filename})
+class IncidentAttachView(AttachActionMixin, IncidentActionView):
+    attachment_form_class = AttachmentForm
+
+    def attach(self, upload):
+        return services.incident_attach(actor=self.request.user, incident=self.incident, upload=upload)
 
 
 class IncidentMajorView(IncidentActionView):

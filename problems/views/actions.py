@@ -5,8 +5,7 @@ download."""
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
+from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.generic import View
@@ -15,6 +14,7 @@ from itsm.attachments import attachment_response
 from itsm.exceptions import DomainError, TransitionNotAllowed, messages_of
 from itsm.forms import add_error_to_form
 from itsm.models import Attachment
+from itsm.views.record_actions import AttachActionMixin, CommentActionMixin, RecordActionMixin
 
 from .. import selectors, services
 from ..forms import AttachmentForm, CommentForm, LinkIncidentsForm, TaskFinishForm, TaskForm, TransitionForm
@@ -23,18 +23,14 @@ from .common import ProblemMixin
 from .detail import ProblemDetailView
 
 
-class ProblemActionView(ProblemDetailView):
-    def get(self, request, *args, **kwargs):
-        return self.http_method_not_allowed(request)
+class ProblemActionView(RecordActionMixin, ProblemDetailView):
+    """A POST from the problem page (itsm.views.record_actions)."""
 
-    def done(self, message=""):
-        if message:
-            messages.success(self.request, message)
-        return redirect(reverse("problem_detail", args=[self.problem.pk]))
+    detail_url_name = "problem_detail"
 
-    def refuse(self, form, exc, panel, name):
-        add_error_to_form(form, exc)
-        return self.render_page(status=400, open_panel=panel, **{name: form})
+    @property
+    def record(self):
+        return self.problem
 
 
 class ProblemTransitionView(ProblemActionView):
@@ -63,30 +59,18 @@ class ProblemTransitionView(ProblemActionView):
             "number": problem.number, "state": problem.get_state_display()})
 
 
-class ProblemCommentView(ProblemActionView):
-    def post(self, request, pk):
-        form = CommentForm(request.POST)
-        if not form.is_valid():
-            return self.render_page(status=400, open_panel="comment", comment_form=form)
-        try:
-            services.problem_comment(actor=request.user, problem=self.problem, body=form.cleaned_data["body"],
-                                     internal=form.cleaned_data["internal"])
-        except (ValidationError, DomainError) as exc:
-            return self.refuse(form, exc, "comment", "comment_form")
-        return self.done(_("Work note added.") if form.cleaned_data["internal"] else _("Comment added."))
+class ProblemCommentView(CommentActionMixin, ProblemActionView):
+    comment_form_class = CommentForm
+
+    def comment(self, body, internal):
+        return services.problem_comment(actor=self.request.user, problem=self.problem, body=body, internal=internal)
 
 
-class ProblemAttachView(ProblemActionView):
-    def post(self, request, pk):
-        form = AttachmentForm(request.POST, request.FILES)
-        if not form.is_valid():
-            return self.render_page(status=400, open_panel="attachments", attachment_form=form)
-        try:
-            attachment = services.problem_attach(actor=request.user, problem=self.problem,
-                                                 upload=form.cleaned_data["file"])
-        except (ValidationError, DomainError) as exc:
-            return self.refuse(form, exc, "attachments", "attachment_form")
-        return self.done(_("Attached %(name)s.") % {"name": attachment.filename})
+class ProblemAttachView(AttachActionMixin, ProblemActionView):
+    attachment_form_class = AttachmentForm
+
+    def attach(self, upload):
+        return services.problem_attach(actor=self.request.user, problem=self.problem, upload=upload)
 
 
 class ProblemLinkIncidentsView(ProblemActionView):
