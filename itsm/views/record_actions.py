@@ -15,11 +15,9 @@ from ..forms import add_error_to_form
 
 
 class RecordActionMixin:
-    detail_url_name = ""
+    """Needs, from the view: `detail_url_name`, `record` and `render_page`."""
 
-    @property
-    def record(self):
-        raise NotImplementedError
+    detail_url_name = ""
 
     def get(self, request, *args, **kwargs):
         return self.http_method_not_allowed(request)
@@ -35,12 +33,9 @@ class RecordActionMixin:
 
 
 class CommentActionMixin(RecordActionMixin):
-    """POST body, internal: `comment(body, internal)` calls the app's comment service."""
+    """POST body, internal: the view's `comment(body, internal)` calls the app's comment service."""
 
     comment_form_class = None
-
-    def comment(self, body: str, internal: bool):
-        raise NotImplementedError
 
     def post(self, request, *args, **kwargs):
         form = self.comment_form_class(request.POST)
@@ -54,12 +49,10 @@ class CommentActionMixin(RecordActionMixin):
 
 
 class AttachActionMixin(RecordActionMixin):
-    """POST file: `attach(upload)` calls the app's attachment service and returns the attachment."""
+    """POST file: the view's `attach(upload)` calls the app's attachment service and returns the
+    attachment."""
 
     attachment_form_class = None
-
-    def attach(self, upload):
-        raise NotImplementedError
 
     def post(self, request, *args, **kwargs):
         form = self.attachment_form_class(request.POST, request.FILES)
