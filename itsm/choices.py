@@ -23,6 +23,7 @@ class JournalKind(models.TextChoices):
     STATE_CHANGE = "state_change", _("State change")
     ASSIGNMENT = "assignment", _("Assignment")
     SYSTEM = "system", _("System")
+    APPROVAL = "approval", _("Approval")
 
     @property
     def colour(self) -> str:
@@ -35,6 +36,7 @@ JOURNAL_COLOURS = {
     JournalKind.STATE_CHANGE: "purple",
     JournalKind.ASSIGNMENT: "cyan",
     JournalKind.SYSTEM: "secondary",
+    JournalKind.APPROVAL: "green",
 }
 
 

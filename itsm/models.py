@@ -368,3 +368,11 @@ class Generation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.stamp}"
+
+
+# Approvals' rows live in a module of their own (itsm/approval_models.py) to keep this one short.
+from .approval_models import (  # noqa: E402, F401
+    ApprovalDecision,
+    ApprovalGroup,
+    ApprovalRequest,
+)
