@@ -10,6 +10,8 @@ events, attachments and timers pointing at ids the recreated table hands out aga
 Read from the migration files alone (no database), except the guard's row checks.
 """
 
+from io import StringIO
+
 import pytest
 from django.apps import apps as global_apps
 from django.contrib.contenttypes.models import ContentType
@@ -147,3 +149,14 @@ def test_migrate_offers_the_override():
     # The kernel's `migrate` is Django's with one option more; a plan that unapplies nothing runs.
     call_command("migrate", "config_items", "--discard-references", "--check", verbosity=0)
     call_command("migrate", "config_items", "--plan", verbosity=0)
+
+
+@pytest.mark.django_db
+def test_every_model_change_has_its_migration():
+    """A model or choices change without its migration is caught here, not on the next
+    deployment's `migrate` (which would not apply what was never written)."""
+    out = StringIO()
+    try:
+        call_command("makemigrations", "--check", "--dry-run", stdout=out, stderr=out)
+    except SystemExit:
+        pytest.fail(f"run `manage.py makemigrations`: {out.getvalue()}")
