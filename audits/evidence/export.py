@@ -16,6 +16,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Max, Min, Q, Subquery
 
 from itsm import evidence
+from itsm.approval_models import ApprovalDecision, ApprovalGroup, ApprovalRequest
 from itsm.evidence import Period, Scope
 from itsm.models import Attachment, JournalEntry
 from slas.models import Agreement
@@ -58,8 +59,29 @@ def record_parts(source: evidence.EvidenceSource, period: Period, scope: Scope) 
                 JournalEntry.objects.filter(content_type=content_type, object_id__in=ids).order_by("object_id", "id"))
     yield _part(f"{source.key}/attachments.jsonl", attachments(content_type, ids).values(
         "id", "object_id", "filename", "mime_type", "size", "sha256", "uploaded_by_id", "uploaded_at"))
+    yield from approval_parts(source.key, content_type, ids)
     for name, rows in (source.files(period, scope) if source.files else ()):
         yield Part(f"{source.key}/{name}", lambda rows=rows: rows)
+
+
+def approval_parts(key: str, content_type, ids) -> Iterator[Part]:
+    """The records' approvals (itsm.approvals): requests, their approver groups with who could
+    decide, and every decision with who, when, as which group and why."""
+    requests = ApprovalRequest.objects.filter(content_type=content_type, object_id__in=ids).order_by("object_id", "id")
+    groups = ApprovalGroup.objects.filter(request__in=Subquery(requests.values("pk"))).order_by("request_id", "id")
+    yield _part(f"{key}/approvals.jsonl", requests)
+    yield Part(f"{key}/approval_groups.jsonl", lambda: _groups_with_members(groups), groups.count)
+    yield _part(f"{key}/approval_decisions.jsonl",
+                ApprovalDecision.objects.filter(group__in=Subquery(groups.values("pk"))).order_by("group_id", "id"))
+
+
+def _groups_with_members(groups) -> Iterator[dict]:
+    members = ApprovalGroup.members.through.objects.filter(approvalgroup_id__in=Subquery(groups.values("pk")))
+    by_group: dict[int, list[int]] = {}
+    for group_id, user_id in members.values_list("approvalgroup_id", "user_id").iterator(chunk_size=CHUNK):
+        by_group.setdefault(group_id, []).append(user_id)
+    for row in _values(groups):
+        yield {**row, "approvers": sorted(by_group.get(row["id"], []))}
 
 
 def attachments(content_type, ids):

@@ -19,6 +19,7 @@ from audits import bundles
 from audits.evidence import keys, offline
 from audits.models import AuditEntry, EvidenceBundle
 from audits.sealing import seal
+from itsm import approvals
 from itsm.attachments import attachment_add
 from itsm.exceptions import NotPermitted
 from itsm.models import OutboxMessage
@@ -70,6 +71,24 @@ def test_a_bundle_holds_the_incidents_their_history_journal_and_the_trail_segmen
     assert {f["name"] for f in manifest["files"]} == names - {"manifest.json", "manifest.sig"}
     assert manifest["parameters"]["processes"] == ["incidents", "sla-timers"]
     assert manifest["signature"]["public_key"] == keys.public_key_text()
+
+
+def test_a_bundle_holds_the_approvals_of_its_records_with_each_decision(auditor, agent, team_lead):
+    incident = make_incident(agent)
+    request = approvals.approval_request(actor=agent, record=incident, purpose="authorisation",
+                                         groups=[approvals.Approvers("Leads", users=(team_lead,))], excluded=[agent])
+    approvals.approval_decide(actor=team_lead, group=request.groups.get(), outcome="approve", comment="Fine by me.")
+
+    bundle = built_bundle(auditor)
+
+    with zipfile.ZipFile(bundles.bundle_path(bundle)) as archive:
+        rows = {name: [json.loads(line) for line in archive.read(f"incidents/{name}.jsonl").splitlines()]
+                for name in ("approvals", "approval_groups", "approval_decisions")}
+    assert [(r["object_id"], r["purpose"], r["state"]) for r in rows["approvals"]] == [
+        (incident.pk, "authorisation", "approved")]
+    assert [g["approvers"] for g in rows["approval_groups"]] == [[team_lead.pk]]
+    assert [(d["approver_id"], d["outcome"], d["comment"]) for d in rows["approval_decisions"]] == [
+        (team_lead.pk, "approve", "Fine by me.")]
 
 
 def test_a_bundle_verifies_offline_with_the_script_and_the_command(auditor, agent, capsys):
