@@ -82,7 +82,8 @@ class IncidentDetailView(IncidentGateMixin, IncidentMixin, View):
         transition_forms = []
         for step in steps:
             form = forms.pop(f"transition_{step.name}", None) or TransitionForm(step=step, initial=version)
-            transition_forms.append({"step": step, "form": form, "direct": not step.fields})
+            confirm = _("Cancel %(number)s?") % {"number": incident.number} if step.name == "cancel" else ""
+            transition_forms.append({"step": step, "form": form, "direct": not step.fields, "confirm": confirm})
         assign_initial = {**version, "assignment_group": incident.assignment_group_id,
                           "assignee": incident.assignee_id}
         context = {

@@ -8,6 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django.views.generic import View
 
 from incidents.choices import IncidentState
@@ -30,6 +31,16 @@ OPEN_INCIDENT_STATES = (IncidentState.NEW, IncidentState.IN_PROGRESS, IncidentSt
 def timeline(problem, user) -> list[dict]:
     """Journal entries and field changes of the problem, merged, newest first."""
     return record_timeline(problem, user, states=dict(ProblemState.choices), hidden_fields=HISTORY_HIDDEN_FIELDS)
+
+
+def _step_note(step, counts: dict) -> dict:
+    """Resolving says how many incidents wait on the problem (the step resumes or resolves them)."""
+    if step.name != "resolve" or not counts.get("waiting"):
+        return {}
+    note = ngettext("%(counter)s incident is on hold waiting on this problem.",
+                    "%(counter)s incidents are on hold waiting on this problem.",
+                    counts["waiting"]) % {"counter": counts["waiting"]}
+    return {"note": note, "note_id": "waiting-note"}
 
 
 def problem_clocks(problem: Problem) -> list[dict]:
@@ -77,12 +88,14 @@ class ProblemDetailView(ProblemGateMixin, ProblemMixin, View):
         can_write = self.may_write(user)
         editable = can_write and problem.state not in problem.workflow.final_states
         version = {"version": problem.version}
+        links = list(selectors.linked_incidents(problem))
+        counts = incident_summary(links, problem)
         transition_forms = []
         for step in problem.workflow.available(problem, user) if can_write else []:
             form = forms.get(f"transition_{step.name}") or TransitionForm(step=step, problem=problem,
                                                                            initial=version)
-            transition_forms.append({"step": step, "form": form, "direct": not form_has_input(step)})
-        links = list(selectors.linked_incidents(problem))
+            transition_forms.append({"step": step, "form": form, "direct": not form_has_input(step),
+                                     **_step_note(step, counts)})
         tasks = list(selectors.tasks_of(problem))
         refused = forms.get("finish_forms") or {}
         for task in tasks:  # each open task's own "done / cancel" form
@@ -92,7 +105,7 @@ class ProblemDetailView(ProblemGateMixin, ProblemMixin, View):
             "problem": problem, "can_write": can_write, "editable": editable, "open_panel": open_panel,
             "is_manager": permitted(user, PROBLEM_MANAGERS),
             "transition_forms": transition_forms,
-            "links": links, "incident_counts": incident_summary(links, problem),
+            "links": links, "incident_counts": counts,
             "tasks": tasks, "open_tasks": sum(1 for task in tasks if task.state == TaskState.OPEN),
             "task_form": forms.get("task_form") or TaskForm(),
             "link_form": forms.get("link_form") or LinkIncidentsForm(),

@@ -568,3 +568,12 @@ def test_the_incident_page_runs_the_same_queries_for_a_short_and_a_long_timeline
 
     assert len(response.context["timeline"]) > 40
     assert len(long.captured_queries) == len(short.captured_queries)
+
+
+def test_cancelling_from_the_incident_page_asks_for_confirmation_first(client, agent):
+    incident = make_incident(agent)
+    client.force_login(agent)
+
+    html = client.get(reverse("incident_detail", args=[incident.pk])).content.decode()
+
+    assert f'data-confirm="Cancel {incident.number}?"' in html
