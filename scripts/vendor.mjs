@@ -14,7 +14,9 @@ const modules = join(root, "node_modules");
 const vendor = join(root, "static", "vendor");
 
 // [package file, destination under static/vendor/]. @tabler/core ships no LICENSE file;
-// its MIT notice is in the header of its CSS and JS.
+// its MIT notice is in the header of its CSS and JS. FullCalendar's standard bundle (core,
+// daygrid, timegrid, list, multimonth, interaction) has no CSS file: it injects its styles from
+// the JS. The bundle inlines Preact, whose MIT licence goes with it.
 const FILES = [
   ["@tabler/core/dist/css/tabler.min.css", "tabler/tabler.min.css"],
   ["@tabler/core/dist/css/tabler-vendors.min.css", "tabler/tabler-vendors.min.css"],
@@ -27,6 +29,9 @@ const FILES = [
   ["@tabler/icons/LICENSE", "tabler-icons/LICENSE"],
   ["echarts/dist/echarts.min.js", "echarts/echarts.min.js"],
   ["echarts/LICENSE", "echarts/LICENSE"],
+  ["fullcalendar/index.global.min.js", "fullcalendar/index.global.min.js"],
+  ["fullcalendar/LICENSE.md", "fullcalendar/LICENSE.md"],
+  ["preact/LICENSE", "fullcalendar/LICENSE-preact"],
 ];
 
 // Outline icons bundled into one SVG sprite (the whole set is thousands of files).
@@ -42,6 +47,8 @@ const ICONS = [
   "speakerphone", "bell", "clock", "send", "player-pause", "player-play", "refresh", "file",
   "list", "bookmark", "checks", "eye", "arrow-back-up", "alert-circle", "hierarchy", "lock-open",
   "mail", "phone", "device-desktop-analytics", "calendar",
+  // changes
+  "calendar-event", "shield-check", "git-pull-request", "player-stop", "rocket", "alert-octagon",
 ];
 
 const STROKE = 'fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"';
