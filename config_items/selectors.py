@@ -128,6 +128,17 @@ def dependencies_of(ci_ids, *, depth: int = 2, limit: int = 500) -> dict[int, in
     return {pk: distance for pk, distance, _path in rows}
 
 
+def dependents_of(ci_ids, *, depth: int = 5, limit: int = 2000) -> dict[int, int]:
+    """{CI id: distance} of the CIs `ci_ids` (distance 0) and of everything that depends on them
+    ("upstream", transitively up to `depth` steps), at most `limit` CIs, nearest first. One query
+    (a change's impacted services and collisions are found through it)."""
+    start_ids = sorted({int(pk) for pk in ci_ids})
+    if not start_ids:
+        return {}
+    rows = _walk(start_ids, direction=UPSTREAM, depth=depth, limit=limit)
+    return {pk: distance for pk, distance, _path in rows}
+
+
 def impact(ci: ConfigurationItem, *, direction: str, depth: int = 5, limit: int = 2000) -> ImpactResult:
     """What `ci` affects or relies on, as a graph.
 

@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "slas",
     "incidents",
     "problems",
+    "changes",
     "audits",  # the audit trail: last, it listens to every app before it
 ]
 
@@ -388,6 +389,23 @@ KNOWN_ERROR_STALE_DAYS = int(os.environ.get("KNOWN_ERROR_STALE_DAYS", "90"))
 PROBLEM_TREND_WINDOW_DAYS = int(os.environ.get("PROBLEM_TREND_WINDOW_DAYS", "30"))
 PROBLEM_TREND_THRESHOLD = int(os.environ.get("PROBLEM_TREND_THRESHOLD", "3"))
 PROBLEM_TREND_MAX_NEW = int(os.environ.get("PROBLEM_TREND_MAX_NEW", "50"))
+# Change management (docs/changes.md): how deep the CMDB is followed for impacted services and
+# for collisions; from how many customers of the impacted services the impact is high, medium;
+# what each kind of conflict does to scheduling (block / override / warn); how long a one-click
+# approval link in a notification stays valid.
+CHANGE_IMPACT_DEPTH = int(os.environ.get("CHANGE_IMPACT_DEPTH", "5"))
+CHANGE_IMPACT_CUSTOMERS = (int(os.environ.get("CHANGE_IMPACT_CUSTOMERS_HIGH", "10")),
+                           int(os.environ.get("CHANGE_IMPACT_CUSTOMERS_MEDIUM", "2")))
+CHANGE_CONFLICT_DEPTH = int(os.environ.get("CHANGE_CONFLICT_DEPTH", "2"))
+CHANGE_CONFLICT_POLICY = {
+    "same_ci": os.environ.get("CHANGE_CONFLICT_SAME_CI", "override"),
+    "related_ci": os.environ.get("CHANGE_CONFLICT_RELATED_CI", "warn"),
+    "blackout": os.environ.get("CHANGE_CONFLICT_BLACKOUT", "override"),
+    "outside_maintenance": os.environ.get("CHANGE_CONFLICT_OUTSIDE_MAINTENANCE", "warn"),
+}
+if not set(CHANGE_CONFLICT_POLICY.values()) <= {"block", "override", "warn"}:
+    raise ImproperlyConfigured("CHANGE_CONFLICT_* must each be block, override or warn.")
+CHANGE_APPROVAL_LINK_HOURS = int(os.environ.get("CHANGE_APPROVAL_LINK_HOURS", "72"))
 WORKER_HEARTBEAT_MAX_AGE = timedelta(seconds=int(os.environ.get("WORKER_HEARTBEAT_MAX_AGE", "120")))
 
 # --- REST API -----------------------------------------------------------------------------

@@ -51,6 +51,8 @@ class Transition:
     fields: tuple[str, ...] = ()
     effects: tuple[Effect, ...] = ()
     style: str = "primary"
+    # False: a step only services take (an approval completes, an edit voids it); never offered.
+    offered: bool = True
 
     def permits(self, user) -> bool:
         return permitted(user, self.roles)
@@ -81,7 +83,7 @@ class Workflow:
     def available(self, record, user) -> list[Transition]:
         """The transitions the user may start from the record's current state."""
         state = self.state_of(record)
-        return [t for t in self.transitions if state in t.sources and t.permits(user)]
+        return [t for t in self.transitions if t.offered and state in t.sources and t.permits(user)]
 
 
 def transition_apply(*, actor, record, name: str, data: dict | None = None, reason: str = "",

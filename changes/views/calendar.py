@@ -1,0 +1,3 @@
+"""(Skeleton: filled in by its slice.)"""
+
+urlpatterns = []

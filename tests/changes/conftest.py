@@ -1,0 +1,1 @@
+from tests.changes.factories import cab_member, change_manager  # noqa: F401  (fixtures)
