@@ -9,12 +9,13 @@ status code, a `Redirect` (302 to that place), or `by_role(...)` when roles get 
 
 from dataclasses import dataclass
 
-ROLES = ("anonymous", "requester", "agent", "team_lead", "problem_manager", "auditor", "administrator",
-         "read_only_token")
+ROLES = ("anonymous", "requester", "agent", "team_lead", "problem_manager", "change_manager", "auditor",
+         "administrator", "read_only_token")
 EVERYONE = frozenset(ROLES)
 SIGNED_IN = EVERYONE - {"anonymous"}
 # The problem manager is staff (reads what staff read) but works no incidents: in none of the sets below.
-STAFF = frozenset({"agent", "team_lead", "problem_manager", "auditor", "administrator", "read_only_token"})
+STAFF = frozenset({"agent", "team_lead", "problem_manager", "change_manager", "auditor", "administrator",
+                   "read_only_token"})
 WORKERS = frozenset({"agent", "team_lead", "administrator"})
 ADMINS = frozenset({"administrator"})
 NOBODY = frozenset()

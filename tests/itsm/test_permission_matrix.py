@@ -27,6 +27,14 @@ from itsm import services
 from itsm.choices import Role
 from tests.assertions import assert_nothing_written
 from tests.audits import matrix as audit_matrix
+from tests.changes import (
+    matrix_approvals,
+    matrix_catalogue,
+    matrix_cmdb,
+    matrix_records,
+    matrix_reports,
+    matrix_schedule,
+)
 from tests.config_items.factories import link, make_ci
 from tests.factories import CustomerFactory, TeamFactory, UserFactory
 from tests.incidents import matrix_agent, matrix_api, matrix_portal
@@ -41,12 +49,13 @@ from tests.slas import matrix_api as sla_matrix_api
 from tests.slas import matrix_dashboard as sla_matrix_dashboard
 from tests.slas import matrix_settings as sla_matrix_settings
 
-ROLES = ("anonymous", "requester", "agent", "team_lead", "problem_manager", "auditor", "administrator",
-         "read_only_token")
+ROLES = ("anonymous", "requester", "agent", "team_lead", "problem_manager", "change_manager", "auditor",
+         "administrator", "read_only_token")
 EVERYONE = frozenset(ROLES)
 SIGNED_IN = EVERYONE - {"anonymous"}
 # The problem manager is staff (reads what staff read) but works no incidents: in none of the sets below.
-STAFF = frozenset({"agent", "team_lead", "problem_manager", "auditor", "administrator", "read_only_token"})
+STAFF = frozenset({"agent", "team_lead", "problem_manager", "change_manager", "auditor", "administrator",
+                   "read_only_token"})
 WORKERS = frozenset({"agent", "team_lead", "administrator"})
 ADMINS = frozenset({"administrator"})
 CMDB_WRITERS = frozenset({"team_lead", "administrator"})
@@ -173,7 +182,8 @@ MATRIX = {
 # Incident and SLA URLs: each slice keeps its entries (and any extra targets) in tests/incidents/matrix_*.py.
 INCIDENT_MATRICES = (matrix_api, matrix_agent, matrix_portal, sla_matrix_api, sla_matrix_settings, audit_matrix,
                      sla_matrix_dashboard, problem_matrix_api, problem_matrix_pages, problem_matrix_reports,
-                     problem_matrix_known_errors)
+                     problem_matrix_known_errors, matrix_records, matrix_catalogue, matrix_approvals,
+                     matrix_schedule, matrix_cmdb, matrix_reports)
 for _module in INCIDENT_MATRICES:
     MATRIX.update(_module.ENTRIES)
 
@@ -214,6 +224,7 @@ def make_people():
         "agent": UserFactory(username="m-agent", roles=[Role.AGENT]),
         "team_lead": UserFactory(username="m-lead", roles=[Role.TEAM_LEAD]),
         "problem_manager": UserFactory(username="m-problems", roles=[Role.PROBLEM_MANAGER]),
+        "change_manager": UserFactory(username="m-changes", roles=[Role.CHANGE_MANAGER]),
         "auditor": UserFactory(username="m-auditor", roles=[Role.AUDITOR]),
         "administrator": UserFactory(username="m-admin", roles=[Role.ADMINISTRATOR]),
     }
