@@ -359,6 +359,11 @@ CELERY_BEAT_SCHEDULE = {
     # Problems: recurring incidents proposed as candidate problems (docs/problems.md); hourly, so a
     # pattern shows the same working day, and a run costs seconds (bench/problem_trends.py).
     "problem-trends": {"task": "problems.tasks.detect_trends", "schedule": 3600.0},
+    # Changes (docs/changes.md): conflicts of scheduled changes re-checked; CI changes in the CMDB
+    # history that no change covered; overdue implementations and due reviews reminded.
+    "change-conflicts": {"task": "changes.tasks.recheck_conflicts", "schedule": 900.0},
+    "change-unauthorised": {"task": "changes.tasks.detect_unauthorised", "schedule": 300.0},
+    "change-reminders": {"task": "changes.tasks.send_reminders", "schedule": 900.0},
     # The audit trail: seal new entries into the hash chain; anchor its head daily (docs/audits.md).
     "audit-seal": {"task": "audits.tasks.seal_trail", "schedule": 5.0},
     "audit-anchor": {"task": "audits.tasks.record_anchor", "schedule": 86400.0},
