@@ -11,3 +11,4 @@ class ChangesConfig(AppConfig):
 
         mount_pages("changes/", "changes.urls")
         mount_api("changes/", "changes.api.urls", namespace="changes")
+        from . import evidence  # noqa: F401  changes in evidence bundles (itsm.evidence)

@@ -413,6 +413,8 @@ CHANGE_CONFLICT_POLICY = {
 if not set(CHANGE_CONFLICT_POLICY.values()) <= {"block", "override", "warn"}:
     raise ImproperlyConfigured("CHANGE_CONFLICT_* must each be block, override or warn.")
 CHANGE_APPROVAL_LINK_HOURS = int(os.environ.get("CHANGE_APPROVAL_LINK_HOURS", "72"))
+# A change implemented this many days ago and not yet reviewed is reminded (review due).
+CHANGE_REVIEW_DUE_DAYS = int(os.environ.get("CHANGE_REVIEW_DUE_DAYS", "2"))
 WORKER_HEARTBEAT_MAX_AGE = timedelta(seconds=int(os.environ.get("WORKER_HEARTBEAT_MAX_AGE", "120")))
 
 # --- REST API -----------------------------------------------------------------------------
