@@ -10,6 +10,8 @@ Rules:
   request and the group are pending.
 - `approval_invalidate` ends a pending or approved request after a material edit of the
   record: the owner app must ask for a new one.
+- `approval_settle_group` records a decision a body took together (a CAB meeting) for a whole
+  group; the recorder is never one of the excluded.
 Every step writes an `approval` journal entry on the record and emits `approval.requested`,
 `approval.decided` or `approval.completed` on the record (notifications: route them to the outbox).
 """
@@ -143,9 +145,12 @@ def _add_group(request, spec: Approvers, excluded_ids: set) -> ApprovalGroup:
     return group
 
 
-def approval_decide(*, actor, group: ApprovalGroup, outcome: str, comment: str = "") -> ApprovalDecision:
+def approval_decide(*, actor, group: ApprovalGroup, outcome: str, comment: str = "",
+                    role: str = "") -> ApprovalDecision:
     """`actor` approves or rejects as a member of `group`: always as themselves. Locks the
-    request, so two approvers at the same instant are counted one after the other."""
+    request, so two approvers at the same instant are counted one after the other. `role`: as
+    which role they decide, in the owner app's words ("CAB member"), kept in the journal entry
+    (body and `data`) and the event."""
     require(actor, ALL_ROLES)
     if outcome not in Outcome.values:
         raise ValidationError({"outcome": gettext_lazy("Approve or reject.")})
@@ -161,10 +166,11 @@ def approval_decide(*, actor, group: ApprovalGroup, outcome: str, comment: str =
             raise AlreadyDecided(_("You have decided as %(group)s already.") % {"group": group.name}) from None
         record = request.record
         journal_add(record=record, actor=actor, kind=JournalKind.APPROVAL,
-                    body=_decision_text(decision, group),
-                    data={"approval": request.pk, "step": "decided", "group": group.pk, "outcome": outcome})
+                    body=_decision_text(decision, group, role),
+                    data={"approval": request.pk, "step": "decided", "group": group.pk, "outcome": outcome,
+                          "role": role})
         emit("approval.decided", record=record, actor=actor, payload={
-            "approval": request.pk, "group": group.pk, "outcome": outcome, "approver": actor.pk})
+            "approval": request.pk, "group": group.pk, "outcome": outcome, "approver": actor.pk, "role": role})
         _settle(request, group, decision, actor, record)
     return decision
 
@@ -183,9 +189,59 @@ def _check_may_decide(request, group, actor) -> None:
         raise ApprovalClosed(_("%(group)s has decided already.") % {"group": group.name})
 
 
-def _decision_text(decision, group) -> str:
+def _decision_text(decision, group, role: str = "") -> str:
     text = f"{decision.get_outcome_display()} ({group.name})"
+    if role:
+        text = _("%(decision)s as %(role)s") % {"decision": text, "role": role}
     return f"{text}: {decision.comment}" if decision.comment else text
+
+
+def approval_settle_group(*, actor, group: ApprovalGroup, outcome: str, on_behalf: str, comment: str = "",
+                          attendees: Iterable = ()) -> ApprovalGroup:
+    """Settle `group` by a decision its body took together (a CAB meeting's minuted decision),
+    recorded by `actor`: an approval meets the group's quorum at once, a rejection vetoes the
+    request, as one approver's would. `on_behalf` names the body ("CAB meeting 2 March"),
+    `attendees` who took part. Who may record it is the owner app's rule (the chair, a change
+    manager); here: never one of the excluded (segregation of duties holds for the recorder
+    too), only while the request and the group are pending. No ApprovalDecision row: the
+    decision is the body's, not the recorder's; the journal entry and the event say who
+    recorded it, for whom, and who attended."""
+    require(actor, ALL_ROLES)
+    if outcome not in Outcome.values:
+        raise ValidationError({"outcome": gettext_lazy("Approve or reject.")})
+    on_behalf = (on_behalf or "").strip()
+    if not on_behalf:
+        raise ValidationError({"on_behalf": gettext_lazy("Name the body that decided.")})
+    with transaction.atomic():
+        request = ApprovalRequest.objects.select_for_update().get(pk=group.request_id)
+        group = ApprovalGroup.objects.get(pk=group.pk)
+        if request.state != ApprovalState.PENDING:
+            raise ApprovalClosed(_("This approval is %(state)s: it takes no more decisions.")
+                                 % {"state": request.get_state_display()})
+        if request.excluded.filter(pk=actor.pk).exists():
+            raise NotPermitted(_("You requested or implement this: someone else must record the decision."))
+        if group.state != ApprovalState.PENDING:
+            raise ApprovalClosed(_("%(group)s has decided already.") % {"group": group.name})
+        record, people = request.record, list(attendees)
+        body = _("%(outcome)s (%(group)s) by %(body)s, recorded by %(actor)s") % {
+            "outcome": Outcome(outcome).label, "group": group.name, "body": on_behalf, "actor": actor}
+        if people:
+            body += " " + _("Present: %(people)s.") % {"people": ", ".join(str(p) for p in people)}
+        journal_add(record=record, actor=actor, kind=JournalKind.APPROVAL,
+                    body=f"{body} {comment.strip()}".strip(),
+                    data={"approval": request.pk, "step": "settled", "group": group.pk, "outcome": outcome,
+                          "on_behalf": on_behalf, "attendees": [p.pk for p in people]})
+        emit("approval.decided", record=record, actor=actor, payload={
+            "approval": request.pk, "group": group.pk, "outcome": outcome, "approver": actor.pk,
+            "on_behalf": on_behalf})
+        if outcome == Outcome.REJECT:
+            _set_group(group, ApprovalState.REJECTED)
+            _complete(request, ApprovalState.REJECTED, actor, record)
+        else:
+            _set_group(group, ApprovalState.APPROVED)
+            if not request.groups.exclude(state=ApprovalState.APPROVED).exists():
+                _complete(request, ApprovalState.APPROVED, actor, record)
+    return group
 
 
 def _settle(request, group, decision, actor, record) -> None:
