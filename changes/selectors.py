@@ -7,14 +7,20 @@ may not see. Each slice keeps its own reads next to its services (approvals, cal
 
 from datetime import timedelta
 
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
 
-from itsm.permissions import STAFF_ROLES, may
+from config_items.models import ConfigurationItem
+from itsm.attachments import attachments_of
+from itsm.permissions import STAFF_ROLES, may, permitted
 
 from .choices import OPEN_STATES, ChangeState
 from .models import Change
+from .workflow import CHANGE_MANAGERS
+
+# Steps only the change's implementer (or a change manager) takes (changes.services.states).
+IMPLEMENTER_STEPS = ("start", "complete")
 
 # Queues (?queue=...): the standing views of the change list.
 QUEUES = ("mine", "implementing", "open", "scheduled_week", "review", "emergency")
@@ -32,18 +38,22 @@ def change_list(user):
     return Change.objects.select_related(*ROW_RELATIONS)
 
 
-def change_get_for_user(user, pk) -> Change:
+def change_get_for_user(user, pk, *, details: bool = False) -> Change:
+    """`details`: with what the change page and the API show loaded up front (with_details)."""
+    queryset = change_list(user).select_related("template")
     try:
-        return change_list(user).select_related("template").get(pk=pk)
+        return (with_details(queryset) if details else queryset).get(pk=pk)
     except (Change.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
 
 def with_details(queryset):
-    """`queryset` with what the API and the change page show of a change loaded up front."""
+    """`queryset` with what the API and the change page show of a change loaded up front (each
+    impacted service with `customer_count`: how many customers it serves)."""
+    impacted = ConfigurationItem.objects.annotate(customer_count=Count("customers")).order_by("name", "pk")
     return queryset.select_related("template").prefetch_related(
         Prefetch("services", to_attr="service_list"), Prefetch("cis", to_attr="ci_list"),
-        Prefetch("impacted_services", to_attr="impacted_service_list"),
+        Prefetch("impacted_services", queryset=impacted, to_attr="impacted_service_list"),
         Prefetch("problems", to_attr="problem_list"), Prefetch("caused_incidents", to_attr="incident_list"))
 
 
@@ -72,3 +82,31 @@ def queue(queryset, name: str, user):
     if name == "emergency":
         return queryset.filter(change_model="emergency", state__in=OPEN_STATES)
     return queryset
+
+
+def queue_counts(user, names) -> dict[str, int]:
+    """How many changes each queue of `names` holds for `user` (one count per queue)."""
+    base = change_list(user).select_related(None).order_by()
+    return {name: queue(base, name, user).count() for name in names}
+
+
+def planned_between(queryset, start=None, end=None):
+    """Changes whose planned window meets [start, end) (either bound may be open)."""
+    if start is not None:
+        queryset = queryset.filter(planned_end__gt=start)
+    if end is not None:
+        queryset = queryset.filter(planned_start__lt=end)
+    return queryset
+
+
+def available_steps(change: Change, user) -> list:
+    """The workflow steps `user` may take on `change` now, as pages and the API offer them: the
+    workflow's, less starting and completing for anyone but the implementer or a change manager."""
+    steps = change.workflow.available(change, user)
+    if change.implementer_id == user.pk or permitted(user, CHANGE_MANAGERS):
+        return steps
+    return [step for step in steps if step.name not in IMPLEMENTER_STEPS]
+
+
+def change_attachments(change: Change):
+    return attachments_of(change)

@@ -1,11 +1,14 @@
 """Raising, editing and assigning a change; its comments, attachments and links."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from itsm.attachments import attachment_add
+from itsm.choices import JournalKind
 from itsm.events import emit
-from itsm.journal import record_comment
+from itsm.journal import journal_add, record_comment
 from itsm.permissions import require
 from itsm.records import check_version, record_create, record_save
 from itsm.validation import refuse_unknown
@@ -126,3 +129,94 @@ def change_attach(*, actor, change: Change, upload):
     require(actor, CHANGE_WORKERS)
     refuse_final(change)
     return attachment_add(record=change, actor=actor, upload=upload)
+
+
+# --- links: the problems a change fixes, the incidents it caused --------------------------------
+# A change's caused incidents come to light after it is implemented, often after it closed: they
+# are linked in any state. The problems it fixes are named while the change is still open.
+
+def _link_texts(field: str, change: Change, other, *, linked: bool) -> tuple[str, str]:
+    """(on the change, on the other record) for a link of `field` made or undone."""
+    values = {"change": change.number, "number": other.number}
+    if field == "problems":
+        if linked:
+            return _("Fixes problem %(number)s") % values, _("Change %(change)s fixes this problem") % values
+        return _("No longer fixes problem %(number)s") % values, _("Change %(change)s unlinked") % values
+    if linked:
+        return _("Caused incident %(number)s") % values, _("Caused by change %(change)s") % values
+    return _("No longer linked to incident %(number)s") % values, _("Change %(change)s unlinked") % values
+
+
+def _journal_link(field: str, change: Change, other, actor, *, linked: bool) -> None:
+    on_change, on_other = _link_texts(field, change, other, linked=linked)
+    data = {"change_link": {"field": field, "change": change.pk, "record": other.pk, "linked": linked}}
+    journal_add(record=change, actor=actor, kind=JournalKind.SYSTEM, is_public=False, body=on_change, data=data)
+    journal_add(record=other, actor=actor, kind=JournalKind.SYSTEM, is_public=False, body=on_other, data=data)
+
+
+def _lock_for_links(change: Change, field: str) -> Change:
+    locked = Change.objects.select_for_update().get(pk=change.pk)
+    if field == "problems":
+        refuse_final(locked)
+    return locked
+
+
+def _link(*, actor, change: Change, field: str, records, event: str) -> list:
+    require(actor, CHANGE_WORKERS)
+    locked = _lock_for_links(change, field)
+    chosen = {record.pk: record for record in records}
+    if not chosen:
+        raise ValidationError({field: _("Choose at least one.")})
+    present = set(getattr(locked, field).filter(pk__in=list(chosen)).values_list("pk", flat=True))
+    new = [record for pk, record in sorted(chosen.items()) if pk not in present]
+    if not new:
+        return []
+    numbers = ", ".join(record.number for record in new)
+    record_save(locked, actor=actor, reason=f"linked {numbers}")
+    getattr(locked, field).add(*new)
+    for record in new:
+        _journal_link(field, locked, record, actor, linked=True)
+    emit(event, record=locked, actor=actor, payload={field: [record.pk for record in new]})
+    return new
+
+
+def _unlink(*, actor, change: Change, field: str, record, event: str) -> Change:
+    require(actor, CHANGE_WORKERS)
+    locked = _lock_for_links(change, field)
+    if not getattr(locked, field).filter(pk=record.pk).exists():
+        raise ValidationError({field: _("%(number)s is not linked to %(change)s.") % {
+            "number": record.number, "change": locked.number}})
+    record_save(locked, actor=actor, reason=f"unlinked {record.number}")
+    getattr(locked, field).remove(record)
+    _journal_link(field, locked, record, actor, linked=False)
+    emit(event, record=locked, actor=actor, payload={field: [record.pk]})
+    return locked
+
+
+@transaction.atomic
+def change_link_problems(*, actor, change: Change, problems) -> list:
+    """Link the problems the change fixes (ones linked already are skipped; a final change is
+    refused). Journal entries on both sides, history, event `change.problems_linked`. Returns the
+    problems newly linked."""
+    return _link(actor=actor, change=change, field="problems", records=problems, event="change.problems_linked")
+
+
+@transaction.atomic
+def change_unlink_problem(*, actor, change: Change, problem) -> Change:
+    """Undo a problem link (journal on both sides, event `change.problem_unlinked`)."""
+    return _unlink(actor=actor, change=change, field="problems", record=problem, event="change.problem_unlinked")
+
+
+@transaction.atomic
+def change_link_incidents(*, actor, change: Change, incidents) -> list:
+    """Link incidents the change caused, in any state (they surface after it is implemented).
+    Journal entries on both sides, history, event `change.incidents_linked`. Returns the newly linked."""
+    return _link(actor=actor, change=change, field="caused_incidents", records=incidents,
+                 event="change.incidents_linked")
+
+
+@transaction.atomic
+def change_unlink_incident(*, actor, change: Change, incident) -> Change:
+    """Undo a caused-incident link (journal on both sides, event `change.incident_unlinked`)."""
+    return _unlink(actor=actor, change=change, field="caused_incidents", record=incident,
+                   event="change.incident_unlinked")
