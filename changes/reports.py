@@ -51,8 +51,9 @@ from slas.reports import last_weeks
 
 from .choices import FINAL_STATES, SUCCESS_CODES, ChangeModel, CloseCode, ConflictKind, ExceptionState, RiskLevel
 from .models import Change, ChangeConflict, UnauthorisedChange
+from .selectors_approvals import PURPOSE
 
-AUTHORISATION = "authorisation"  # the purpose of a change's approval request (changes.services.approvals)
+AUTHORISATION = PURPOSE  # the purpose of a change's authorisation request
 WEEK, MONTH = "week", "month"
 WEEKLY_UP_TO_DAYS = 26 * 7  # a longer period is shown per month unless weeks are asked for
 STREAM_CHUNK = 2000
