@@ -12,13 +12,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from itsm.exceptions import GuardFailed
-from itsm.permissions import require
+from itsm.exceptions import GuardFailed, NotPermitted
+from itsm.permissions import permitted, require
 from itsm.services import system_actor
 
 from ..choices import ChangeModel, ChangeState, CloseCode
 from ..models import Change, ChangeConflict
-from ..workflow import CHANGE_WORKERS
+from ..workflow import CHANGE_MANAGERS, CHANGE_WORKERS
 from .states import change_transition
 
 OUTCOMES = (CloseCode.SUCCESSFUL, CloseCode.SUCCESSFUL_WITH_ISSUES, CloseCode.FAILED, CloseCode.BACKED_OUT)
@@ -95,13 +95,22 @@ def pipeline_start(*, actor, change: Change) -> Change:
     require(actor, CHANGE_WORKERS)
     with transaction.atomic():
         locked = Change.objects.select_for_update().get(pk=change.pk)
-        if locked.state == ChangeState.SCHEDULED:
+        refuse_other_implementers(actor, locked)
+        if locked.state != ChangeState.IMPLEMENTATION:  # started already: the step itself refuses (409)
             gate = change_gate(locked)
             if not gate["deploy"]:
                 raise GuardFailed(_("%(number)s may not be deployed now.") % {"number": locked.number},
                                   fields={r["code"]: r["message"] for r in gate["reasons"]})
         return change_transition(actor=actor, change=locked, name="start",
                                  reason=_("Deployment started by the pipeline (%(user)s).") % {"user": actor})
+
+
+def refuse_other_implementers(actor, change: Change) -> None:
+    """A pipeline deploys its own change: the implementer's (or a change manager's), as the
+    start and complete steps require (said first, before the gate's reasons)."""
+    if change.implementer_id != actor.pk and not permitted(actor, CHANGE_MANAGERS):
+        raise NotPermitted(_("Only the implementer of %(number)s or a change manager may deploy it.")
+                           % {"number": change.number})
 
 
 def pipeline_finish(*, actor, change: Change, outcome: str, notes: str = "") -> Change:
