@@ -139,6 +139,42 @@ def dependents_of(ci_ids, *, depth: int = 5, limit: int = 2000) -> dict[int, int
     return {pk: distance for pk, distance, _path in rows}
 
 
+# Each start keeps its own walk: rows are (start, CI, depth), and UNION drops a row already
+# produced, so a CI reached twice at one depth from one start is walked on once and the depth
+# cap ends cycles. No path strings: a walk from many starts stays proportional to the links
+# it steps over (collision checks of many changes at once).
+_EACH_SQL = """
+WITH RECURSIVE walk(start, id, depth) AS (
+    SELECT ci.id, ci.id, 0 FROM {ci_table} ci WHERE ci.id IN ({starts})
+    UNION
+    SELECT walk.start, r.{step_to}, walk.depth + 1
+    FROM walk JOIN {rel_table} r ON r.{step_from} = walk.id
+    WHERE walk.depth < %s
+)
+SELECT start, id, MIN(depth) FROM walk GROUP BY start, id
+"""
+
+
+def reach_from_each(ci_ids, *, direction: str, depth: int) -> dict[int, dict[int, int]]:
+    """{start CI id: {CI id: distance}} for each of `ci_ids`: itself (0) and the CIs it reaches
+    within `depth` steps, "upstream" (what depends on it) or "downstream" (what it depends on).
+    One query for all the starts, unbounded in size but not in depth: keep `depth` small."""
+    if direction not in (UPSTREAM, DOWNSTREAM):
+        raise ValueError(f"direction must be {UPSTREAM!r} or {DOWNSTREAM!r}")
+    start_ids = sorted({int(pk) for pk in ci_ids})
+    if not start_ids:
+        return {}
+    step_from, step_to = ("target_id", "source_id") if direction == UPSTREAM else ("source_id", "target_id")
+    sql = _EACH_SQL.format(ci_table=ConfigurationItem._meta.db_table, rel_table=Relationship._meta.db_table,
+                           step_from=step_from, step_to=step_to, starts=", ".join(["%s"] * len(start_ids)))
+    reached: dict[int, dict[int, int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*start_ids, depth])
+        for start, pk, distance in cursor.fetchall():
+            reached.setdefault(start, {})[pk] = distance
+    return reached
+
+
 def impact(ci: ConfigurationItem, *, direction: str, depth: int = 5, limit: int = 2000) -> ImpactResult:
     """What `ci` affects or relies on, as a graph.
 
