@@ -203,9 +203,8 @@ class RaiseForm(StyledForm):
                                               "window at once (refused if the window conflicts)."))
 
     def __init__(self, *args, template, **kwargs):
-        kwargs.setdefault("initial", {"short_description": template.short_description,
-                                      "description": template.description,
-                                      "assignment_group": template.assignment_group_id})
+        kwargs["initial"] = {"short_description": template.short_description, "description": template.description,
+                             "assignment_group": template.assignment_group_id, **(kwargs.get("initial") or {})}
         super().__init__(*args, **kwargs)
         self.fields["assignment_group"].queryset = Team.objects.filter(is_active=True).order_by("name")
         implementer = self.fields["implementer"]
