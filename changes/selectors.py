@@ -15,7 +15,7 @@ from config_items.models import ConfigurationItem
 from itsm.attachments import attachments_of
 from itsm.permissions import STAFF_ROLES, may, permitted
 
-from .choices import OPEN_STATES, ChangeState
+from .choices import OPEN_STATES, ChangeModel, ChangeState
 from .models import Change
 from .workflow import CHANGE_MANAGERS
 
@@ -101,8 +101,11 @@ def planned_between(queryset, start=None, end=None):
 
 def available_steps(change: Change, user) -> list:
     """The workflow steps `user` may take on `change` now, as pages and the API offer them: the
-    workflow's, less starting and completing for anyone but the implementer or a change manager."""
-    steps = change.workflow.available(change, user)
+    workflow's, less the path of the other change models (a standard change skips authorisation,
+    the others never do), and less starting and completing for anyone but the implementer or a
+    change manager. (The services refuse them all the same.)"""
+    other_path = "request_authorisation" if change.change_model == ChangeModel.STANDARD else "schedule_standard"
+    steps = [step for step in change.workflow.available(change, user) if step.name != other_path]
     if change.implementer_id == user.pk or permitted(user, CHANGE_MANAGERS):
         return steps
     return [step for step in steps if step.name not in IMPLEMENTER_STEPS]
