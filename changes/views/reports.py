@@ -65,6 +65,8 @@ EXPORTS = {
     "unauthorised_cis": ("unauthorised-changes-by-ci", "unauthorised", itemgetter("top_cis"),
                          lambda: _columns((_("Number"), "number"), (_("CI"), "name"),
                                           (_("Unauthorised changes"), "count"), (_("Open"), "open"))),
+    "override_kinds": ("change-conflicts-overridden-by-kind", "overrides", itemgetter("by_kind"),
+                       lambda: _columns((_("Conflict"), "label"), (_("Overridden"), "count"))),
     "overrides": ("change-conflicts-overridden", "override_rows", lambda rows: rows,
                   lambda: _columns((_("Overridden"), "overridden_at"), (_("Change"), "change"),
                                    (_("Short description"), "short_description"), (_("Conflict"), "kind_label"),

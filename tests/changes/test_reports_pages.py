@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from changes import reports
-from changes.views.reports import register_menu
+from changes.views.reports import EXPORTS, register_menu
 from itsm.navigation import items_for
 from tests.changes.factories import make_change
 from tests.changes.factories_reports import (
@@ -102,6 +102,17 @@ def test_a_table_downloads_as_csv_with_the_filters(client, agent, quarter):
     assert _csv(filtered)[1:] == ["2026-01,0,0,", "2026-02,0,0,", "2026-03,0,0,"]
 
 
+def test_every_table_of_the_page_downloads(client, agent, quarter):
+    client.force_login(agent)
+    content = client.get(reverse("change_reports") + QUERY).content.decode()
+
+    for name, (stem, _section, _rows, columns) in EXPORTS.items():
+        assert f"export={name}\"" in content
+        response = client.get(reverse("change_reports") + QUERY + f"&export={name}")
+        assert response["Content-Disposition"].startswith(f'attachment; filename="{stem}-2026-01-05')
+        assert _csv(response)[0] == ",".join(str(column.header) for column in columns())
+
+
 def test_every_override_downloads_with_its_reason(client, agent, change_manager, quarter):
     client.force_login(agent)
 
@@ -123,7 +134,7 @@ def test_every_table_downloads_as_one_workbook(client, auditor, quarter):
     book = load_workbook(io.BytesIO(response.content))
     assert book.sheetnames == ["success_codes", "success_trend", "emergency", "model_risk", "lead_time",
                                "incidents_by_model", "incidents_by_change", "unauthorised_states",
-                               "unauthorised_cis", "overrides"]
+                               "unauthorised_cis", "override_kinds", "overrides"]
     assert list(book["success_trend"].values)[1] == ("2026-01", 1, 1, 100)
     lead = list(book["lead_time"].values)
     assert lead[0] == ("Change model", "Approved", "Median (hours)", "90th percentile (hours)", "Rejected")
