@@ -9,7 +9,7 @@ and administrators approve templates; staff workers raise standard changes and a
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -25,10 +25,11 @@ from itsm.permissions import ADMIN_ROLES, STAFF_ROLES
 
 from .. import catalogue_selectors as selectors
 from ..risk_selectors import risk_explanation
-from ..selectors import change_list
+from ..selectors import change_list, with_details
 from ..services import catalogue, risk
 from ..workflow import CHANGE_MANAGERS, CHANGE_WORKERS
 from . import catalogue_serializers as s
+from .serializers import ChangeDetailSerializer
 
 
 class UnversionedMixin:
@@ -213,7 +214,7 @@ class FromTemplateView(APIView):
     write_roles = CHANGE_WORKERS
 
     @extend_schema(parameters=[IDEMPOTENCY_PARAMETER], request=s.FromTemplateInputSerializer,
-                   responses={201: s.ChangeBriefSerializer}, operation_id="changes_from_template")
+                   responses={201: ChangeDetailSerializer}, operation_id="changes_from_template")
     def post(self, request):
         """Raise a standard change from a usable template (active, approved, not past its review
         date: else 400 saying why); the template gives the plans, services, category, group and
@@ -228,8 +229,10 @@ class FromTemplateView(APIView):
         template, schedule, source = data.pop("template"), data.pop("schedule"), data.pop("source")
         change = catalogue.change_create_from_template(actor=request.user, template=template, data=data,
                                                        schedule=schedule, source=source)
-        body = s.ChangeBriefSerializer(change).data
-        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": body["url"]})
+        change = with_details(change_list(request.user)).get(pk=change.pk)  # as the change API answers it
+        body = ChangeDetailSerializer(change, context={"request": request}).data
+        headers = {"Location": reverse("api:changes:change-detail", args=[change.pk]), "ETag": etag_for(change)}
+        return Response(body, status=status.HTTP_201_CREATED, headers=headers)
 
 
 class ChangeRiskView(APIView):

@@ -2,7 +2,6 @@
 into objects); changes.services.catalogue and .risk decide what is allowed and write."""
 
 from django.contrib.auth import get_user_model
-from django.urls import reverse
 from rest_framework import serializers
 
 from config_items.api.serializers import CIBriefSerializer, TeamBriefSerializer
@@ -10,9 +9,10 @@ from config_items.models import ConfigurationItem
 from itsm.api.serializers import ChoiceLabelField, OutputModelSerializer, StrictInputSerializer, UserBriefSerializer
 from itsm.models import Team
 
-from ..choices import ChangeSource, ChangeState, RiskLevel
-from ..models import Change, ChangeCategory, RiskOption, RiskQuestion, RiskThreshold, StandardChangeTemplate
+from ..choices import ChangeSource, RiskLevel
+from ..models import ChangeCategory, RiskOption, RiskQuestion, RiskThreshold, StandardChangeTemplate
 from ..services.catalogue import template_usable
+from .serializers import ChangeCategoryBriefSerializer
 
 User = get_user_model()
 
@@ -23,12 +23,6 @@ class ChangeCategorySerializer(OutputModelSerializer):
     class Meta:
         model = ChangeCategory
         fields = ["id", "name", "description", "is_active"]
-
-
-class ChangeCategoryBriefSerializer(OutputModelSerializer):
-    class Meta:
-        model = ChangeCategory
-        fields = ["id", "name"]
 
 
 class ChangeCategoryInputSerializer(StrictInputSerializer):
@@ -167,21 +161,6 @@ class FromTemplateInputSerializer(StrictInputSerializer):
                                                   "skip authorisation); refused: nothing is created.")
     source = serializers.ChoiceField(choices=[ChangeSource.TEMPLATE, ChangeSource.PIPELINE], required=False,
                                      default=ChangeSource.TEMPLATE)
-
-
-class ChangeBriefSerializer(OutputModelSerializer):
-    """The change raised (the change API has the whole of it)."""
-
-    state_label = ChoiceLabelField(source="state", choices=ChangeState.choices)
-    url = serializers.SerializerMethodField(help_text="The change's page.")
-
-    class Meta:
-        model = Change
-        fields = ["id", "number", "short_description", "state", "state_label", "change_model", "source", "risk",
-                  "planned_start", "planned_end", "url"]
-
-    def get_url(self, obj) -> str:
-        return reverse("change_detail", args=[obj.pk])
 
 
 class RiskAssessInputSerializer(StrictInputSerializer):

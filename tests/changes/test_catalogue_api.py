@@ -144,8 +144,10 @@ def test_a_pipeline_raises_and_schedules_a_standard_change_once(api, agent, admi
     change = Change.objects.get()
     assert (change.state, change.change_model, change.source) == (ChangeState.SCHEDULED, ChangeModel.STANDARD,
                                                                   "pipeline")
-    assert first.json()["url"] == f"/changes/{change.pk}/"
-    assert first["Location"] == first.json()["url"]
+    body = first.json()
+    assert (body["id"], body["number"], body["template"]["id"], body["risk"]) == (change.pk, change.number,
+                                                                                 template.pk, "low")
+    assert first["Location"] == f"{BASE}/{change.pk}/"
 
 
 def test_a_lapsed_template_is_refused_with_its_date(api, agent, admin_user, monkeypatch):
