@@ -2,8 +2,6 @@
 only validate the shape of a request (and turn ids into objects); changes.services decide what
 is allowed and write. Other slices may name a change with ChangeBriefSerializer."""
 
-import datetime as dt
-
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
@@ -34,15 +32,18 @@ User = get_user_model()
 
 
 class InstantField(serializers.DateTimeField):
-    """An ISO 8601 instant (a naive one is read in the server's zone), refused when its offset or
-    range is beyond what the database holds (itsm.inputs.to_utc)."""
+    """An ISO 8601 instant (a naive one is read in the server's zone), refused when its offset is
+    beyond ±15:59 or it leaves the representable range in UTC (itsm.inputs.to_utc), as the
+    filters refuse them."""
 
-    def to_internal_value(self, value):
-        parsed = super().to_internal_value(value)
+    def enforce_timezone(self, value):
         try:
-            return to_utc(parsed) if isinstance(parsed, dt.datetime) else parsed
+            value = to_utc(value)
+            return super().enforce_timezone(value)
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.messages) from None
+        except (OverflowError, ValueError):
+            raise serializers.ValidationError(self.error_messages["invalid"].format(format="ISO 8601")) from None
 
 
 # --- output -------------------------------------------------------------------------------------

@@ -14,17 +14,16 @@ from django.utils import timezone
 from changes.choices import ChangeModel, ChangeState
 from changes.models import Change
 from changes.services import states
-from changes.services.catalogue import change_create_from_template
 from changes.services.records import change_link_incidents, change_link_problems, change_update
 from changes.views import panels
 from itsm.choices import Role
 from itsm.exceptions import GuardFailed
 from tests.assertions import assert_nothing_written
 from tests.changes.factories import PLANS, make_change, move, window
-from tests.changes.factories_approvals import approve, make_rule, under_authorisation
-from tests.changes.factories_catalogue import make_template
+from tests.changes.factories_approvals import under_authorisation
+from tests.changes.factories_records import approver_for_everything, authorised, scheduled, standard_scheduled
 from tests.config_items.factories import link, make_ci, make_service
-from tests.factories import CustomerFactory, TeamFactory, UserFactory
+from tests.factories import CustomerFactory, TeamFactory
 from tests.incidents.factories import make_incident
 from tests.problems.factories import make_problem
 
@@ -84,24 +83,6 @@ def test_the_queue_of_this_week_holds_the_scheduled_changes_whose_window_is_near
     page = client_of(change_manager).get(reverse("change_list"), {"queue": "scheduled_week"})
 
     assert numbers(page) == [soon.number]
-
-
-def approver_for_everything():
-    """A CAB member whom one approval rule asks about every change."""
-    approver = UserFactory(username="approver", roles=[Role.CAB_MEMBER])
-    make_rule(UserFactory(username="rules-admin", roles=[Role.ADMINISTRATOR]), name="Everyone", users=[approver])
-    return approver
-
-
-def authorised(manager, requester, approver, **data):
-    """A normal change asked for authorisation and approved (the approvals slice's services)."""
-    change = under_authorisation(manager, requester, **data)
-    approve(approver, change, "Everyone")
-    return Change.objects.get(pk=change.pk)
-
-
-def scheduled(manager, requester, approver, when, **data):
-    return move(manager, authorised(manager, requester, approver, **data), "schedule", **when)
 
 
 def test_the_list_filters_by_state_model_service_ci_window_and_text(agent, change_manager):
@@ -461,7 +442,7 @@ def test_an_approved_change_is_scheduled_from_the_page_and_an_edit_sends_it_back
 
 def test_the_agent_who_does_not_implement_is_not_offered_start(agent, change_manager, make_user):
     other = make_user(Role.AGENT, username="other")
-    change = _standard_scheduled(change_manager, implementer=agent)
+    change = standard_scheduled(change_manager, implementer=agent)
 
     mine = client_of(agent).get(detail_url(change)).context["transition_forms"]
     theirs = client_of(other).get(detail_url(change)).context["transition_forms"]
@@ -473,7 +454,7 @@ def test_the_agent_who_does_not_implement_is_not_offered_start(agent, change_man
 
 
 def test_the_implementer_starts_and_completes_and_the_manager_closes_with_a_review(agent, change_manager):
-    change = _standard_scheduled(change_manager, implementer=agent)
+    change = standard_scheduled(change_manager, implementer=agent)
     client = client_of(agent)
 
     started = post_step(client, change, "start")
@@ -489,14 +470,6 @@ def test_the_implementer_starts_and_completes_and_the_manager_closes_with_a_revi
     change.refresh_from_db()
     assert change.state == ChangeState.CLOSED and change.close_code == "failed" and change.actual_end
     assert "Add disk checks to the plan" in client.get(detail_url(change)).content.decode()
-
-
-def _standard_scheduled(manager, *, implementer):
-    """A standard change from an approved template, scheduled for a window that has begun."""
-    team = TeamFactory(members=[implementer])
-    when = window(hours_from_now=-0.5, hours=3)
-    return change_create_from_template(actor=manager, template=make_template(), schedule=True, data={
-        **when, "assignment_group": team, "implementer": implementer})
 
 
 # --- links ----------------------------------------------------------------------------------------
