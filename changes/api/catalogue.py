@@ -8,12 +8,13 @@ and administrators approve templates; staff workers raise standard changes and a
 """
 
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -21,6 +22,7 @@ from itsm.api.errors import PreconditionFailed
 from itsm.api.mixins import etag_for, respond_idempotently
 from itsm.api.schema import IDEMPOTENCY_PARAMETER, IF_MATCH_PARAMETER
 from itsm.api.viewsets import ServiceModelViewSet
+from itsm.inputs import MAX_ROW_ID
 from itsm.permissions import ADMIN_ROLES, STAFF_ROLES
 
 from .. import catalogue_selectors as selectors
@@ -242,6 +244,8 @@ class ChangeRiskView(APIView):
     write_roles = CHANGE_WORKERS
 
     def change(self, request, pk):
+        if pk > MAX_ROW_ID:
+            raise Http404
         return get_object_or_404(change_list(request.user).select_related("template"), pk=pk)
 
     @extend_schema(responses=s.RiskExplanationSerializer, operation_id="changes_risk_explanation")

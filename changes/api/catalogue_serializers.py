@@ -7,6 +7,7 @@ from rest_framework import serializers
 from config_items.api.serializers import CIBriefSerializer, TeamBriefSerializer
 from config_items.models import ConfigurationItem
 from itsm.api.serializers import ChoiceLabelField, OutputModelSerializer, StrictInputSerializer, UserBriefSerializer
+from itsm.inputs import MAX_ROW_ID
 from itsm.models import Team
 
 from ..choices import ChangeSource, RiskLevel
@@ -15,6 +16,15 @@ from ..services.catalogue import template_usable
 from .serializers import ChangeCategoryBriefSerializer
 
 User = get_user_model()
+
+
+class RowRelatedField(serializers.PrimaryKeyRelatedField):
+    """An id of a row: a number no database column can hold is "not found" (not a server error)."""
+
+    def to_internal_value(self, data):
+        if type(data) is int and not 0 < data <= MAX_ROW_ID:
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)
 
 
 # --- categories -----------------------------------------------------------------------------------
@@ -64,16 +74,16 @@ class TemplateSerializer(OutputModelSerializer):
 class TemplateInputSerializer(StrictInputSerializer):
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True)
-    category = serializers.PrimaryKeyRelatedField(queryset=ChangeCategory.objects.all(), required=False,
+    category = RowRelatedField(queryset=ChangeCategory.objects.all(), required=False,
                                                   allow_null=True)
     short_description = serializers.CharField(max_length=200)
     implementation_plan = serializers.CharField()
     backout_plan = serializers.CharField()
     test_plan = serializers.CharField()
     risk = serializers.ChoiceField(choices=RiskLevel.choices, required=False)
-    services = serializers.PrimaryKeyRelatedField(queryset=ConfigurationItem.objects.all(), many=True,
+    services = RowRelatedField(queryset=ConfigurationItem.objects.all(), many=True,
                                                   required=False)
-    assignment_group = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False,
+    assignment_group = RowRelatedField(queryset=Team.objects.all(), required=False,
                                                           allow_null=True)
     duration_minutes = serializers.IntegerField(required=False, min_value=1, max_value=60 * 24 * 30)
     review_date = serializers.DateField(required=False, help_text="Only when creating; approving sets it after.")
@@ -118,7 +128,7 @@ class RiskOptionInputSerializer(StrictInputSerializer):
 
 
 class RiskOptionCreateSerializer(RiskOptionInputSerializer):
-    question = serializers.PrimaryKeyRelatedField(queryset=RiskQuestion.objects.all())
+    question = RowRelatedField(queryset=RiskQuestion.objects.all())
 
 
 class RiskQuestionInputSerializer(StrictInputSerializer):
@@ -145,17 +155,17 @@ class RiskThresholdInputSerializer(StrictInputSerializer):
 # --- raising from a template, assessing a change --------------------------------------------------
 
 class FromTemplateInputSerializer(StrictInputSerializer):
-    template = serializers.PrimaryKeyRelatedField(queryset=StandardChangeTemplate.objects.all())
+    template = RowRelatedField(queryset=StandardChangeTemplate.objects.all())
     short_description = serializers.CharField(max_length=200, required=False, allow_blank=True)
     description = serializers.CharField(required=False, allow_blank=True)
     planned_start = serializers.DateTimeField(required=False, allow_null=True)
     planned_end = serializers.DateTimeField(required=False, allow_null=True)
-    cis = serializers.PrimaryKeyRelatedField(queryset=ConfigurationItem.objects.all(), many=True, required=False)
-    implementer = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False,
+    cis = RowRelatedField(queryset=ConfigurationItem.objects.all(), many=True, required=False)
+    implementer = RowRelatedField(queryset=User.objects.filter(is_active=True), required=False,
                                                      allow_null=True)
-    assignment_group = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False,
+    assignment_group = RowRelatedField(queryset=Team.objects.all(), required=False,
                                                           allow_null=True)
-    requester = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False)
+    requester = RowRelatedField(queryset=User.objects.filter(is_active=True), required=False)
     schedule = serializers.BooleanField(required=False, default=False,
                                         help_text="Schedule it at once in its planned window (standard changes "
                                                   "skip authorisation); refused: nothing is created.")
@@ -164,7 +174,7 @@ class FromTemplateInputSerializer(StrictInputSerializer):
 
 
 class RiskAssessInputSerializer(StrictInputSerializer):
-    answers = serializers.DictField(child=serializers.IntegerField(min_value=1),
+    answers = serializers.DictField(child=serializers.IntegerField(min_value=1, max_value=MAX_ROW_ID),
                                     help_text="{question id: answer (option) id} for every active question.")
 
 

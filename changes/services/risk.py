@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from itsm.choices import JournalKind, Role
 from itsm.events import emit
+from itsm.inputs import MAX_ROW_ID, is_row_id
 from itsm.journal import journal_add
 from itsm.permissions import permitted, require
 from itsm.records import record_save, save_with_history
@@ -244,8 +245,8 @@ def _as_id(value) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.isdigit() and len(value) < 19:
+        return value if 0 < value <= MAX_ROW_ID else None
+    if isinstance(value, str) and is_row_id(value):
         return int(value)
     return None
 
