@@ -74,11 +74,12 @@ class WindowForm(StyledForm):
     def __init__(self, *args, window=None, **kwargs):
         if window is not None:
             zone = zoneinfo.ZoneInfo(window.time_zone)
-            kwargs.setdefault("initial", {
+            kwargs["initial"] = {
                 **{name: getattr(window, name) for name in WINDOW_FIELDS},
                 "service": window.service_id, "ci": window.ci_id,
                 "start": window.start.astimezone(zone).replace(tzinfo=None),
-                "end": window.end.astimezone(zone).replace(tzinfo=None), "version": window.version})
+                "end": window.end.astimezone(zone).replace(tzinfo=None), "version": window.version,
+                **(kwargs.get("initial") or {})}
         super().__init__(*args, **kwargs)
         self.window = window
         if window is None:

@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from itsm.api.errors import PreconditionFailed
 from itsm.api.mixins import etag_for
 from itsm.api.viewsets import ServiceModelViewSet
-from itsm.permissions import ADMIN_ROLES, STAFF_ROLES
+from itsm.permissions import ADMIN_ROLES, STAFF_ROLES, require
 
 from ..calendar import calendar_events, window_list
 from ..choices import ChangeModel, ChangeState
@@ -124,7 +124,9 @@ class ChangeScheduleView(ChangeAPIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         standard = change.change_model == ChangeModel.STANDARD and change.state in STANDARD_FROM
-        change_transition(actor=request.user, change=change, name="schedule_standard" if standard else "schedule",
+        step = change.workflow.get("schedule_standard" if standard else "schedule")
+        require(request.user, step.roles)  # before the step's other checks: who may, first
+        change_transition(actor=request.user, change=change, name=step.name,
                           data={"planned_start": data["planned_start"], "planned_end": data["planned_end"]},
                           reason=data["reason"], expected_version=_expected_version(request, change),
                           override_reason=data["override_reason"].strip())

@@ -32,11 +32,11 @@ def _validate(window: ScheduleWindow) -> None:
         errors["rrule"] = exc.messages
     if window.time_zone not in zoneinfo.available_timezones():
         errors["time_zone"] = _("Choose a time zone from the list (for example Europe/Berlin).")
-    for name in ("start", "end"):
-        value = getattr(window, name)
-        if value is not None and (value.tzinfo is None or value.utcoffset() is None):
-            errors[name] = _("Give the time with its time zone.")
-    if window.start and window.end and window.end <= window.start:
+    naive = [name for name in ("start", "end")
+             if getattr(window, name) is not None and getattr(window, name).utcoffset() is None]
+    for name in naive:
+        errors[name] = _("Give the time with its time zone.")
+    if window.start and window.end and not naive and window.end <= window.start:
         errors["end"] = _("The end must be after the start.")
     if window.kind == WindowKind.BLACKOUT and window.ci_id:
         errors["ci"] = _("A blackout window is global or for a service, not for a single CI.")
