@@ -19,6 +19,7 @@ from changes.services.risk import (
 from itsm.exceptions import NotPermitted, StaleRecord
 from itsm.models import DomainEvent, JournalEntry
 from tests.changes.factories import PLANS, make_change, move
+from tests.changes.factories_approvals import make_rule
 from tests.changes.factories_catalogue import make_questionnaire, make_template
 from tests.config_items.factories import link, make_ci, make_service
 from tests.factories import CustomerFactory
@@ -144,7 +145,8 @@ def test_assessment_checks_the_version(agent, questionnaire):
                            expected_version=change.version - 1)
 
 
-def test_risk_is_assessed_only_while_new_or_in_assessment(agent, change_manager, questionnaire):
+def test_risk_is_assessed_only_while_new_or_in_assessment(agent, change_manager, admin_user, questionnaire):
+    make_rule(admin_user, users=[change_manager])
     change = change_assess_risk(actor=agent, change=make_change(agent, **PLANS), answers=answers_for(questionnaire,
                                                                                                       0, 0))
     change = move(change_manager, change, "assess", "request_authorisation")
@@ -153,7 +155,8 @@ def test_risk_is_assessed_only_while_new_or_in_assessment(agent, change_manager,
         change_assess_risk(actor=agent, change=change, answers=answers_for(questionnaire, 0, 0))
 
 
-def test_an_emergency_may_be_assessed_in_authorisation(agent, change_manager, questionnaire):
+def test_an_emergency_may_be_assessed_in_authorisation(agent, change_manager, admin_user, questionnaire):
+    make_rule(admin_user, users=[change_manager], change_model="emergency")
     change = make_change(agent, change_model="emergency", **PLANS)
     change = move(change_manager, change, "request_authorisation")
     change = change_assess_risk(actor=agent, change=change, answers=answers_for(questionnaire, 1, 0))
