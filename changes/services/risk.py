@@ -23,6 +23,7 @@ from itsm.validation import refuse_unknown
 from ..choices import ChangeModel, ChangeState, RiskLevel
 from ..models import Change, ChangeRiskAnswer, RiskOption, RiskQuestion, RiskThreshold
 from ..workflow import CHANGE_WORKERS
+from . import approvals
 
 ADMINS = (Role.ADMINISTRATOR,)
 QUESTION_FIELDS = ("text", "help_text", "order", "is_active")
@@ -188,7 +189,8 @@ def change_assess_risk(*, actor, change: Change, answers: dict, expected_version
     """Answer the questionnaire for `change`: {question id: option id} for every active question.
     Stores the answers (replacing earlier ones, each with its weight now), sets the score and the
     level. Raises ValidationError (per question: "question_<id>"), StaleRecord, NotPermitted.
-    Side effects: history, journal entry, event `change.risk_assessed`."""
+    Side effects: history, journal entry, event `change.risk_assessed`; an emergency under
+    authorisation whose level changes has its approvers asked again (approvals.on_material_edit)."""
     require(actor, CHANGE_WORKERS)
     locked = Change.objects.select_for_update().get(pk=change.pk)
     refusal = risk_assessment_refusal(locked)
@@ -207,6 +209,9 @@ def change_assess_risk(*, actor, change: Change, answers: dict, expected_version
                 data={"risk": level, "score": score, "before": before,
                       "answers": {str(q): o.pk for q, o in chosen.items()}})
     emit("change.risk_assessed", record=locked, actor=actor, payload={"risk": level, "score": score})
+    if before and before != level and locked.state == ChangeState.AUTHORISATION:
+        # An emergency re-assessed under authorisation: its approvers were chosen by the old risk.
+        locked = approvals.on_material_edit(locked, actor=actor, fields=["risk"])
     return locked
 
 

@@ -161,6 +161,9 @@ def test_an_emergency_may_be_assessed_in_authorisation(agent, change_manager, ad
     change = move(change_manager, change, "request_authorisation")
     change = change_assess_risk(actor=agent, change=change, answers=answers_for(questionnaire, 1, 0))
     assert change.risk == RiskLevel.MODERATE
+    change = change_assess_risk(actor=agent, change=change, answers=answers_for(questionnaire, 2, 1))
+    assert change.risk == RiskLevel.HIGH
+    assert JournalEntry.objects.filter(object_id=change.pk, kind="approval", body__contains="asked again").exists()
 
 
 def test_standard_changes_take_their_templates_risk(agent, admin_user, questionnaire):
