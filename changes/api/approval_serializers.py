@@ -71,7 +71,7 @@ class ApprovalGroupSerializer(OutputModelSerializer):
 
     change = serializers.IntegerField(source="request.object_id", read_only=True)
     approval = serializers.IntegerField(source="request_id", read_only=True)
-    approval_state = ChoiceLabelField(source="request.state", choices=ApprovalState.choices)
+    approval_state = serializers.CharField(source="request.state", read_only=True)
     requested_at = serializers.DateTimeField(source="request.requested_at", read_only=True)
     state_label = ChoiceLabelField(source="state", choices=ApprovalState.choices)
     members = UserBriefSerializer(source="member_list", many=True, read_only=True)

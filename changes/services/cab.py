@@ -52,6 +52,8 @@ def _check_board(board: CabBoard) -> None:
         board.rrule = validate_rrule(board.rrule or "")
     except ValidationError as exc:
         errors["rrule"] = exc.messages
+    if board.first_meeting is not None:  # meetings start on the minute (dateutil drops microseconds)
+        board.first_meeting = board.first_meeting.replace(second=0, microsecond=0)
     if board.rrule and board.first_meeting is None:
         errors["first_meeting"] = _("A recurring board needs its first meeting.")
     try:
@@ -154,6 +156,7 @@ def meetings_plan(*, actor, board: CabBoard, until, since=None) -> list[CabMeeti
 def meeting_create(*, actor, board: CabBoard, starts_at, ends_at=None, period_end=None) -> CabMeeting:
     """One meeting of the board (an extra one, or a board without recurrence)."""
     require_chair(actor, board)
+    starts_at = starts_at.replace(second=0, microsecond=0)
     ends_at = ends_at or starts_at + timedelta(minutes=board.duration_minutes or 60)
     if ends_at <= starts_at:
         raise ValidationError({"ends_at": _("The meeting must end after it starts.")})
