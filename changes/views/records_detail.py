@@ -13,7 +13,7 @@ from ..choices import ChangeState
 from ..forms import AttachmentForm, CommentForm, LinkIncidentsForm, LinkProblemsForm, TransitionForm
 from ..models import Change
 from .panels import panels_for
-from .records_common import ChangeGateMixin, ChangeMixin, url_if_any
+from .records_common import ChangeGateMixin, ChangeMixin
 
 # The many-to-many fields' history would cost a query per version: their links are journaled.
 HISTORY_HIDDEN_FIELDS = ["version", "updated_at", "updated_by", "created_at", "created_by", "services", "cis",
@@ -78,6 +78,5 @@ class ChangeDetailView(ChangeGateMixin, ChangeMixin, View):
             "attachment_form": forms.get("attachment_form") or AttachmentForm(),
             "attachments": list(selectors.change_attachments(change)),
             "timeline": timeline(change, user),
-            "catalogue_url": url_if_any("change_catalogue"),
         }
         return render(self.request, self.template_name, context, status=status)

@@ -137,7 +137,7 @@ class ChangeListView(ChangeMixin, FilteredListView):
             saved_filters=list(incident_selectors.saved_filters_of(user, SAVED_FILTERS)) if writer else [],
             queue_tabs=[{"value": value, "label": label, "active": value == queue, "count": counts.get(value),
                          "url": "?" + urlencode({"queue": value})} for value, label in tabs],
-            awaiting_approval_url=url_if_any("change_awaiting_approval"),
+            awaiting_approval_url=url_if_any("change_approval_awaiting"),
             catalogue_url=url_if_any("change_catalogue"),
         )
         return super().get_context_data(**kwargs)

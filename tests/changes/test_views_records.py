@@ -69,6 +69,7 @@ def test_change_managers_and_auditors_land_on_the_open_changes(agent, change_man
     for user in (change_manager, auditor):
         page = client_of(user).get(reverse("change_list"))
         assert len(page.context["object_list"]) == 2
+        assert f'href="{reverse("change_approval_awaiting")}"' in page.content.decode()  # the approvals' queue
     tabs = [tab["value"] for tab in client_of(auditor).get(reverse("change_list")).context["queue_tabs"]]
     assert "mine" not in tabs and "implementing" not in tabs  # an auditor raises nothing
     assert "Raise a change" not in client_of(auditor).get(reverse("change_list")).content.decode()
