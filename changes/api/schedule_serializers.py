@@ -114,17 +114,16 @@ class CalendarQuerySerializer(serializers.Serializer):
         return attrs
 
 
-class CalendarEventSerializer(serializers.Serializer):
-    id = serializers.CharField()
-    title = serializers.CharField()
-    start = serializers.CharField()
-    end = serializers.CharField()
-    url = serializers.CharField(required=False)
-    display = serializers.CharField(required=False, help_text="background: a blackout or maintenance window")
-    classNames = serializers.ListField(child=serializers.CharField())  # noqa: N815  (FullCalendar's name)
-    extendedProps = serializers.DictField()  # noqa: N815
-
-
 class CalendarEventsSerializer(serializers.Serializer):
-    events = CalendarEventSerializer(many=True)
-    truncated = serializers.BooleanField(help_text="More changes than the calendar shows in one range")
+    changes = serializers.ListField(child=serializers.ListField(), help_text=(
+        "One row per change (not cancelled) whose planned window meets the range, earliest first: "
+        "[id, number, short_description, state, risk (\"\" when not assessed), change_model, start, end], "
+        "instants in milliseconds since the epoch"))
+    windows = serializers.ListField(child=serializers.ListField(), help_text=(
+        "One row per occurrence of an active blackout or maintenance window meeting the range: "
+        "[window id, name, kind, service or CI name (\"\" when global), start, end]"))
+    columns = serializers.DictField(help_text="The names of the rows' columns: {\"changes\": [...], \"windows\": [...]}")
+    labels = serializers.DictField(help_text="The words of the codes: {\"state\": {code: label}, \"risk\": ..., "
+                                             "\"model\": ..., \"kind\": ...}")
+    change_url = serializers.CharField(help_text="A change's page, {id} to be replaced")
+    truncated = serializers.BooleanField(help_text="More changes than the calendar sends for one range")

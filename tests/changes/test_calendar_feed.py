@@ -85,8 +85,8 @@ def test_windows_are_expanded_over_the_range_and_filtered_to_their_place(agent):
     make_window(name="Retired", start=start, end=start + timedelta(hours=1), is_active=False)
     range_ = (start - timedelta(hours=1), start + timedelta(days=3))
 
-    every = [e["title"] for e in calendar_events(agent, *range_)["events"]]
-    of_mail = [e["title"] for e in calendar_events(agent, *range_, service=mail.pk)["events"]]
+    every = [row[1] for row in calendar_events(agent, *range_)["windows"]]
+    of_mail = [row[1] for row in calendar_events(agent, *range_, service=mail.pk)["windows"]]
 
     assert sorted(every) == ["Freeze"] + ["Mail nights"] * 3 + ["Web nights"] * 3
     assert sorted(of_mail) == ["Freeze"] + ["Mail nights"] * 3

@@ -151,17 +151,18 @@ def test_conflicts_are_read_and_rechecked_through_the_api(token_client, auditor,
 def test_the_calendar_events_of_a_range_with_windows_shaded(token_client, agent, change_manager):
     start, end = hours(24)
     change = occupying(change_manager, cis=[make_ci()], start=start, end=end, short_description="Swap the UPS")
-    make_window(name="Freeze", start=start, end=end)
+    window = make_window(name="Freeze", start=start, end=end)
     query = {"start": iso(start - timedelta(days=3)), "end": iso(start + timedelta(days=3))}
 
     body = token_client(agent).get("/api/v1/changes/calendar/events/", query).json()
 
-    changes = [e for e in body["events"] if e.get("display") != "background"]
-    windows = [e for e in body["events"] if e.get("display") == "background"]
-    assert [e["title"] for e in changes] == [f"{change.number} Swap the UPS"]
-    assert changes[0]["classNames"] == ["chg-event", "chg-state-scheduled", "chg-risk-none"]
-    assert changes[0]["url"] == f"/changes/{change.pk}/"
-    assert [(w["title"], w["classNames"]) for w in windows] == [("Freeze", ["chg-window-blackout"])]
+    ms = (int(start.timestamp() * 1000), int(end.timestamp() * 1000))
+    assert body["changes"] == [[change.pk, change.number, "Swap the UPS", "scheduled", "", "emergency", *ms]]
+    assert body["windows"] == [[window.pk, "Freeze", "blackout", "", *ms]]
+    assert body["columns"]["changes"] == ["id", "number", "short_description", "state", "risk", "change_model",
+                                          "start", "end"]
+    assert body["labels"]["state"]["scheduled"] == "Scheduled"
+    assert body["change_url"].replace("{id}", str(change.pk)) == f"/changes/{change.pk}/"
     assert body["truncated"] is False
 
 
