@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.functional import cached_property
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
@@ -121,9 +120,9 @@ def register_menu() -> None:
     """The catalogue for the staff (changes & releases), the settings for administrators."""
     from itsm.navigation import CHANGES, SETTINGS, MenuItem, register
 
-    register(MenuItem(_("Standard changes"), "change_catalogue", icon="book", order=30, roles=STAFF_ROLES,
+    register(MenuItem(gettext_lazy("Standard changes"), "change_catalogue", icon="book", order=30, roles=STAFF_ROLES,
                       group=CHANGES))
-    register(MenuItem(_("Change settings"), "change_category_list", icon="adjustments", order=970,
+    register(MenuItem(gettext_lazy("Change settings"), "change_category_list", icon="adjustments", order=970,
                       roles=ADMIN_ROLES, group=SETTINGS))
 
 
