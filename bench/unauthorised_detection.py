@@ -235,7 +235,7 @@ def main() -> None:
     else:
         wipe(history_too=False)
     report("baseline (set-up + SELECT 1)", run_child("baseline", args))
-    report(f"first run ({args.rows} rows)", run_child("detect", args))
+    report("first run (no cursor yet)", run_child("detect", args))
     report("again, nothing new", run_child("detect", args))
     for index, count in enumerate(args.new):
         moment = timezone.now()
