@@ -208,7 +208,7 @@ class _Demo:
                 for username in approvers:
                     user = self.users[username]
                     if any(m.pk == user.pk for m in group.member_list) and group.state == "pending":
-                        change = change_decide(actor=user, change=change, group=group, outcome="approved",
+                        change = change_decide(actor=user, change=change, group=group, outcome="approve",
                                                comment="Plans and backout are sound.")
                         group.refresh_from_db()
         return change

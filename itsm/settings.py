@@ -471,6 +471,8 @@ SPECTACULAR_SETTINGS = {
         "ProposalStateEnum": "problems.choices.ProposalState",
         "ProblemResolutionCodeEnum": "problems.choices.ProblemResolutionCode",
         "ResolutionCodeEnum": "incidents.choices.ResolutionCode",
+        "RiskLevelEnum": "changes.choices.RiskLevel",
+        "ChangeStateEnum": "changes.choices.ChangeState",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -8,6 +8,7 @@ from changes.services.records import change_update
 from incidents.choices import Impact
 from itsm.exceptions import GuardFailed, NotPermitted
 from tests.changes.factories import PLANS, make_change, move, window
+from tests.changes.factories_approvals import make_rule
 from tests.config_items.factories import link, make_ci, make_service
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +57,8 @@ def test_authorisation_needs_risk_and_plans(agent, change_manager):
     assert {"risk", "implementation_plan", "backout_plan", "test_plan"} <= set(error.value.fields)
 
 
-def test_an_emergency_goes_to_authorisation_from_new_with_two_plans(agent, change_manager):
+def test_an_emergency_goes_to_authorisation_from_new_with_two_plans(agent, change_manager, admin_user, cab_member):
+    make_rule(admin_user, change_model="emergency", users=[cab_member])
     change = make_change(agent, change_model="emergency", implementation_plan=PLANS["implementation_plan"],
                          backout_plan=PLANS["backout_plan"])
     change = move(change_manager, change, "request_authorisation")
