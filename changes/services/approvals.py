@@ -11,7 +11,7 @@
   authorisation, and the approvers are asked again.
 """
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -200,6 +200,16 @@ def _rejected(change: Change, request: ApprovalRequest, actor, comment: str) -> 
 
 # --- Material edits ------------------------------------------------------------------------------
 
+def _field_label(name: str) -> str:
+    """A field's or a reverse relation's name as people read it ("planned start", "proposed CI changes")."""
+    try:
+        field = Change._meta.get_field(name)
+    except FieldDoesNotExist:
+        return name.replace("_", " ")
+    label = getattr(field, "verbose_name", None) or field.related_model._meta.verbose_name_plural
+    return str(label)
+
+
 def on_material_edit(change: Change, *, actor, fields: list[str]) -> Change:
     """A material edit (`fields`) of a change under authorisation or scheduled: its pending or
     approved authorisation no longer holds. A scheduled change goes back to authorisation
@@ -210,7 +220,7 @@ def on_material_edit(change: Change, *, actor, fields: list[str]) -> Change:
     latest = latest_authorisation(change)
     if latest is None or latest.state not in (ApprovalState.PENDING, ApprovalState.APPROVED):
         return change
-    names = ", ".join(str(Change._meta.get_field(name).verbose_name) for name in fields)
+    names = ", ".join(_field_label(name) for name in fields)
     reason = _("Edited after the approvers were asked (%(fields)s): they must decide again.") % {"fields": names}
     approval_invalidate(latest, reason, actor=actor)
     if change.state == ChangeState.SCHEDULED:

@@ -192,3 +192,16 @@ def test_rules_are_managed_by_administrators(people):
     rule = make_rule(people["admin"], users=[people["ann"]])
     rule = approval_rule_update(actor=people["admin"], rule=rule, data={"is_active": False, "users": [people["bob"]]})
     assert not rule.is_active and list(rule.users.all()) == [people["bob"]]
+
+
+def test_an_edit_of_a_related_list_names_it_when_asking_again(people):
+    from changes.services.approvals import on_material_edit
+
+    make_rule(people["admin"], name="CAB", users=[people["ann"]])
+    change = move(people["manager"], approve(people["ann"], under_authorisation(people["manager"],
+                                                                                people["requester"]), "CAB"),
+                  "schedule")
+    first = latest_authorisation(change)
+    change = on_material_edit(change, actor=people["requester"], fields=["proposed_ci_changes"])
+    first.refresh_from_db()
+    assert "proposed CI changes" in first.reason and change.state == ChangeState.AUTHORISATION

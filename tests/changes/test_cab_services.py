@@ -167,3 +167,20 @@ def test_attendees_are_members_of_the_board(people, board, meeting):
     meeting = cab.meeting_update(actor=people["chair"], meeting=meeting, data={
         "attendees": [people["ann"]], "minutes": "Short meeting.", "state": "held"}, expected_version=meeting.version)
     assert meeting.held_at is not None and list(meeting.attendees.all()) == [people["ann"]]
+
+
+def test_the_kernel_never_lets_an_excluded_person_record_a_bodys_decision(people, board):
+    from itsm.approvals import ApprovalClosed, approval_settle_group
+
+    make_rule(people["admin"], name="CAB", board=board)
+    change = under_authorisation(people["manager"], people["requester"])
+    group = pending_authorisation(change).groups.get()
+    with pytest.raises(NotPermitted):
+        approval_settle_group(actor=people["requester"], group=group, outcome="approve", on_behalf="CAB meeting")
+    with pytest.raises(ValidationError):
+        approval_settle_group(actor=people["chair"], group=group, outcome="approve", on_behalf=" ")
+    approval_settle_group(actor=people["chair"], group=group, outcome="reject", on_behalf="CAB meeting",
+                          comment="No.", attendees=[people["ann"]])
+    assert latest_authorisation(change).state == ApprovalState.REJECTED
+    with pytest.raises(ApprovalClosed):
+        approval_settle_group(actor=people["chair"], group=group, outcome="approve", on_behalf="CAB meeting")
