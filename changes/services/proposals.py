@@ -87,7 +87,7 @@ def proposal_remove(*, actor, proposal: ProposedCIChange) -> None:
     history of the deletion, a journal entry, and a material edit as for `proposal_add`."""
     require(actor, CHANGE_WORKERS)
     locked = _locked_open_change(proposal.change)
-    proposal = ProposedCIChange.objects.select_for_update().select_related("ci", "target", "relationship_type").get(
+    proposal = ProposedCIChange.objects.select_for_update(of=("self",)).select_related("ci", "target", "relationship_type").get(
         pk=proposal.pk)
     text = describe(proposal)
     proposal._history_user = actor
@@ -267,7 +267,7 @@ def proposals_apply(change: Change, *, actor) -> list:
     change) and the others go on. Written by `actor` when they may write the CMDB, else by the
     system actor (an implementer need not be a CMDB writer: the change's authorisation is the
     authority); the history reason names the change. Returns the proposals, applied or not."""
-    proposals = list(ProposedCIChange.objects.select_for_update().filter(change=change, applied_at=None)
+    proposals = list(ProposedCIChange.objects.select_for_update(of=("self",)).filter(change=change, applied_at=None)
                      .select_related("ci", "target", "relationship_type").order_by("id"))
     if not proposals:
         return []

@@ -290,7 +290,7 @@ def unauthorised_resolve(*, actor, exception: UnauthorisedChange, change: Change
     services; `reason` optional) or, without a change, accept it with a `reason`. Change managers
     only. Side effects: history, a journal entry on the CI (and on the change when linked)."""
     require(actor, CHANGE_MANAGERS)
-    locked = UnauthorisedChange.objects.select_for_update().select_related("ci").get(pk=exception.pk)
+    locked = UnauthorisedChange.objects.select_for_update(of=("self",)).select_related("ci").get(pk=exception.pk)
     reason = (reason or "").strip()
     if locked.state != ExceptionState.OPEN:
         raise ValidationError({"state": _("This exception was resolved already (%(state)s).") % {

@@ -196,9 +196,6 @@ def test_an_implementer_who_does_not_write_the_cmdb_still_applies(agent):
     assert relay.history.latest().history_user.username == "system"
 
 
-@pytest.mark.xfail(reason="changes.services.approvals.on_material_edit reads verbose_name of each field, which "
-                          "the reverse relation proposed_ci_changes lacks (reported to the approvals slice)",
-                   raises=AttributeError, strict=False)
 def test_a_proposal_voids_the_approval_of_a_scheduled_normal_change(make_user, change_manager, admin_user):
     """Through the real approvals: the approvers agreed to what the change would do."""
     from changes.services.approvals import latest_authorisation
