@@ -12,7 +12,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import TemplateView, View
 
 from itsm.exceptions import DomainError, TransitionNotAllowed
@@ -179,8 +179,8 @@ class ConflictsRecheckView(RoleRequiredMixin, View):
         change = selectors.change_get_for_user(request.user, pk)
         current = conflicts_recheck(change, actor=request.user)
         if current:
-            messages.warning(request, _("%(count)d conflicts found.") % {"count": len(current)}
-                             if len(current) != 1 else _("One conflict found."))
+            messages.warning(request, ngettext("One conflict found.", "%(count)d conflicts found.", len(current))
+                             % {"count": len(current)})
         else:
             messages.success(request, _("No conflicts found."))
         return redirect(reverse("change_detail", args=[change.pk]) + "#conflicts")

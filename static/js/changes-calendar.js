@@ -25,11 +25,25 @@
     };
   }
 
-  function windowEvent(row) {
+  function wholeDays(start, end) {
+    // The days a window touches, on the viewer's clock: the month grid shades only all-day
+    // background events (its cells are days), the week grid the exact hours.
+    var first = new Date(start);
+    first.setHours(0, 0, 0, 0);
+    var last = new Date(end);
+    if (last.getHours() || last.getMinutes() || last.getSeconds() || last.getMilliseconds()) {
+      last.setHours(0, 0, 0, 0);
+      last.setDate(last.getDate() + 1);
+    }
+    return [first, last];
+  }
+
+  function windowEvent(row, byDay) {
     // [window id, name, kind, place, start, end]
+    var span = byDay ? wholeDays(row[4], row[5]) : [row[4], row[5]];
     return {
-      title: row[1], start: row[4], end: row[5], display: "background", classNames: ["chg-window-" + row[2]],
-      extendedProps: { kind: row[2], place: row[3] },
+      title: row[1], start: span[0], end: span[1], allDay: byDay, display: "background",
+      classNames: ["chg-window-" + row[2]], extendedProps: { kind: row[2], place: row[3] },
     };
   }
 
@@ -50,8 +64,9 @@
       labels = body.labels;
       truncated.hidden = !body.truncated;
       failed.hidden = true;
+      var byDay = calendar.view.type.indexOf("dayGrid") === 0;
       var events = body.changes.map(function (row) { return changeEvent(row, body); });
-      success(events.concat(body.windows.map(windowEvent)));
+      success(events.concat(body.windows.map(function (row) { return windowEvent(row, byDay); })));
     }).catch(function (error) {
       failed.hidden = false;
       failure(error);
@@ -83,6 +98,8 @@
     moreLinkText: data.textMore,
     noEventsText: data.textNone,
     dayMaxEvents: true,
+    // Each view asks again: the month grid shades windows by day, the week grid by the hour.
+    lazyFetching: false,
     eventDisplay: "block",
     nowIndicator: true,
     eventTimeFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
