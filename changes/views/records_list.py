@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from config_items.models import ConfigurationItem
@@ -106,6 +107,7 @@ class ChangeListView(ChangeMixin, FilteredListView):
                    .order_by("name").values_list("pk", "name"))
         self._ci_picker(form, "service", "?service=1")
         self._ci_picker(form, "ci", "")
+        form.fields["service"].label, form.fields["ci"].label = _("Affected service"), _("Affected CI")
         for name in ("planned_from", "planned_to"):
             form.fields[name].widget.input_type = "datetime-local"
 
