@@ -26,7 +26,7 @@ class ProposalForm(forms.Form):
     field = forms.ChoiceField(label=_("Field or attribute"), required=False)
     after = forms.CharField(label=_("New value"), required=False, max_length=2000,
                             help_text=_("Empty clears an attribute. A team by its name."))
-    relationship_type = forms.ModelChoiceField(label=_("Relationship"), required=False,
+    relationship_type = forms.ModelChoiceField(label=_("Relationship"), required=False, empty_label="—",
                                                queryset=RelationshipType.objects.filter(is_active=True))
     target = forms.ModelChoiceField(label=_("Related CI"), required=False, queryset=ConfigurationItem.objects.all())
 
