@@ -129,19 +129,19 @@ class ChangeViewSet(WorkflowActionsMixin, ServiceModelViewSet):
     def perform_comment(self, record, *, body, internal):
         return services.change_comment(actor=self.request.user, change=record, body=body, internal=internal)
 
-    @extend_schema(responses=s.TimelineItemSerializer(many=True))
+    @extend_schema(responses=s.ChangeTimelineItemSerializer(many=True))
     @action(detail=True, methods=["get"])
     def timeline(self, request, pk=None):
         """Journal entries and field changes merged, newest first (what the change page shows)."""
         change = self.get_object()
         items = record_timeline(change, request.user, states=dict(ChangeState.choices),
                                 hidden_fields=HISTORY_HIDDEN_FIELDS)
-        return Response(s.TimelineItemSerializer([timeline_item(item) for item in items], many=True).data)
+        return Response(s.ChangeTimelineItemSerializer([timeline_item(item) for item in items], many=True).data)
 
     # --- attachments ---------------------------------------------------------------------------
 
     @extend_schema(methods=["GET"], request=None, responses=s.ChangeAttachmentSerializer(many=True))
-    @extend_schema(methods=["POST"], request={"multipart/form-data": s.AttachmentInputSerializer},
+    @extend_schema(methods=["POST"], request={"multipart/form-data": s.ChangeAttachmentInputSerializer},
                    responses={201: s.ChangeAttachmentSerializer})
     @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser])
     def attachments(self, request, pk=None):
@@ -149,7 +149,7 @@ class ChangeViewSet(WorkflowActionsMixin, ServiceModelViewSet):
         change = self.get_object()
         if request.method == "GET":
             return Response(s.ChangeAttachmentSerializer(selectors.change_attachments(change), many=True).data)
-        serializer = s.AttachmentInputSerializer(data=request.data)
+        serializer = s.ChangeAttachmentInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         attachment = services.change_attach(actor=request.user, change=change,
                                             upload=serializer.validated_data["file"])
@@ -157,16 +157,16 @@ class ChangeViewSet(WorkflowActionsMixin, ServiceModelViewSet):
 
     # --- links ---------------------------------------------------------------------------------
 
-    @extend_schema(responses=s.LinkedProblemSerializer(many=True))
+    @extend_schema(responses=s.ChangeLinkedProblemSerializer(many=True))
     @action(detail=True, methods=["get"])
     @paginated
     def problems(self, request, pk=None):
         """The problems the change fixes."""
         change = self.get_object()
         page = self.paginate_queryset(change.problems.order_by("-opened_at", "-id"))
-        return self.get_paginated_response(s.LinkedProblemSerializer(page, many=True).data)
+        return self.get_paginated_response(s.ChangeLinkedProblemSerializer(page, many=True).data)
 
-    @extend_schema(request=s.LinkProblemsInputSerializer, responses={201: s.LinkedProblemSerializer(many=True)})
+    @extend_schema(request=s.LinkProblemsInputSerializer, responses={201: s.ChangeLinkedProblemSerializer(many=True)})
     @problems.mapping.post
     def link_problems(self, request, pk=None):
         """Link problems the change fixes (refused on a closed or cancelled change). 201 with the
@@ -176,7 +176,7 @@ class ChangeViewSet(WorkflowActionsMixin, ServiceModelViewSet):
         serializer.is_valid(raise_exception=True)
         linked = services.change_link_problems(actor=request.user, change=change,
                                                problems=serializer.validated_data["problems"])
-        return Response(s.LinkedProblemSerializer(linked, many=True).data, status=status.HTTP_201_CREATED)
+        return Response(s.ChangeLinkedProblemSerializer(linked, many=True).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.UnlinkProblemInputSerializer, responses={204: None})
     @action(detail=True, methods=["post"], url_path="problems/unlink", url_name="unlink-problem")
@@ -188,16 +188,16 @@ class ChangeViewSet(WorkflowActionsMixin, ServiceModelViewSet):
                                        problem=serializer.validated_data["problem"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(responses=s.LinkedIncidentSerializer(many=True))
+    @extend_schema(responses=s.ChangeLinkedIncidentSerializer(many=True))
     @action(detail=True, methods=["get"])
     @paginated
     def incidents(self, request, pk=None):
         """The incidents the change caused."""
         change = self.get_object()
         page = self.paginate_queryset(change.caused_incidents.order_by("-opened_at", "-id"))
-        return self.get_paginated_response(s.LinkedIncidentSerializer(page, many=True).data)
+        return self.get_paginated_response(s.ChangeLinkedIncidentSerializer(page, many=True).data)
 
-    @extend_schema(request=s.LinkIncidentsInputSerializer, responses={201: s.LinkedIncidentSerializer(many=True)})
+    @extend_schema(request=s.LinkIncidentsInputSerializer, responses={201: s.ChangeLinkedIncidentSerializer(many=True)})
     @incidents.mapping.post
     def link_incidents(self, request, pk=None):
         """Link incidents the change caused (in any state: they come to light afterwards). 201 with
@@ -207,7 +207,7 @@ class ChangeViewSet(WorkflowActionsMixin, ServiceModelViewSet):
         serializer.is_valid(raise_exception=True)
         linked = services.change_link_incidents(actor=request.user, change=change,
                                                 incidents=serializer.validated_data["incidents"])
-        return Response(s.LinkedIncidentSerializer(linked, many=True).data, status=status.HTTP_201_CREATED)
+        return Response(s.ChangeLinkedIncidentSerializer(linked, many=True).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.UnlinkIncidentInputSerializer, responses={204: None})
     @action(detail=True, methods=["post"], url_path="incidents/unlink", url_name="unlink-incident")

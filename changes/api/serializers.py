@@ -80,7 +80,7 @@ class ImpactedServiceSerializer(OutputModelSerializer):
         fields = ["id", "number", "name", "customer_count"]
 
 
-class LinkedProblemSerializer(OutputModelSerializer):
+class ChangeLinkedProblemSerializer(OutputModelSerializer):
     state_label = ChoiceLabelField(source="state", choices=ProblemState.choices)
 
     class Meta:
@@ -88,7 +88,7 @@ class LinkedProblemSerializer(OutputModelSerializer):
         fields = ["id", "number", "short_description", "state", "state_label"]
 
 
-class LinkedIncidentSerializer(OutputModelSerializer):
+class ChangeLinkedIncidentSerializer(OutputModelSerializer):
     state_label = ChoiceLabelField(source="state", choices=IncidentState.choices)
 
     class Meta:
@@ -150,10 +150,10 @@ class ChangeSerializer(OutputModelSerializer):
         return ImpactedServiceSerializer(services, many=True).data
 
     def get_problems(self, obj) -> list[dict]:
-        return LinkedProblemSerializer(_prefetched(obj, "problem_list", "problems"), many=True).data
+        return ChangeLinkedProblemSerializer(_prefetched(obj, "problem_list", "problems"), many=True).data
 
     def get_caused_incidents(self, obj) -> list[dict]:
-        return LinkedIncidentSerializer(_prefetched(obj, "incident_list", "caused_incidents"), many=True).data
+        return ChangeLinkedIncidentSerializer(_prefetched(obj, "incident_list", "caused_incidents"), many=True).data
 
 
 class ChangeDetailSerializer(ChangeSerializer):
@@ -180,7 +180,7 @@ class ChangeAttachmentSerializer(serializers.ModelSerializer):
         return reverse("api:changes:change-attachment-download", kwargs={"pk": obj.pk})
 
 
-class TimelineItemSerializer(serializers.Serializer):
+class ChangeTimelineItemSerializer(serializers.Serializer):
     """One item of the change's timeline: a journal entry, or a version's field changes."""
 
     type = serializers.ChoiceField(choices=["journal", "history"])
@@ -277,5 +277,5 @@ class UnlinkIncidentInputSerializer(StrictInputSerializer):
     incident = serializers.PrimaryKeyRelatedField(queryset=Incident.objects.all(), help_text="An incident id.")
 
 
-class AttachmentInputSerializer(StrictInputSerializer):
+class ChangeAttachmentInputSerializer(StrictInputSerializer):
     file = serializers.FileField(help_text="Size and type limits: ATTACHMENT_MAX_BYTES, ATTACHMENT_ALLOWED_EXTENSIONS.")
