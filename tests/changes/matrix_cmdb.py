@@ -8,7 +8,7 @@ change's implementer is the agent, so team leads and problem managers get the se
 change managers resolve unauthorised changes; administrators keep the exempt sources.
 
 Targets: "cmdb_change" (a new change of the agent's on a CI, the agent implementing it),
-"proposal" (a proposed CI change of it), "unauthorised" (an open exception), "exempt_source".
+"ci_proposal" (a proposed CI change of it), "unauthorised" (an open exception), "exempt_source".
 """
 
 from django.utils import timezone
@@ -22,7 +22,7 @@ ENTRIES = {
     # pages: proposed CI changes (an empty proposal is refused on the page again: 400)
     "change_proposals": Entry(read=STAFF_PEOPLE, write=NOBODY, target="cmdb_change", browser=True),
     "change_proposal_add": Entry(read=NOBODY, write=CHANGE_WORKERS, target="cmdb_change", browser=True, post=400),
-    "change_proposal_remove": Entry(read=NOBODY, write=CHANGE_WORKERS, target="proposal", browser=True,
+    "change_proposal_remove": Entry(read=NOBODY, write=CHANGE_WORKERS, target="ci_proposal", browser=True,
                                     post=Redirect("/changes/{cmdb_change}/#proposed-ci-changes")),
     # pages: unauthorised changes (resolving with neither change nor reason: 400)
     "change_unauthorised_list": Entry(read=STAFF_PEOPLE, write=NOBODY, browser=True),
@@ -37,9 +37,9 @@ ENTRIES = {
                                          post=Redirect("/changes/settings/exempt-sources/")),
     # API: proposed CI changes (withdrawing one of a new change: 204)
     "api:changes:proposed-ci-change-list": Entry(read=STAFF, write=CHANGE_WORKERS, post=400),
-    "api:changes:proposed-ci-change-detail": Entry(read=STAFF, write=CHANGE_WORKERS, target="proposal", post=405,
+    "api:changes:proposed-ci-change-detail": Entry(read=STAFF, write=CHANGE_WORKERS, target="ci_proposal", post=405,
                                                    patch=405),
-    "api:changes:proposed-ci-change-withdraw": Entry(read=STAFF, write=CHANGE_WORKERS, target="proposal", get=405,
+    "api:changes:proposed-ci-change-withdraw": Entry(read=STAFF, write=CHANGE_WORKERS, target="ci_proposal", get=405,
                                                      post=204, patch=405),
     # API: unauthorised changes
     "api:changes:unauthorised-change-list": Entry(read=STAFF, write=CHANGE_MANAGERS, post=405),
@@ -77,4 +77,4 @@ def targets(people, base):
                                                      changed_by=people["team_lead"], detected_at=now,
                                                      fields={"description": ["", "by hand"]})
     exempt = ExemptSource.objects.create(source="matrix-discovery", reason="The matrix's discovery tool.")
-    return {"cmdb_change": change, "proposal": proposal, "unauthorised": unauthorised, "exempt_source": exempt}
+    return {"cmdb_change": change, "ci_proposal": proposal, "unauthorised": unauthorised, "exempt_source": exempt}
