@@ -111,9 +111,24 @@ def _decided_message(change, outcome) -> str:
     return _("You rejected %(number)s.") % {"number": change.number}
 
 
+def decide_refusal(group, user) -> str:
+    """Why `user` may not decide as `group` now, in the words the service would refuse with, or
+    "" (the decide page then offers approve / reject)."""
+    if group.request.state != ApprovalState.PENDING or group.state != ApprovalState.PENDING:
+        return _("This approver group takes no more decisions.")
+    if group.request.excluded.filter(pk=user.pk).exists():
+        return _("You requested or implement this change: someone else must approve it.")
+    if not group.members.filter(pk=user.pk).exists():
+        return _("You are not an approver of %(group)s.") % {"group": group.name}
+    if group.decisions.filter(approver=user).exists():
+        return _("You have decided as %(group)s already.") % {"group": group.name}
+    return ""
+
+
 class DecideView(ApprovalMixin, TemplateView):
-    """GET: the change and the group, with approve / reject. POST: decide; a refusal (not an
-    approver, the requester or implementer, decided already) is shown as an error message."""
+    """GET: the change and the group, with approve / reject for an approver who may decide, or why
+    the person may not. POST: decide; a refusal (not an approver, the requester or implementer,
+    decided already) is shown as an error message."""
 
     template_name = "changes/approvals/decide.html"
 
@@ -128,7 +143,7 @@ class DecideView(ApprovalMixin, TemplateView):
     def get_context_data(self, **kwargs):
         kwargs.setdefault("form", DecisionForm())
         return super().get_context_data(change=self.change, group=self.group, request_=self.group.request,
-                                        **kwargs)
+                                        refusal=decide_refusal(self.group, self.request.user), **kwargs)
 
     def back(self):
         target = self.request.POST.get("next", "")
