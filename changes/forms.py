@@ -30,6 +30,9 @@ CHANGE_FORM_FIELDS = [
 RAISED_HERE = [(ChangeModel.NORMAL.value, ChangeModel.NORMAL.label),
                (ChangeModel.EMERGENCY.value, ChangeModel.EMERGENCY.label)]
 WINDOW_FORMAT = "%Y-%m-%dT%H:%M"
+# Fields whose value comes back from the browser altered though nobody changed it (ChangeForm._keep_untouched).
+STORED_AS_SHOWN = ("short_description", "description", "justification", "implementation_plan", "backout_plan",
+                   "test_plan", "planned_start", "planned_end")
 
 
 def instant_field(label, **kwargs):
@@ -81,6 +84,8 @@ class ChangeForm(VersionedModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         editing = self.instance.pk is not None
+        # As stored, before validation copies the input onto the instance (_keep_untouched).
+        self.stored = {name: getattr(self.instance, name) for name in STORED_AS_SHOWN} if editing else {}
         self.fields["short_description"].widget.attrs["autofocus"] = True
         if editing:
             del self.fields["requester"]  # the requester stays who raised it
@@ -121,7 +126,22 @@ class ChangeForm(VersionedModelForm):
             data[name] = list(data.get(name) or [])
         if not data.get("requester"):
             data.pop("requester", None)  # the service makes the actor the requester
+        if self.instance.pk:
+            self._keep_untouched(data)
         return data
+
+    def _keep_untouched(self, data: dict) -> None:
+        """What the browser sends back as it was shown is the stored value itself: a window shown to
+        the minute, a text whose line ends came back as CRLF. Otherwise the service would see a
+        material edit and void the approval of a change nobody meant to change."""
+        for name, value in data.items():
+            current = self.stored.get(name)
+            if isinstance(value, str) and isinstance(current, str):
+                if value.replace("\r\n", "\n").strip() == current.replace("\r\n", "\n").strip():
+                    data[name] = current
+            elif name in ("planned_start", "planned_end") and value and current:
+                if current.replace(second=0, microsecond=0) == value:
+                    data[name] = current
 
 
 class TransitionForm(StyledForm):

@@ -258,6 +258,27 @@ def test_an_edit_saves_and_keeps_the_requester(agent, change_manager):
     assert change.short_description == "Better words" and change.requester == agent
 
 
+def test_an_edit_that_leaves_window_and_plans_as_shown_keeps_the_approval(agent, change_manager):
+    change = scheduled(change_manager, agent, approver_for_everything(), window(hours_from_now=72),
+                       implementation_plan="Step one.\nStep two.")
+    client = client_of(change_manager)
+    form = client.get(reverse("change_update", args=[change.pk])).context["form"]
+    shown = {name: form[name].value() for name in ("planned_start", "planned_end")}
+
+    response = client.post(reverse("change_update", args=[change.pk]), {
+        "short_description": change.short_description, "description": "Only the description is new",
+        "change_model": "normal", "implementation_plan": "Step one.\r\nStep two.",
+        "backout_plan": change.backout_plan, "test_plan": change.test_plan, "version": change.version,
+        **{name: value.strftime("%Y-%m-%dT%H:%M") if hasattr(value, "strftime") else value
+           for name, value in shown.items()}})
+
+    change.refresh_from_db()
+    assert response.status_code == 302
+    assert change.state == ChangeState.SCHEDULED and change.authorised_at is not None
+    assert change.description == "Only the description is new"
+    assert change.implementation_plan == "Step one.\nStep two."
+
+
 def test_a_closed_or_cancelled_change_is_not_edited(agent, change_manager):
     change = move(change_manager, make_change(agent), "cancel", cancel_reason="Not needed")
 
