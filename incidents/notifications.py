@@ -188,6 +188,7 @@ def on_sla_escalated(event) -> None:
         metric = str(Metric(event.payload.get("metric")).label).lower()
     _send(event, "sla", [recipient], {
         "incident": incident, "metric": metric, "percent": percent, "breached": percent == BREACH,
+        "ola_team": event.payload.get("ola_team", ""),
         "due_at": datetime.fromisoformat(due) if due else None,
         "recipient_time_zone": users[0].time_zone or settings.TIME_ZONE})
     return None

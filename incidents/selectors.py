@@ -16,7 +16,7 @@ from django.utils import timezone
 from itsm.attachments import attachments_of
 from itsm.choices import Role
 from itsm.permissions import STAFF_ROLES, may
-from slas.choices import Metric, TimerState
+from slas.choices import Metric, TargetKind, TimerState
 from slas.models import CalendarVersion, Timer
 
 from .choices import OPEN_STATES, IncidentState
@@ -113,8 +113,8 @@ def queue(queryset, name: str, user):
 
 
 def _timers_of_row():
-    """The timers of the outer incident row (served by the index timer_one_per_metric /
-    timer_record on content_type, object_id)."""
+    """The timers of the outer incident row (served by the index timer_record on content_type,
+    object_id), every scope and cycle: narrow them (at_risk keeps the customer's)."""
     return Timer.objects.filter(content_type=ContentType.objects.get_for_model(Incident), object_id=OuterRef("pk"))
 
 
@@ -125,8 +125,8 @@ def _at_risk_timers(now=None):
 def with_time_to_breach(queryset):
     """Annotate `sla_due_at`: the due instant of the incident's live resolution timer (None
     without one, or while it is paused)."""
-    live = _timers_of_row().filter(metric=Metric.RESOLUTION, stopped_at__isnull=True,
-                                   state__in=(TimerState.RUNNING, TimerState.BREACHED))
+    live = _timers_of_row().filter(metric=Metric.RESOLUTION, kind=TargetKind.SLA, is_current=True,
+                                   stopped_at__isnull=True, state__in=(TimerState.RUNNING, TimerState.BREACHED))
     return queryset.annotate(sla_due_at=Subquery(live.values("due_at")[:1]))
 
 
@@ -137,12 +137,13 @@ def time_to_breach_order(descending: bool = False) -> list:
 
 
 def clocks_of(incidents) -> dict:
-    """{incident pk: the timer a queue row shows (resolution, else response)}, in one query."""
+    """{incident pk: the timer a queue row shows (the customer's current resolution cycle, else
+    response)}, in one query."""
     pks = [incident.pk for incident in incidents]
     if not pks:
         return {}
-    rows = Timer.objects.filter(content_type=ContentType.objects.get_for_model(Incident), object_id__in=pks) \
-        .order_by("object_id", "metric")
+    rows = Timer.objects.filter(content_type=ContentType.objects.get_for_model(Incident), object_id__in=pks,
+                                kind=TargetKind.SLA, is_current=True).order_by("object_id", "metric")
     chosen = {}
     for timer in rows:  # "resolution" sorts before "response"
         chosen.setdefault(timer.object_id, timer)
@@ -154,14 +155,15 @@ def clocks_of(incidents) -> dict:
 
 
 def timers_of(incident: Incident) -> list:
-    """The incident's timers (response, then resolution) with their target, agreement and
-    events, in a constant number of queries."""
+    """The incident's timers (response, then resolution; the customer's, then the groups'; every
+    cycle) with their target, agreement, group and events, in a constant number of queries."""
     timers = list(Timer.objects.filter(content_type=ContentType.objects.get_for_model(Incident),
                                        object_id=incident.pk)
-                  .select_related("target__agreement", "target__calendar", "calendar_version")
+                  .select_related("target__agreement", "target__calendar", "calendar_version", "ola_team")
                   .prefetch_related(Prefetch("events", to_attr="event_list")))  # read by slas.explain
     order = {metric: index for index, metric in enumerate(Metric.values)}
-    return sorted(timers, key=lambda t: order.get(t.metric, 99))
+    return sorted(timers, key=lambda t: (t.ola_team_id is not None, t.ola_team_id or 0, order.get(t.metric, 99),
+                                         t.cycle))
 
 
 def possible_duplicates(*, service_id=None, ci_ids=(), exclude_pk=None, limit=10):

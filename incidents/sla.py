@@ -30,6 +30,7 @@ def facts(incident: Incident) -> Facts:
         resolved_at=incident.resolved_at if incident.state in (IncidentState.RESOLVED, IncidentState.CLOSED) else None,
         cancelled=incident.state == IncidentState.CANCELLED,
         state_reason=incident.on_hold_reason if incident.state == IncidentState.ON_HOLD else "",
+        assignee_id=incident.assignee_id,
     )
 
 
@@ -55,7 +56,7 @@ def act(incident: Incident, action: dict, timer, percent: int) -> dict:
     kind = action["kind"]
     actor = system_actor()
     label = _("breached") if percent == BREACH else _("%(percent)s %% of the goal used") % {"percent": percent}
-    summary = _("SLA %(metric)s: %(what)s") % {"metric": timer.get_metric_display().lower(), "what": label}
+    summary = _sla_summary(timer, label)
     outcome: dict = {}
     done = _("nothing to do")
     if kind in NOTIFY_KINDS:
@@ -74,6 +75,14 @@ def act(incident: Incident, action: dict, timer, percent: int) -> dict:
     journal_add(record=incident, actor=actor, kind=JournalKind.SYSTEM, is_public=False, body=f"{summary} — {done}",
                 data={"sla": {"metric": timer.metric, "percent": percent, "action": kind, **outcome}})
     return outcome
+
+
+def _sla_summary(timer, label: str) -> str:
+    """"SLA resolution: breached", or for an assignment group's timer "OLA resolution of Network: …"."""
+    if getattr(timer, "ola_team_id", None):
+        return _("OLA %(metric)s of %(team)s: %(what)s") % {
+            "metric": timer.get_metric_display().lower(), "team": timer.ola_team.name, "what": label}
+    return _("SLA %(metric)s: %(what)s") % {"metric": timer.get_metric_display().lower(), "what": label}
 
 
 def _already_notified(incident: Incident, timer, percent: int, user) -> bool:
@@ -95,9 +104,11 @@ def _notify(incident: Incident, action: dict, timer, percent: int, actor) -> tup
         if _already_notified(incident, timer, percent, user):
             skipped.append(user)
             continue
-        emit("incident.sla_escalated", record=incident, actor=actor, payload={
-            "recipient": user.pk, "metric": timer.metric, "percent": percent, "due_at": _iso(timer.due_at),
-            "timer": timer.pk})
+        payload = {"recipient": user.pk, "metric": timer.metric, "percent": percent, "due_at": _iso(timer.due_at),
+                   "timer": timer.pk}
+        if getattr(timer, "ola_team_id", None):  # an assignment group's timer, not the customer's
+            payload["ola_team"] = timer.ola_team.name
+        emit("incident.sla_escalated", record=incident, actor=actor, payload=payload)
         told.append(user)
     outcome = {"notified": ", ".join(u.username for u in told) or None}
     if skipped:

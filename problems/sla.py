@@ -26,7 +26,7 @@ def facts(problem: Problem) -> Facts:
         team_id=problem.assignment_group_id, state=problem.state, state_label=str(problem.get_state_display()),
         opened_at=problem.opened_at, responded_at=problem.root_cause_found_at,
         resolved_at=problem.resolved_at if problem.state in (ProblemState.RESOLVED, ProblemState.CLOSED) else None,
-        cancelled=problem.state == ProblemState.CANCELLED,
+        cancelled=problem.state == ProblemState.CANCELLED, assignee_id=problem.assignee_id,
     )
 
 
@@ -52,7 +52,7 @@ def act(problem: Problem, action: dict, timer, percent: int) -> dict:
         if team is not None and team.pk != problem.assignment_group_id:
             services.problem_assign(actor=actor, problem=problem, group=team, reason=f"SLA escalation ({percent} %)")
             outcome, done = {"reassigned_to": team.name}, _("reassigned to %(team)s") % {"team": team.name}
-    summary = _("SLA %(metric)s: %(what)s") % {"metric": timer.get_metric_display().lower(), "what": label}
+    summary = _sla_summary(timer, label)
     journal_add(record=problem, actor=actor, kind=JournalKind.SYSTEM, is_public=False, body=f"{summary} — {done}",
                 data={"sla": {"metric": timer.metric, "percent": percent, "action": kind, **outcome}})
     return outcome
@@ -72,6 +72,14 @@ def _notify(problem: Problem, action: dict, timer, percent: int, actor) -> tuple
     done = (_("notified %(name)s") % {"name": ", ".join(str(user) for user in told)}) if told \
         else _("nobody to notify")
     return outcome, done
+
+
+def _sla_summary(timer, label: str) -> str:
+    """"SLA resolution: breached", or for an assignment group's timer "OLA resolution of Network: …"."""
+    if getattr(timer, "ola_team_id", None):
+        return _("OLA %(metric)s of %(team)s: %(what)s") % {
+            "metric": timer.get_metric_display().lower(), "team": timer.ola_team.name, "what": label}
+    return _("SLA %(metric)s: %(what)s") % {"metric": timer.get_metric_display().lower(), "what": label}
 
 
 def _already_notified(problem: Problem, timer, percent: int, user) -> bool:

@@ -57,10 +57,11 @@ class AgreementAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
 class TargetAdmin(ReadOnlyAdmin):
     """Every version of every target (a change writes the next version; `is_current` marks the one in force)."""
 
-    list_display = ("name", "version", "is_current", "agreement", "metric", "record_type", "goal", "calendar")
-    list_filter = ("is_current", "metric", "record_type")
+    list_display = ("name", "version", "is_current", "agreement", "kind", "team", "metric", "record_type", "goal",
+                    "calendar", "restart", "cycle_counting")
+    list_filter = ("is_current", "kind", "metric", "record_type")
     search_fields = ("name", "agreement__name", "lineage")
-    list_select_related = ("agreement", "calendar")
+    list_select_related = ("agreement", "calendar", "team")
 
 
 class TimerEventInline(ReadOnlyInline):
@@ -77,11 +78,11 @@ class EscalationInline(ReadOnlyInline):
 
 @admin.register(Timer)
 class TimerAdmin(ReadOnlyAdmin):
-    list_display = ("id", "content_type", "object_id", "metric", "target", "state", "started_at", "due_at",
-                    "breached_at", "stopped_at")
-    list_filter = ("state", "metric", "content_type")
+    list_display = ("id", "content_type", "object_id", "metric", "kind", "ola_team", "cycle", "is_current", "target",
+                    "state", "started_at", "due_at", "breached_at", "stopped_at")
+    list_filter = ("state", "metric", "kind", "is_current", "content_type")
     search_fields = ("=object_id", "target__name")
-    list_select_related = ("content_type", "target")
+    list_select_related = ("content_type", "target", "ola_team")
     inlines = (TimerEventInline, EscalationInline)
 
 

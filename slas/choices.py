@@ -9,6 +9,44 @@ class Metric(models.TextChoices):
     RESOLUTION = "resolution", _("Resolution")
 
 
+class TargetKind(models.TextChoices):
+    """Whose promise a target times: the customer's (a service level target, counted in SLA
+    attainment) or one assignment group's (an operational level target: the group's own timer,
+    running while the group holds the record, reported apart)."""
+
+    SLA = "sla", _("Service level (the customer's)")
+    OLA = "ola", _("Operational level (an assignment group's)")
+
+
+class Restart(models.TextChoices):
+    """What a target's clock does when its start condition holds again after it stopped: a
+    resolution reopened, a customer reply after the service desk answered, an assignment group
+    getting the record back (slas.services.timers; docs/slas.md, "Cycles")."""
+
+    CONTINUE = "continue", _("Continue the same clock")
+    NONE = "none", _("Stay stopped")
+    REOPEN = "reopen", _("Start a new cycle on reopening")
+    CUSTOMER_REPLY = "customer_reply", _("Start a new cycle on each customer reply")
+
+
+class CycleCounting(models.TextChoices):
+    """Which cycles of a target count in attainment (and the times to respond and resolve)."""
+
+    EVERY = "every", _("Every cycle counts")
+    LAST = "last", _("Only the last cycle counts")
+    FIRST = "first", _("Only the first cycle counts")
+
+
+class ClockSignal:
+    """What a record's service tells `timers_sync` happened, beyond the record's fields: the
+    instants that start or stop a cycle and leave no trace in the record's state."""
+
+    REOPENED = "reopened"  # the record was reopened (a response target restarting on reopening)
+    CUSTOMER_REPLY = "customer_reply"  # the caller wrote a public comment
+    RESPONSE = "response"  # the service desk wrote a public comment (answers a customer reply)
+    ALL = (REOPENED, CUSTOMER_REPLY, RESPONSE)
+
+
 class GoalKind(models.TextChoices):
     """How a target states its goal: a business duration, or a due instant relative to the
     start on the target's calendar (slas.goals)."""

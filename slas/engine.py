@@ -94,8 +94,9 @@ def resume(timer, calendar, now, *, cause: str) -> list[Step]:
     return [Step(TimerEventKind.RESUME, now, cause, timer.elapsed)]
 
 
-def stop(timer, calendar, at, *, cause: str) -> list[Step]:
-    """Stop the clock at `at` (the response or resolution instant): met or breached for good."""
+def stop(timer, calendar, at, *, cause: str, data: dict | None = None) -> list[Step]:
+    """Stop the clock at `at` (the response or resolution instant, a group handing the record
+    on): met or breached for good. `data` adds to the event's (why it stopped)."""
     if timer.stopped_at:
         return []
     at = max(at, timer.counted_until)
@@ -103,7 +104,7 @@ def stop(timer, calendar, at, *, cause: str) -> list[Step]:
     steps = detect_breach(timer, calendar, at, cause)
     timer.running, timer.stopped_at, timer.pause_reason = False, at, ""
     timer.state = TimerState.BREACHED if timer.breached_at else TimerState.MET
-    return [*steps, Step(TimerEventKind.STOP, at, cause, timer.elapsed, {"outcome": timer.state})]
+    return [*steps, Step(TimerEventKind.STOP, at, cause, timer.elapsed, {"outcome": timer.state, **(data or {})})]
 
 
 def reopen(timer, calendar, now, *, cause: str) -> list[Step]:

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from .businesstime import segments
 from .calendars import calendar_of_version
@@ -39,6 +40,11 @@ class Interval:
 class Explanation:
     events: list
     intervals: list[Interval]
+    # Which clock this is: its cycle and scope in words ("Cycle 2, started again on reopening";
+    # "Operational level of Network"), for the page and the API.
+    cycle: int = 1
+    cycle_text: str = ""
+    scope_text: str = ""
 
 
 def events_of(timer) -> list:
@@ -92,7 +98,50 @@ def explain(timer, now: datetime | None = None, *, limit: int = SEGMENTS_PER_INT
     for start, end, ongoing in running_intervals(events, now):
         listed, more, total = counted_segments(calendar, start, end, limit)
         intervals.append(Interval(start, end, ongoing, listed, more, total))
-    return Explanation(events=events, intervals=intervals)
+    return Explanation(events=events, intervals=intervals, cycle=getattr(timer, "cycle", 1) or 1,
+                       cycle_text=cycle_text(timer, events), scope_text=scope_text(timer, events))
+
+
+RESTART_REASONS = {
+    "reopen": _lazy("started again on reopening"),
+    "customer_reply": _lazy("started again on a customer reply"),
+    "group": _lazy("started again when the group got the record back"),
+}
+STOP_REASONS = {
+    "handed_on": _lazy("the group handed the record on"),
+    "taken": _lazy("a member of the group took the record"),
+    "resolved": _lazy("the record was resolved"),
+    "answered": _lazy("the service desk replied"),
+}
+
+
+def _start_data(events) -> dict:
+    return next((e.data or {} for e in events if e.kind == TimerEventKind.START), {})
+
+
+def cycle_text(timer, events=None) -> str:
+    """"Cycle 2, started again on reopening" (why the clock restarted, from its start event);
+    "Cycle 1" for the first. Whether it counts in attainment is said when it does not."""
+    cycle = getattr(timer, "cycle", 1) or 1
+    text = _("Cycle %(number)s") % {"number": cycle}
+    why = _start_data(events_of(timer) if events is None else events).get("restart")
+    if why in RESTART_REASONS:
+        text += ", " + str(RESTART_REASONS[why])
+    if not getattr(timer, "counts", True):
+        text += " " + _("(not counted in attainment)")
+    return text
+
+
+def scope_text(timer, events=None) -> str:
+    """"Service level (the customer's)" or "Operational level of Network" (the group, as named
+    when its clock started if the team is not loaded)."""
+    if not getattr(timer, "ola_team_id", None):
+        return _("Service level (the customer's)")
+    if type(timer).ola_team.is_cached(timer):
+        name = timer.ola_team.name
+    else:
+        name = _start_data(events_of(timer) if events is None else events).get("team_name") or f"#{timer.ola_team_id}"
+    return _("Operational level of %(team)s") % {"team": name}
 
 
 @dataclass
@@ -234,7 +283,10 @@ def event_detail(event) -> str:
     if event.kind == TimerEventKind.THRESHOLD and "percent" in data:
         return _("%(percent)s %% of the goal") % {"percent": data["percent"]}
     if event.kind == TimerEventKind.STOP and data.get("outcome"):
-        return str(TimerState(data["outcome"]).label)
+        outcome = str(TimerState(data["outcome"]).label)
+        if data.get("why") in STOP_REASONS:
+            return f"{outcome}: {STOP_REASONS[data['why']]}"
+        return outcome
     if event.kind == TimerEventKind.RETARGET and "to_goal" in data:
         detail = _("goal %(before)s → %(after)s") % {"before": humanize(timedelta(seconds=data["from_goal"])),
                                                       "after": humanize(timedelta(seconds=data["to_goal"]))}
@@ -245,11 +297,20 @@ def event_detail(event) -> str:
                 "after": f"#{data['to_calendar']} v{data['to_calendar_version']}"}
         return detail
     if event.kind == TimerEventKind.START and "goal" in data:
-        return _("goal %(goal)s, calendar version %(version)s") % {
+        detail = _("goal %(goal)s, calendar version %(version)s") % {
             "goal": humanize(timedelta(seconds=data["goal"])), "version": data.get("calendar_version")}
+        if data.get("team_name"):
+            detail += ", " + _("group %(team)s") % {"team": data["team_name"]}
+        if (data.get("cycle") or 1) > 1:
+            detail += ", " + _("cycle %(number)s") % {"number": data["cycle"]}
+            if data.get("restart") in RESTART_REASONS:
+                detail += " " + str(RESTART_REASONS[data["restart"]])
+        return detail
     if event.kind == TimerEventKind.RECOMPUTE and "after" in data:
         return _("by %(user)s") % {"user": data.get("by", "")}
     return ""
 
 
-__all__ = ["Clock", "LiveNumbers", "business_hours", "event_detail", "humanize", "live_numbers", "paused_intervals", "Explanation", "Interval", "clock", "explain", "percent_of_goal", "running_intervals"]
+__all__ = ["Clock", "LiveNumbers", "business_hours", "cycle_text", "event_detail", "humanize", "live_numbers",
+           "paused_intervals", "Explanation", "Interval", "clock", "explain", "percent_of_goal", "running_intervals",
+           "scope_text"]

@@ -18,7 +18,7 @@ from itsm.models import Customer, Team
 from itsm.widgets import SearchSelect, chosen, limit_to_chosen
 
 from . import registry
-from .choices import Metric, TimerState
+from .choices import Metric, TargetKind, TimerState
 from .models import Agreement, Calendar, Target
 from .reports import MAX_PERIOD_DAYS, PRIORITIES, Filters, last_weeks, this_month
 
@@ -38,7 +38,7 @@ class AgreementFilterSet(django_filters.FilterSet):
 class TargetFilterSet(django_filters.FilterSet):
     class Meta:
         model = Target
-        fields = ["agreement", "is_current", "metric", "record_type", "lineage", "calendar"]
+        fields = ["agreement", "is_current", "kind", "team", "metric", "record_type", "lineage", "calendar"]
 
 
 class TimerFilterSet(django_filters.FilterSet):
@@ -46,6 +46,11 @@ class TimerFilterSet(django_filters.FilterSet):
 
     state = django_filters.MultipleChoiceFilter(choices=TimerState.choices)
     metric = django_filters.ChoiceFilter(choices=Metric.choices)
+    kind = django_filters.ChoiceFilter(choices=TargetKind.choices,
+                                       help_text="sla: the customer's timers; ola: the assignment groups'.")
+    ola_team = IdFilter(field_name="ola_team_id", help_text="An operational level timer's group.")
+    cycle = IdFilter(field_name="cycle", help_text="The cycle number (1 for the first).")
+    is_current = django_filters.BooleanFilter(help_text="true: the current cycle of each key only.")
     breached = django_filters.BooleanFilter(field_name="breached_at", lookup_expr="isnull", exclude=True,
                                             help_text="true: breached timers; false: the others.")
     record_type = django_filters.CharFilter(method="filter_record_type", help_text="e.g. incident")

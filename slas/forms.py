@@ -18,7 +18,7 @@ from itsm.models import TIME_ZONE_CHOICES, Customer, Team
 from itsm.widgets import SearchSelect, SearchSelectMultiple, chosen, limit_to_chosen
 
 from . import registry
-from .choices import WEEKDAYS, ActionKind, DayKind, GoalKind, Metric
+from .choices import WEEKDAYS, ActionKind, CycleCounting, DayKind, GoalKind, Metric, Restart, TargetKind
 from .models import Calendar
 
 WEEKDAY_LABELS = {
@@ -232,6 +232,15 @@ def state_choices() -> list[tuple[str, str]]:
 
 class TargetForm(StyledForm):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=TargetKind.choices, initial=TargetKind.SLA,
+                             required=False, help_text=gettext_lazy("A service level target times the customer's promise; an "
+                                                    "operational level target (OLA) times one assignment group, "
+                                                    "from getting the record to handing it on, and is reported "
+                                                    "apart."))
+    team = forms.ModelChoiceField(label=gettext_lazy("Assignment group"), queryset=Team.objects.none(),
+                                  required=False, empty_label=gettext_lazy("Every group"),
+                                  help_text=gettext_lazy("For an operational level target: the group it times."),
+                                  widget=forms.Select(attrs={"data-tom-select": "single", "class": "form-select"}))
     metric = forms.ChoiceField(label=gettext_lazy("Metric"), choices=Metric.choices)
     record_type = forms.ChoiceField(label=gettext_lazy("Record type"), choices=())
     priorities = forms.TypedMultipleChoiceField(
@@ -263,8 +272,14 @@ class TargetForm(StyledForm):
                                "notify_group_lead, notify_manager=username, notify_assignee_team_lead, notify_service_owner, "
                                "notify_on_duty, notify_ci_owners, raise_priority, reassign=group name. "
                                "100 is the breach."))
-    reopen_continues = forms.BooleanField(label=gettext_lazy("Reopening continues the clock"), required=False,
-                                          initial=True)
+    restart = forms.ChoiceField(
+        label=gettext_lazy("When the clock would start again"), choices=Restart.choices, initial=Restart.CONTINUE,
+        required=False, help_text=gettext_lazy("After the clock stopped: a resolution reopened, a customer reply after the service "
+                               "desk answered, a group getting the record back. A new cycle has its own start, "
+                               "elapsed time and outcome; a new cycle on each customer reply is for response "
+                               "targets of the customer."))
+    cycle_counting = forms.ChoiceField(label=gettext_lazy("Cycles counted in attainment"),
+                                       choices=CycleCounting.choices, initial=CycleCounting.EVERY, required=False)
 
     def __init__(self, *args, agreement, target=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -272,6 +287,8 @@ class TargetForm(StyledForm):
         self.fields["record_type"].choices = [(s.name, s.label) for s in registry.subjects()]
         self.fields["record_type"].initial = "incident"
         self.fields["pause_states"].choices = state_choices()
+        self.fields["team"].queryset = Team.objects.filter(is_active=True).order_by("name") | (
+            Team.objects.filter(pk=target.team_id) if target is not None and target.team_id else Team.objects.none())
         self.fields["calendar"].queryset = Calendar.objects.filter(is_active=True).order_by("name") | (
             Calendar.objects.filter(pk=target.calendar_id) if target else Calendar.objects.none())
         services = agreement.services.all()
@@ -286,10 +303,11 @@ class TargetForm(StyledForm):
             self.initial.setdefault("escalations", format_escalations(default_escalations()))
         else:
             goal_minutes = int(target.goal.total_seconds() // 60)
-            for name in ("name", "metric", "record_type", "priorities", "pause_states", "reopen_continues",
-                         "goal_kind", "goal_days", "goal_time"):
+            for name in ("name", "kind", "metric", "record_type", "priorities", "pause_states", "restart",
+                         "cycle_counting", "goal_kind", "goal_days", "goal_time"):
                 self.initial.setdefault(name, getattr(target, name))
             self.initial.setdefault("service", target.service_id)
+            self.initial.setdefault("team", target.team_id)
             self.initial.setdefault("calendar", target.calendar_id)
             self.initial.setdefault("goal_hours", goal_minutes // 60)
             self.initial.setdefault("goal_minutes", goal_minutes % 60)
@@ -312,6 +330,9 @@ class TargetForm(StyledForm):
     def clean(self):
         data = super().clean()
         data["goal_kind"] = data.get("goal_kind") or GoalKind.DURATION
+        data["kind"] = data.get("kind") or TargetKind.SLA
+        data["restart"] = data.get("restart") or Restart.CONTINUE
+        data["cycle_counting"] = data.get("cycle_counting") or CycleCounting.EVERY
         data["goal_days"] = 1 if data.get("goal_days") is None else data["goal_days"]
         hours, minutes = data.get("goal_hours"), data.get("goal_minutes")
         if hours is not None and minutes is not None:
@@ -322,7 +343,9 @@ class TargetForm(StyledForm):
 
     def service_data(self) -> dict:
         data = {name: self.cleaned_data[name] for name in
-                ("name", "metric", "record_type", "priorities", "service", "goal", "goal_kind", "goal_days",
-                 "goal_time", "calendar", "pause_states", "escalations", "reopen_continues")}
+                ("name", "kind", "team", "metric", "record_type", "priorities", "service", "goal", "goal_kind",
+                 "goal_days", "goal_time", "calendar", "pause_states", "escalations", "restart", "cycle_counting")}
         data["priorities"] = sorted(data["priorities"])
+        if data["kind"] != TargetKind.OLA:
+            data["team"] = None  # a group only for an operational level target
         return data

@@ -20,7 +20,19 @@ from simple_history.models import HistoricalRecords
 
 from itsm.models import TIME_ZONE_CHOICES, Customer, Team, Versioned
 
-from .choices import BREACH, LIVE_STATES, ActionKind, DayKind, GoalKind, Metric, TimerEventKind, TimerState
+from .choices import (
+    BREACH,
+    LIVE_STATES,
+    ActionKind,
+    CycleCounting,
+    DayKind,
+    GoalKind,
+    Metric,
+    Restart,
+    TargetKind,
+    TimerEventKind,
+    TimerState,
+)
 
 
 class Calendar(Versioned):
@@ -136,6 +148,13 @@ class Target(models.Model):
     agreement = models.ForeignKey(Agreement, verbose_name=_("agreement"), on_delete=models.PROTECT,
                                   related_name="targets")
     name = models.CharField(_("name"), max_length=200)
+    # A service level target (the customer's promise) or an operational level one (an assignment
+    # group's: its timer runs while `team`, or any group when empty, holds the record).
+    kind = models.CharField(_("kind"), max_length=3, choices=TargetKind.choices, default=TargetKind.SLA)
+    team = models.ForeignKey(Team, verbose_name=_("assignment group"), null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="+",
+                             help_text=_("For an operational level target: the group whose time it measures; "
+                                         "empty: every group."))
     metric = models.CharField(_("metric"), max_length=20, choices=Metric.choices)
     record_type = models.CharField(_("record type"), max_length=50, default="incident")
     priorities = models.JSONField(_("priorities"), default=list, blank=True, help_text=_("Empty: any priority."))
@@ -153,7 +172,12 @@ class Target(models.Model):
     pause_states = models.JSONField(_("states that pause the clock"), default=list, blank=True)
     # [{"percent": 50, "actions": [{"kind": "notify_assignee"}]}, ..., {"percent": 100, "actions": [...]}]
     escalations = models.JSONField(_("thresholds and actions"), default=list, blank=True)
-    reopen_continues = models.BooleanField(_("reopening continues the clock"), default=True)
+    # Cycles (docs/slas.md): what the clock does when its start condition holds again after it
+    # stopped, and which cycles count in attainment.
+    restart = models.CharField(_("when the clock would start again"), max_length=20, choices=Restart.choices,
+                               default=Restart.CONTINUE)
+    cycle_counting = models.CharField(_("cycles counted in attainment"), max_length=10,
+                                      choices=CycleCounting.choices, default=CycleCounting.EVERY)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
@@ -173,6 +197,15 @@ class Target(models.Model):
     @property
     def is_relative(self) -> bool:
         return self.goal_kind != GoalKind.DURATION
+
+    @property
+    def is_ola(self) -> bool:
+        return self.kind == TargetKind.OLA
+
+    @property
+    def reopen_continues(self) -> bool:
+        """The former yes/no choice, now one of the restart options (kept for API readers)."""
+        return self.restart == Restart.CONTINUE
 
     def relative_goal_text(self) -> str:
         """A relative goal in words ("end of business day 1"); empty for a duration goal."""
@@ -206,19 +239,44 @@ class TimerQuerySet(models.QuerySet):
         index escalation_once (timer, threshold, action)."""
         now = now or timezone.now()
         warned = Escalation.objects.filter(timer=OuterRef("pk"), threshold__lt=BREACH)
+        # The customer's clocks that count in attainment: an operational level (OLA) timer is the
+        # group's, reported apart, and a cycle its target does not count cannot hurt attainment.
         return self.filter(state=TimerState.RUNNING, running=True, stopped_at__isnull=True,
-                           breached_at__isnull=True).filter(
+                           breached_at__isnull=True, kind=TargetKind.SLA, counts=True).filter(
             Q(Exists(warned)) | Q(due_at__lte=now + timedelta(hours=hours)))
+
+    def sla(self):
+        """The customer's timers (service level), every cycle."""
+        return self.filter(kind=TargetKind.SLA)
+
+    def ola(self):
+        """The assignment groups' timers (operational level), every cycle."""
+        return self.filter(kind=TargetKind.OLA)
 
 
 class Timer(models.Model):
-    """A target applied to one record. `elapsed` is the business time counted up to
-    `counted_until`; while `running`, the clock keeps counting from there."""
+    """One cycle of a target applied to one record. `elapsed` is the business time counted up to
+    `counted_until`; while `running`, the clock keeps counting from there.
+
+    A record's timers are keyed by metric and scope — the customer's (SLA) or one assignment
+    group's (OLA, `ola_team`) — and numbered by `cycle` within their key: a target that restarts
+    (on reopening, on a customer reply, when a group gets the record back) ends the current cycle
+    and starts the next. Exactly one timer per key is current (`is_current`, partial unique
+    constraints); earlier cycles are finished and keep their outcome. `counts`: whether this
+    cycle counts in attainment, as its target's counting option says."""
 
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
     object_id = models.PositiveBigIntegerField()
     record = GenericForeignKey("content_type", "object_id")
     metric = models.CharField(_("metric"), max_length=20, choices=Metric.choices)
+    kind = models.CharField(_("kind"), max_length=3, choices=TargetKind.choices, default=TargetKind.SLA,
+                            db_default=TargetKind.SLA)
+    ola_team = models.ForeignKey(Team, verbose_name=_("assignment group"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+",
+                                 help_text=_("An operational level timer's group."))
+    cycle = models.PositiveSmallIntegerField(_("cycle"), default=1, db_default=1)
+    is_current = models.BooleanField(_("current cycle"), default=True, db_default=True)
+    counts = models.BooleanField(_("counts in attainment"), default=True, db_default=True)
     target = models.ForeignKey(Target, verbose_name=_("target"), on_delete=models.PROTECT, related_name="timers")
     calendar_version = models.ForeignKey(CalendarVersion, verbose_name=_("calendar version"),
                                          on_delete=models.PROTECT, related_name="timers")
@@ -247,8 +305,20 @@ class Timer(models.Model):
         ordering = ["started_at", "id"]
         verbose_name = _("timer")
         verbose_name_plural = _("timers")
+        # The timer key: metric + scope (the customer's, or one group's) + cycle. One current
+        # cycle per metric and scope, each cycle number once.
         constraints = [
-            models.UniqueConstraint(fields=["content_type", "object_id", "metric"], name="timer_one_per_metric"),
+            models.UniqueConstraint(fields=["content_type", "object_id", "metric"],
+                                    condition=Q(kind=TargetKind.SLA, is_current=True), name="timer_one_current_sla"),
+            models.UniqueConstraint(fields=["content_type", "object_id", "metric", "ola_team"],
+                                    condition=Q(kind=TargetKind.OLA, is_current=True), name="timer_one_current_ola"),
+            models.UniqueConstraint(fields=["content_type", "object_id", "metric", "cycle"],
+                                    condition=Q(kind=TargetKind.SLA), name="timer_sla_cycle_once"),
+            models.UniqueConstraint(fields=["content_type", "object_id", "metric", "ola_team", "cycle"],
+                                    condition=Q(kind=TargetKind.OLA), name="timer_ola_cycle_once"),
+            models.CheckConstraint(condition=Q(kind=TargetKind.SLA, ola_team__isnull=True)
+                                   | Q(kind=TargetKind.OLA, ola_team__isnull=False), name="timer_ola_has_team"),
+            models.CheckConstraint(condition=Q(cycle__gte=1), name="timer_cycle_positive"),
         ]
         indexes = [
             # The escalation sweep: only timers with something to check, by when.
@@ -263,6 +333,15 @@ class Timer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_metric_display()} timer of {self.content_type_id}:{self.object_id}"
+
+    @property
+    def is_ola(self) -> bool:
+        return self.kind == TargetKind.OLA
+
+    @property
+    def key(self) -> tuple:
+        """(metric, group id or None): the timer's key without its cycle."""
+        return (self.metric, self.ola_team_id)
 
     @property
     def is_live(self) -> bool:

@@ -23,6 +23,9 @@ class Facts:
     # Why the record is in its state, where the type has reasons (an incident on hold: awaiting
     # the caller, a vendor...): a target may pause on "state:reason" only (see pauses()).
     state_reason: str = ""
+    # Who works the record in its group (`team_id`): an operational level response timer stops
+    # when a member of the group takes the record.
+    assignee_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -17,13 +17,19 @@ Definitions (also in docs/slas.md, "Dashboard and reports"):
 - **At risk now**: running timers, not breached, that have crossed their first warning
   threshold or are due within the next `hours` hours (Timer.objects.at_risk, which the incident
   queue's "At risk" tab uses too); soonest due first.
+- **Cycles** (a target that restarts on reopening or on each customer reply): every cycle is a
+  timer with its own outcome; the ones counted are those the target's counting option marks
+  (`Timer.counts`: every cycle, only the last, only the first) — in attainment, times, breaches.
+- **Scope**: the figures are the customer's service level (SLA) timers unless `Filters.scope`
+  says "ola": the assignment groups' operational level timers, reported apart (an OLA breach
+  is not an SLA breach), grouped by their group for "team".
 
 Counting happens in the database (one grouped query per table); p90 needs every value of a
 group, so durations are streamed in group order with `values_list(...).iterator()`.
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.contenttypes.models import ContentType
@@ -37,7 +43,7 @@ from itsm.models import Customer, Team
 
 from .businesstime import between
 from .calendars import business_calendar
-from .choices import Metric, TimerEventKind, TimerState
+from .choices import Metric, TargetKind, TimerEventKind, TimerState
 from .models import AT_RISK_HOURS, Agreement, Timer, TimerEvent
 
 STREAM_CHUNK = 2000
@@ -60,6 +66,9 @@ class Filters:
     priority: int | None = None
     metric: str | None = None
     agreement: int | None = None
+    # "sla": the customer's timers (the default); "ola": the groups' operational level timers;
+    # None: both (a monthly report's per-target rows).
+    scope: str | None = TargetKind.SLA
 
     @property
     def start_instant(self) -> datetime:
@@ -99,11 +108,20 @@ OUTCOME_AT = Case(When(state=TimerState.BREACHED, then=F("breached_at")), defaul
                   output_field=DateTimeField())
 
 
+def _team_field(filters: Filters) -> str:
+    """An operational level timer belongs to its group; a service level one to the record's
+    group when it last moved."""
+    return "ola_team_id" if filters.scope == TargetKind.OLA else "team_id"
+
+
 def _scoped(filters: Filters):
-    timers = Timer.objects.all()
+    """The timers of the filters' scope that count (cycles as their target's counting option says)."""
+    timers = Timer.objects.filter(counts=True)
+    if filters.scope is not None:
+        timers = timers.filter(kind=filters.scope)
     for field, value in (("customer_id", filters.customer), ("service_id_snapshot", filters.service),
-                         ("team_id", filters.team), ("priority", filters.priority), ("metric", filters.metric),
-                         ("target__agreement_id", filters.agreement)):
+                         (_team_field(filters), filters.team), ("priority", filters.priority),
+                         ("metric", filters.metric), ("target__agreement_id", filters.agreement)):
         if value is not None:
             timers = timers.filter(**{field: value})
     return timers
@@ -142,7 +160,7 @@ def attainment(filters: Filters, group_by: str) -> list[dict]:
         timers = timers.annotate(key=TruncMonth(OUTCOME_AT, tzinfo=timezone.get_current_timezone()))
     else:
         timers = timers.annotate(key=F({"service": "service_id_snapshot", "customer": "customer_id",
-                                        "team": "team_id", "priority": "priority"}[group_by]))
+                                        "team": _team_field(filters), "priority": "priority"}[group_by]))
     rows = list(timers.values("key").annotate(**_counts()))
     names = _names(group_by, [row["key"] for row in rows])
     result = []
@@ -258,7 +276,7 @@ def record_links(timers) -> dict[tuple[int, int], tuple[str, str | None]]:
 def breach_queryset(filters: Filters):
     start, end = filters.start_instant, filters.end_instant
     return (_scoped(filters).filter(state=TimerState.BREACHED, breached_at__gte=start, breached_at__lt=end)
-            .select_related("target", "customer", "team").order_by("-breached_at", "-pk"))
+            .select_related("target", "customer", "team", "ola_team").order_by("-breached_at", "-pk"))
 
 
 def breaches(filters: Filters, limit: int | None = BREACH_LIMIT) -> list[dict]:
@@ -292,6 +310,7 @@ def breach_rows(timers: list) -> list[dict]:
             "customer": timer.customer.name if timer.customer else "", "team": timer.team.name if timer.team else "",
             "service": services.get(timer.service_id_snapshot, "") if timer.service_id_snapshot else "",
             "priority": f"P{timer.priority}" if timer.priority else "",
+            "cycle": timer.cycle, "group": timer.ola_team.name if timer.ola_team_id else "",
             "paused_for": "; ".join(dict.fromkeys(p for p in pauses if p)),
             "causes": [{"kind": e.kind, "label": e.get_kind_display(), "at": e.at, "cause": e.cause,
                         "reason": e.data.get("reason", ""), "percent": e.data.get("percent")} for e in timeline],
@@ -333,8 +352,15 @@ def at_risk_count(filters: Filters, *, now: datetime | None = None, hours: int =
     return _scoped(filters).at_risk(now or timezone.now(), hours).count()
 
 
+def operational(filters: Filters) -> Filters:
+    """The same filters over the assignment groups' operational level (OLA) timers."""
+    return replace(filters, scope=TargetKind.OLA)
+
+
 def dashboard(filters: Filters, *, now: datetime | None = None) -> dict:
-    """Every table of the dashboard but the breaches, which it pages (breach_queryset, breach_rows)."""
+    """Every table of the dashboard but the breaches, which it pages (breach_queryset, breach_rows).
+    The service level figures are the customer's timers; `ola_by_team` the groups' operational
+    level attainment, reported apart (one more grouped query)."""
     now = now or timezone.now()
     return {
         "at_risk_total": at_risk_count(filters, now=now),
@@ -343,6 +369,7 @@ def dashboard(filters: Filters, *, now: datetime | None = None) -> dict:
         "trend": weekly_trend(filters),
         "durations": durations(filters),
         "at_risk": at_risk(filters, now=now),
+        "ola_by_team": attainment(operational(filters), "team"),
     }
 
 
@@ -353,11 +380,14 @@ def monthly_report(agreement: Agreement, month: str) -> dict:
     service, and the breaches with their causes."""
     start, end = month_bounds(month)
     filters = Filters(start=start, end=end, agreement=agreement.pk)
-    targets = list(agreement.targets.filter(is_current=True).select_related("calendar", "service")
-                   .order_by("metric", "name"))
-    per_lineage = {row["lineage"]: row for row in with_outcome(filters).order_by()
+    targets = list(agreement.targets.filter(is_current=True).select_related("calendar", "service", "team")
+                   .order_by("kind", "metric", "name"))
+    # Per target, service level and operational level alike (each target's own timers); the
+    # totals, services and breaches are the customer's (service level).
+    both = replace(filters, scope=None)
+    per_lineage = {row["lineage"]: row for row in with_outcome(both).order_by()
                    .values(lineage=F("target__lineage")).annotate(**_counts())}
-    times = {row["key"]: row for row in durations(filters, by="target")}
+    times = {row["key"]: row for row in durations(both, by="target")}
     target_rows = []
     for target in targets:
         counts = per_lineage.get(target.lineage, {"met": 0, "breached": 0})

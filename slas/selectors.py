@@ -56,8 +56,34 @@ def timer_list(user, *, with_events: bool = False):
     explanation): one more query for a whole page, whatever its size."""
     if not may(user, STAFF_ROLES):
         return Timer.objects.none()
-    timers = Timer.objects.select_related("target", "calendar_version")
+    timers = Timer.objects.select_related("target", "calendar_version", "ola_team")
     if with_events:
         timers = timers.prefetch_related(
             Prefetch("events", queryset=TimerEvent.objects.order_by("at", "id"), to_attr="event_list"))
     return timers
+
+
+def timer_key(timer) -> tuple:
+    """(content type, record, metric, group or None): a timer's key without its cycle."""
+    return (timer.content_type_id, timer.object_id, timer.metric, timer.ola_team_id)
+
+
+CYCLE_FIELDS = ("id", "content_type_id", "object_id", "metric", "ola_team_id", "cycle", "is_current", "counts",
+                "state", "started_at", "stopped_at", "elapsed", "goal", "breached_at")
+
+
+def cycles_of(timers) -> dict[tuple, list[dict]]:
+    """{timer key: its cycles, first to last} for the keys of `timers` (a page of them): one
+    query whatever their number (served by the index timer_record)."""
+    timers = list(timers)
+    if not timers:
+        return {}
+    keys = {timer_key(t) for t in timers}
+    rows = Timer.objects.filter(content_type_id__in={t.content_type_id for t in timers},
+                                object_id__in={t.object_id for t in timers}).order_by("cycle", "pk")
+    cycles: dict[tuple, list[dict]] = {}
+    for row in rows.values(*CYCLE_FIELDS):
+        key = (row["content_type_id"], row["object_id"], row["metric"], row["ola_team_id"])
+        if key in keys:
+            cycles.setdefault(key, []).append(row)
+    return cycles

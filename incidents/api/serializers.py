@@ -306,10 +306,23 @@ class TimerTargetSerializer(serializers.Serializer):
 
 
 class IncidentTimerSerializer(serializers.Serializer):
-    """One SLA timer of the incident as of now, with its explanation."""
+    """One SLA timer of the incident as of now, with its explanation: every cycle of every key
+    (metric, and the customer's service level or one assignment group's operational level)."""
 
     id = serializers.IntegerField()
     metric = serializers.CharField()
+    kind = serializers.CharField(help_text='"sla": the customer\'s service level; "ola": an assignment group\'s '
+                                           'operational level timer (reported apart).')
+    ola_team = serializers.IntegerField(source="ola_team_id", allow_null=True,
+                                        help_text="The operational level timer's group (null for the customer's).")
+    ola_team_name = serializers.CharField(source="ola_team.name", allow_null=True, default=None)
+    cycle = serializers.IntegerField(help_text="The cycle of its key (1 unless its target restarts).")
+    is_current = serializers.BooleanField(help_text="The current cycle of its key (earlier cycles are finished).")
+    counts = serializers.BooleanField(help_text="Counted in attainment, as the target's counting option says.")
+    cycle_text = serializers.SerializerMethodField(help_text='Which cycle, in words ("Cycle 2, started again on '
+                                                             'reopening").')
+    scope_text = serializers.SerializerMethodField(help_text='Whose clock, in words ("Operational level of '
+                                                             'Network").')
     state = serializers.CharField()
     state_label = serializers.CharField(source="get_state_display")
     target = TimerTargetSerializer()
@@ -351,6 +364,12 @@ class IncidentTimerSerializer(serializers.Serializer):
 
     def get_events(self, timer) -> list[dict]:
         return TimerEventSerializer(self._explanation(timer).events, many=True).data
+
+    def get_cycle_text(self, timer) -> str:
+        return self._explanation(timer).cycle_text
+
+    def get_scope_text(self, timer) -> str:
+        return self._explanation(timer).scope_text
 
     def get_intervals(self, timer) -> list[dict]:
         rows = [{"start": i.start, "end": i.end, "ongoing": i.ongoing, "counted": i.counted,

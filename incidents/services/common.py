@@ -125,9 +125,12 @@ def _journal_assignment(incident: Incident, actor, before: dict) -> None:
     emit("incident.assigned", record=incident, actor=actor, payload={"from": before, "to": after})
 
 
-def _sync_clocks(incident: Incident, actor, what: str, *, created: bool = False) -> None:
-    """Bring the incident's SLA timers in line with it, in this transaction (slas engine)."""
-    timers_sync(incident, cause=f"{incident.number} {what} ({actor.username})", created=created)
+def _sync_clocks(incident: Incident, actor, what: str, *, created: bool = False, signal: str = "") -> None:
+    """Bring the incident's SLA timers in line with it, in this transaction (slas engine), the
+    incident's row locked. `signal` (slas.choices.ClockSignal): what happened that its fields do
+    not show (a reopening, a reply of the caller or of the service desk), for targets whose
+    clocks start a new cycle on it."""
+    timers_sync(incident, cause=f"{incident.number} {what} ({actor.username})", created=created, signal=signal)
 
 
 def _customer_of(incident: Incident):

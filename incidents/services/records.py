@@ -14,6 +14,7 @@ from itsm.models import Team
 from itsm.permissions import require
 from itsm.records import check_version, record_create, record_save
 from itsm.validation import refuse_unknown
+from slas.choices import ClockSignal
 
 from ..assignment import apply_default_group
 from ..choices import Channel
@@ -155,18 +156,25 @@ def incident_assign_to_me(*, actor, incident: Incident, expected_version: int | 
 def incident_comment(*, actor, incident: Incident, body: str, internal: bool = False):
     """A comment (visible to the caller) or, for the service desk, an internal work note.
     A service-desk comment is the first response if none was recorded. Side effects:
-    journal entry, event `incident.commented` (notifies the assignee when the caller writes)."""
+    journal entry, event `incident.commented` (notifies the assignee when the caller writes).
+    A public comment moves the SLA clocks whose targets restart on replies (slas cycles): the
+    caller's is a customer reply, the service desk's answers it."""
     require_worker_or_caller(actor, incident)
-    if internal and not is_worker(actor):
+    worker = is_worker(actor)
+    if internal and not worker:
         raise NotPermitted(_("Only the service desk writes work notes."))
     _refuse_final(incident)
     with transaction.atomic():
         entry = record_comment(record=incident, actor=actor, body=body, internal=internal)
-        if is_worker(actor) and not internal and incident.first_response_at is None:
+        if not internal:
             locked = Incident.objects.select_for_update().get(pk=incident.pk)
-            if locked.first_response_at is None:
+            if worker and locked.first_response_at is None:
                 _mark_first_response(locked, actor)
-                _sync_clocks(locked, actor, "first response (comment)")
+                _sync_clocks(locked, actor, "first response (comment)", signal=ClockSignal.RESPONSE)
+            elif worker:
+                _sync_clocks(locked, actor, "reply (comment)", signal=ClockSignal.RESPONSE)
+            else:
+                _sync_clocks(locked, actor, "customer reply (comment)", signal=ClockSignal.CUSTOMER_REPLY)
     return entry
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from itsm.records import record_save
 from itsm.services import system_actor
 from itsm.workflow import transition_apply
+from slas.choices import ClockSignal
 
 from ..choices import OPEN_STATES, IncidentState
 from ..models import Incident
@@ -29,7 +30,8 @@ def incident_transition(*, actor, incident: Incident, name: str, data: dict | No
     with transaction.atomic():
         record = transition_apply(actor=actor, record=incident, name=name, data=data, reason=reason,
                                   expected_version=expected_version)
-        _sync_clocks(record, actor, f"{name} → {record.get_state_display()}")
+        _sync_clocks(record, actor, f"{name} → {record.get_state_display()}",
+                     signal=ClockSignal.REOPENED if name == "reopen" else "")
         if name == "resolve":
             _resolve_children(record, actor)
     return record

@@ -9,6 +9,7 @@ from django.views.generic import View
 
 from itsm.timeline import plain_entry, record_timeline
 from slas import explain as sla_explain
+from slas.choices import Metric
 
 from .. import selectors
 from ..choices import IncidentState, Priority
@@ -42,30 +43,61 @@ def _describe(entry) -> tuple[str, str, str]:
     return plain_entry(entry)
 
 
-def sla_clocks(incident, now=None, timers=None) -> list[dict]:
-    """The incident's SLA timers as the page shows them: clock, outcome and explanation.
-    `timers`: another record's timers, read by its app (a problem page shows its clocks so)."""
+class ClockList(list):
+    """The clock items of a record page, in order: the customer's (service level) first, then the
+    assignment groups' (operational level); `.sla` and `.ola` are the two columns shown side by side."""
+
+    @property
+    def sla(self) -> list[dict]:
+        return [item for item in self if item["scope"] == "sla"]
+
+    @property
+    def ola(self) -> list[dict]:
+        return [item for item in self if item["scope"] == "ola"]
+
+
+def _clock_item(timer, now) -> dict:
+    clock = sla_explain.clock(timer, now)
+    explanation = sla_explain.explain(timer, now)
+    return {
+        "timer": timer, "clock": clock, "metric": timer.get_metric_display(),
+        "target": timer.target, "goal": sla_explain.business_hours(timer.goal),
+        "elapsed": sla_explain.humanize(clock.elapsed), "remaining": sla_explain.humanize(clock.remaining),
+        "percent_bar": min(int(clock.percent), 100),
+        "ticking": timer.state == "running" and timer.due_at is not None,
+        "overdue_by": sla_explain.humanize(now - timer.due_at) if clock.overdue and timer.due_at else "",
+        # The live countdown's first text: wall-clock time until the due instant (sla-clock.js).
+        "wall_left": sla_explain.humanize(timer.due_at - now) if timer.due_at and timer.due_at > now else "",
+        "calendar": timer.target.calendar.name,
+        "scope": "ola" if timer.ola_team_id else "sla",
+        "scope_text": explanation.scope_text, "cycle_text": explanation.cycle_text,
+        "events": [{"event": event, "elapsed": sla_explain.humanize(event.elapsed),
+                    "detail": sla_explain.event_detail(event)} for event in explanation.events],
+        "intervals": [{"interval": interval, "counted": sla_explain.humanize(interval.counted)}
+                      for interval in explanation.intervals],
+    }
+
+
+def sla_clocks(incident, now=None, timers=None) -> ClockList:
+    """The incident's SLA timers as the page shows them: per key (metric, and the customer's or
+    one group's), its current cycle's clock, outcome and explanation, with every cycle of the key
+    (`cycles`, first to last, when there are several). `timers`: another record's timers, read by
+    its app (a problem page shows its clocks so)."""
     now = now or timezone.now()
-    clocks = []
+    keys: dict[tuple, list] = {}
     for timer in selectors.timers_of(incident) if timers is None else timers:
-        clock = sla_explain.clock(timer, now)
-        explanation = sla_explain.explain(timer, now)
-        clocks.append({
-            "timer": timer, "clock": clock, "metric": timer.get_metric_display(),
-            "target": timer.target, "goal": sla_explain.business_hours(timer.goal),
-            "elapsed": sla_explain.humanize(clock.elapsed), "remaining": sla_explain.humanize(clock.remaining),
-            "percent_bar": min(int(clock.percent), 100),
-            "ticking": timer.state == "running" and timer.due_at is not None,
-            "overdue_by": sla_explain.humanize(now - timer.due_at) if clock.overdue and timer.due_at else "",
-            # The live countdown's first text: wall-clock time until the due instant (sla-clock.js).
-            "wall_left": sla_explain.humanize(timer.due_at - now) if timer.due_at and timer.due_at > now else "",
-            "calendar": timer.target.calendar.name,
-            "events": [{"event": event, "elapsed": sla_explain.humanize(event.elapsed),
-                        "detail": sla_explain.event_detail(event)} for event in explanation.events],
-            "intervals": [{"interval": interval, "counted": sla_explain.humanize(interval.counted)}
-                          for interval in explanation.intervals],
-        })
-    return clocks
+        keys.setdefault((timer.metric, timer.ola_team_id), []).append(timer)
+    order = {metric: index for index, metric in enumerate(Metric.values)}
+    items = []
+    for cycles in keys.values():
+        cycles.sort(key=lambda t: t.cycle)
+        current = next((t for t in cycles if t.is_current), cycles[-1])
+        item = _clock_item(current, now)
+        item["group"] = current.ola_team.name if current.ola_team_id else ""
+        item["cycles"] = [_clock_item(t, now) for t in cycles] if len(cycles) > 1 else []
+        items.append(item)
+    items.sort(key=lambda i: (i["scope"] == "ola", i["group"].lower(), order.get(i["timer"].metric, 99)))
+    return ClockList(items)
 
 
 class IncidentDetailView(IncidentGateMixin, IncidentMixin, View):

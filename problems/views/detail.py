@@ -46,7 +46,7 @@ def _step_note(step, counts: dict) -> dict:
 def problem_clocks(problem: Problem) -> list[dict]:
     """The problem's SLA timers, shown as the incident page shows its own."""
     timers = (Timer.objects.filter(content_type=ContentType.objects.get_for_model(Problem), object_id=problem.pk)
-              .select_related("target__agreement", "target__calendar", "calendar_version")
+              .select_related("target__agreement", "target__calendar", "calendar_version", "ola_team")
               .prefetch_related(Prefetch("events", to_attr="event_list")))
     return sla_clocks(problem, timers=list(timers)) if problem.pk else []
 

@@ -2,9 +2,13 @@
 
 Staff read (auditors and read-only tokens included); nobody writes. Both endpoints take
 `?from=YYYY-MM-DD&to=YYYY-MM-DD` (default: this month to today) and the dashboard's filters
-`customer`, `service`, `team`, `priority`, `metric` (ids, 1–5, response|resolution).
-Definitions: slas/reports.py and docs/slas.md, "Dashboard and reports".
+`customer`, `service`, `team`, `priority`, `metric` (ids, 1–5, response|resolution), and `scope`:
+`sla` (default: the customer's service level timers) or `ola` (the assignment groups'
+operational level timers, reported apart; `team` is then the timer's group). Cycles count as their
+target's counting option says. Definitions: slas/reports.py and docs/slas.md, "Dashboard and reports".
 """
+
+from dataclasses import replace
 
 from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -16,6 +20,7 @@ from rest_framework.views import APIView
 from itsm.permissions import STAFF_ROLES
 
 from .. import reports
+from ..choices import TargetKind
 from ..filtersets import ReportFilterForm
 
 BREACH_API_LIMIT = 1000  # latest first; the CSV export of the dashboard lists them all
@@ -24,6 +29,9 @@ PARAMETERS = [
     OpenApiParameter("to", str, description="Last day of the period, inclusive (YYYY-MM-DD)."),
     OpenApiParameter("customer", int), OpenApiParameter("service", int), OpenApiParameter("team", int),
     OpenApiParameter("priority", int), OpenApiParameter("metric", str, enum=["response", "resolution"]),
+    OpenApiParameter("scope", str, enum=["sla", "ola"], description=(
+        "sla (default): the customer's service level timers; ola: the assignment groups' operational level "
+        "timers (an OLA breach is not an SLA breach), `team` and group_by=team being the timer's group.")),
 ]
 
 
@@ -36,7 +44,10 @@ def _filters(request) -> reports.Filters:
     if not form.is_valid():
         names = {"start": "from", "end": "to", "__all__": "non_field_errors"}
         raise ValidationError({names.get(name, name): [str(e) for e in errors] for name, errors in form.errors.items()})
-    return form.cleaned_data["filters"]
+    scope = query.get("scope", "") or TargetKind.SLA
+    if scope not in TargetKind.values:
+        raise ValidationError({"scope": [f"One of: {', '.join(TargetKind.values)}."]})
+    return replace(form.cleaned_data["filters"], scope=scope)
 
 
 class ReportView(APIView):
@@ -86,6 +97,9 @@ class BreachReportView(ReportView):
             "breached_at": serializers.DateTimeField(), "stopped_at": serializers.DateTimeField(allow_null=True),
             "state": serializers.CharField(), "customer": serializers.CharField(), "team": serializers.CharField(),
             "service": serializers.CharField(), "priority": serializers.CharField(),
+            "cycle": serializers.IntegerField(help_text="The timer's cycle (1 unless its target restarts)."),
+            "group": serializers.CharField(help_text="An operational level timer's assignment group; empty for "
+                                                     "the customer's."),
             "paused_for": serializers.CharField(),
             "causes": inline_serializer("SlaBreachCause", many=True, fields={
                 "kind": serializers.CharField(), "at": serializers.DateTimeField(),

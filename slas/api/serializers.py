@@ -4,15 +4,17 @@ from datetime import datetime
 
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config_items.models import ConfigurationItem
 from itsm.api.serializers import StrictInputSerializer
-from itsm.models import Customer
+from itsm.models import Customer, Team
 
 from .. import explain
-from ..choices import ActionKind, DayKind, GoalKind, Metric
+from ..choices import ActionKind, CycleCounting, DayKind, GoalKind, Metric, Restart, TargetKind
 from ..models import Agreement, Calendar, CalendarDay, CalendarVersion, Target, Timer, TimerEvent
+from ..selectors import timer_key
 
 
 class CalendarDaySerializer(serializers.ModelSerializer):
@@ -186,15 +188,34 @@ class EscalationStepSerializer(serializers.Serializer):
     actions = EscalationActionSerializer(many=True)
 
 
+RESTART_HELP = (
+    'What the clock does when it would start again after it stopped: "continue" (the same clock goes on: a '
+    'reopened resolution, a group getting the record back), "none" (it stays stopped), "reopen" (a new cycle on '
+    'each reopening; for an operational level target, each time its group gets the record back), '
+    '"customer_reply" (a new cycle on each public comment of the caller after the service desk answered, stopped '
+    'by its next reply: the customer\'s response targets only).')
+CYCLE_COUNTING_HELP = ('Which cycles count in attainment, times and breach lists: "every", "last" (only the latest '
+                       'cycle), "first".')
+
+
 class TargetSerializer(serializers.ModelSerializer):
     escalations = EscalationStepSerializer(many=True)
     created_by = serializers.CharField(source="created_by.username", read_only=True)
+    kind = serializers.ChoiceField(choices=TargetKind.choices, read_only=True, help_text=(
+        '"sla": the customer\'s service level; "ola": an assignment group\'s operational level (its timer runs '
+        'while `team` holds the record), reported apart.'))
+    restart = serializers.ChoiceField(choices=Restart.choices, read_only=True, help_text=RESTART_HELP)
+    cycle_counting = serializers.ChoiceField(choices=CycleCounting.choices, read_only=True,
+                                             help_text=CYCLE_COUNTING_HELP)
+    reopen_continues = serializers.BooleanField(read_only=True, help_text=(
+        'Deprecated: true when `restart` is "continue". Kept for earlier readers.'))
 
     class Meta:
         model = Target
-        fields = ["id", "lineage", "version", "is_current", "agreement", "name", "metric", "record_type",
-                  "priorities", "service", "goal", "goal_kind", "goal_days", "goal_time", "calendar", "pause_states",
-                  "escalations", "reopen_continues", "created_at", "created_by"]
+        fields = ["id", "lineage", "version", "is_current", "agreement", "name", "kind", "team", "metric",
+                  "record_type", "priorities", "service", "goal", "goal_kind", "goal_days", "goal_time", "calendar",
+                  "pause_states", "escalations", "restart", "cycle_counting", "reopen_continues", "created_at",
+                  "created_by"]
 
 
 class TargetInputSerializer(StrictInputSerializer):
@@ -219,12 +240,24 @@ class TargetInputSerializer(StrictInputSerializer):
     calendar = serializers.PrimaryKeyRelatedField(queryset=Calendar.objects.all())
     pause_states = serializers.ListField(child=serializers.CharField(max_length=40), required=False)
     escalations = EscalationStepSerializer(many=True, required=False)
-    reopen_continues = serializers.BooleanField(required=False)
+    kind = serializers.ChoiceField(choices=TargetKind.choices, required=False,
+                                   help_text='"sla" (default) or "ola" (an assignment group\'s, with `team`).')
+    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), allow_null=True, required=False,
+                                              help_text="For an operational level target: the group whose time it "
+                                                        "measures; null: every group.")
+    restart = serializers.ChoiceField(choices=Restart.choices, required=False, help_text=RESTART_HELP)
+    cycle_counting = serializers.ChoiceField(choices=CycleCounting.choices, required=False,
+                                             help_text=CYCLE_COUNTING_HELP)
+    reopen_continues = serializers.BooleanField(required=False, help_text=(
+        'Deprecated: true is `restart` "continue", false "none"; ignored when `restart` is given.'))
 
     def validate(self, data):
         if "escalations" in data:
             data["escalations"] = [{"percent": step["percent"], "actions": [dict(a) for a in step["actions"]]}
                                    for step in data["escalations"]]
+        continues = data.pop("reopen_continues", None)
+        if continues is not None and "restart" not in data:
+            data["restart"] = Restart.CONTINUE if continues else Restart.NONE
         return data
 
 
@@ -268,9 +301,32 @@ class TimerLiveSerializer(serializers.Serializer):
         return super().to_representation(explain.live_numbers(instance, now))
 
 
+class TimerCycleSerializer(serializers.Serializer):
+    """One cycle of a timer's key (metric and scope), as stored (not counted up to now)."""
+
+    id = serializers.IntegerField()
+    cycle = serializers.IntegerField()
+    is_current = serializers.BooleanField()
+    counts = serializers.BooleanField(help_text="Counted in attainment, as the target's counting option says.")
+    state = serializers.CharField()
+    started_at = serializers.DateTimeField()
+    stopped_at = serializers.DateTimeField(allow_null=True)
+    elapsed = serializers.DurationField(help_text="Stored elapsed business time, counted up to the cycle's stop "
+                                                  "(or its last change while it runs).")
+    goal = serializers.DurationField()
+    breached_at = serializers.DateTimeField(allow_null=True)
+
+
 class TimerSerializer(serializers.ModelSerializer):
     record_type = serializers.SerializerMethodField()
     record_number = serializers.SerializerMethodField()
+    kind = serializers.CharField(read_only=True, help_text='"sla": the customer\'s service level timer; "ola": an '
+                                                          'assignment group\'s operational level timer.')
+    ola_team_name = serializers.SerializerMethodField(help_text="The operational level timer's group (null for "
+                                                                "the customer's).")
+    cycles = serializers.SerializerMethodField(help_text=(
+        "Every cycle of this timer's key (same record, metric and scope), first to last, this one included: "
+        "each with its own start, elapsed time, outcome and breach."))
     target_version = serializers.IntegerField(source="target.version", read_only=True)
     calendar = serializers.IntegerField(source="calendar_version.calendar_id", read_only=True,
                                         help_text="The calendar the timer counts on (id).")
@@ -282,12 +338,26 @@ class TimerSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Timer
-        fields = ["id", "record_type", "object_id", "record_number", "metric", "state", "running", "pause_reason",
+        fields = ["id", "record_type", "object_id", "record_number", "metric", "kind", "ola_team", "ola_team_name",
+                  "cycle", "is_current", "counts", "cycles", "state", "running", "pause_reason",
                   "target", "target_version", "calendar", "calendar_version", "goal", "elapsed", "counted_until",
                   "started_at", "stopped_at", "due_at", "breached_at", "customer", "team", "priority", "live"]
 
     def get_record_type(self, obj) -> str | None:
         return self.context.get("record_types", {}).get(obj.content_type_id)
+
+    def get_ola_team_name(self, obj) -> str | None:
+        return obj.ola_team.name if obj.ola_team_id else None  # selected with the timer
+
+    @extend_schema_field(TimerCycleSerializer(many=True))
+    def get_cycles(self, obj) -> list[dict]:
+        """Read for the whole page at once by the view (`cycles` in the context: one query)."""
+        cycles = self.context.get("cycles")
+        if cycles is None:
+            from ..selectors import cycles_of
+
+            cycles = cycles_of([obj])
+        return TimerCycleSerializer(cycles.get(timer_key(obj), []), many=True).data
 
     def get_record_number(self, obj) -> str | None:
         record = obj.record  # prefetched per content type by the view

@@ -33,7 +33,7 @@ from .calendars import (
     current_version,
 )
 from .sweep import SWEEP_BATCH, SweepResult, timers_sweep
-from .targets import select_target, select_targets
+from .targets import select_target, select_targets, select_targets_by_kind
 from .timers import (
     engine_between,
     live_timers_of,
@@ -49,6 +49,6 @@ __all__ = [
     "agreement_update", "calendar_create", "calendar_day_delete", "calendar_day_set", "calendar_import_ics",
     "calendar_publish", "calendar_update", "calendars_republish", "clean_escalations", "current_version", "default_escalations", "engine_between",
     "live_timers_of", "outdated_timers", "report_generated", "running_intervals", "select_target",
-    "select_targets", "target_create", "target_update", "timers_recompute", "timers_recompute_outdated",
+    "select_targets", "select_targets_by_kind", "target_create", "target_update", "timers_recompute", "timers_recompute_outdated",
     "timers_sweep", "timers_sync",
 ]

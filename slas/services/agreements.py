@@ -11,7 +11,7 @@ from itsm.permissions import ADMIN_ROLES, STAFF_ROLES, require
 from itsm.records import check_version, save_with_history, versioned_save
 from itsm.validation import apply_fields, refuse_unknown
 
-from ..choices import BREACH, DEFAULT_THRESHOLDS, ActionKind, GoalKind, Metric
+from ..choices import BREACH, DEFAULT_THRESHOLDS, ActionKind, CycleCounting, GoalKind, Metric, Restart, TargetKind
 from ..models import Agreement, Target
 from ..registry import subject_named, subjects
 from .targets import _targets_changed
@@ -19,9 +19,9 @@ from .targets import _targets_changed
 AGREEMENT_FIELDS = ("name", "customer", "services", "valid_from", "valid_to", "description", "is_active")
 # A relative goal falls due on at most this business day after the start (slas.goals).
 MAX_GOAL_DAYS = 30
-TARGET_FIELDS = ("agreement", "name", "metric", "record_type", "priorities", "service", "goal", "goal_kind",
-                 "goal_days", "goal_time", "calendar",
-                 "pause_states", "escalations", "reopen_continues")
+TARGET_FIELDS = ("agreement", "name", "kind", "team", "metric", "record_type", "priorities", "service", "goal",
+                 "goal_kind", "goal_days", "goal_time", "calendar", "pause_states", "escalations", "restart",
+                 "cycle_counting")
 
 
 @transaction.atomic
@@ -107,6 +107,7 @@ def _target_row(actor, data: dict, *, current: Target | None = None) -> Target:
     if target.metric not in Metric.values:
         raise ValidationError({"metric": _("Choose response or resolution.")})
     _check_record_type(target)
+    _check_cycles_and_scope(target)
     _check_target_choices(target, current)
     target.full_clean(exclude=["lineage"], validate_constraints=False)
     return target
@@ -130,6 +131,27 @@ def _check_goal(target: Target) -> None:
         raise ValidationError({"goal_time": _("Give the time of day the goal falls due.")})
 
 
+def _check_cycles_and_scope(target: Target) -> None:
+    """The kind (a group only for an operational level target), the restart option (a new cycle
+    on each customer reply times the answer to it: the customer's response only) and the
+    counting of cycles."""
+    errors = {}
+    if target.kind not in TargetKind.values:
+        errors["kind"] = _("Choose one of: %(kinds)s.") % {"kinds": ", ".join(TargetKind.values)}
+    elif target.kind == TargetKind.SLA and target.team_id is not None:
+        errors["team"] = _("Only an operational level target names an assignment group.")
+    if target.restart not in Restart.values:
+        errors["restart"] = _("Choose one of: %(kinds)s.") % {"kinds": ", ".join(Restart.values)}
+    elif target.restart == Restart.CUSTOMER_REPLY and (target.metric != Metric.RESPONSE
+                                                        or target.kind == TargetKind.OLA):
+        errors["restart"] = _("A new cycle on each customer reply is for the customer's response targets: "
+                              "it times the answer to each reply.")
+    if target.cycle_counting not in CycleCounting.values:
+        errors["cycle_counting"] = _("Choose one of: %(kinds)s.") % {"kinds": ", ".join(CycleCounting.values)}
+    if errors:
+        raise ValidationError(errors)
+
+
 def _check_target_choices(target: Target, current: Target | None) -> None:
     """An active calendar, and, when the agreement names services, one of them (a target on
     another service would never apply: select_targets skips it). A new version keeps what the
@@ -138,6 +160,8 @@ def _check_target_choices(target: Target, current: Target | None) -> None:
     if target.calendar_id and target.calendar_id != getattr(current, "calendar_id", None) \
             and not target.calendar.is_active:
         errors["calendar"] = _("%(value)s is no longer in use.") % {"value": target.calendar}
+    if target.team_id and target.team_id != getattr(current, "team_id", None) and not target.team.is_active:
+        errors["team"] = _("%(value)s is no longer in use.") % {"value": target.team}
     if target.service_id and target.agreement_id and target.service_id != getattr(current, "service_id", None):
         named = target.agreement.services.all()
         if named.exists() and not named.filter(pk=target.service_id).exists():
@@ -175,8 +199,8 @@ def target_update(*, actor, target: Target, data: dict) -> Target:
     require(actor, ADMIN_ROLES)
     current = Target.objects.select_for_update().get(lineage=target.lineage, is_current=True)
     fields = {name: getattr(current, name) for name in TARGET_FIELDS if name not in ("agreement", "service",
-                                                                                      "calendar")}
-    fields.update(agreement=current.agreement, service=current.service, calendar=current.calendar)
+                                                                                      "calendar", "team")}
+    fields.update(agreement=current.agreement, service=current.service, calendar=current.calendar, team=current.team)
     fields.update(data)
     following = _target_row(actor, fields, current=current)
     following.lineage, following.version = current.lineage, current.version + 1

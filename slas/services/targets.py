@@ -8,24 +8,37 @@ from django.utils import timezone
 
 from itsm.generations import GenerationCache
 
+from ..choices import TargetKind
 from ..models import CalendarVersion, Target
 from ..registry import Facts
 
 
-def select_targets(record_type: str, facts: Facts, *, on_date=None) -> dict[str, Target]:
-    """The target that applies for each metric, chosen deterministically among the current
-    targets of active agreements valid on the record's opening date whose conditions match:
+def select_targets(record_type: str, facts: Facts, *, on_date=None, kind: str = TargetKind.SLA) -> dict[str, Target]:
+    """The target of `kind` that applies for each metric (see `select_targets_by_kind`)."""
+    return select_targets_by_kind(record_type, facts, on_date=on_date)[kind]
+
+
+def select_targets_by_kind(record_type: str, facts: Facts, *, on_date=None) -> dict[str, dict[str, Target]]:
+    """{kind: {metric: target}}: the target of each kind that applies for each metric, chosen
+    deterministically among the current targets of active agreements valid on the record's
+    opening date whose conditions match:
     1. an agreement of the record's customer before a provider-wide one (no customer);
     2. a target naming the service before one for any service;
     3. a target naming priorities before one for any priority;
-    4. the shortest goal (the strictest promise);
-    5. the oldest target (lowest id).
+    4. (operational level) a target naming the group before one for every group;
+    5. the shortest goal (the strictest promise);
+    6. the oldest target (lowest id).
+    Service level targets ("sla") time the customer's promise; operational level ones ("ola")
+    the group that holds the record now (`facts.team_id`): none without one.
     The current targets come from a per-process copy that one cheap statement checks against
-    the database each time (see `TARGETS`); each carries `calendar_version_now`, the
+    the database (once per call: see `TARGETS`); each carries `calendar_version_now`, the
     current version of its calendar (None if it has none)."""
     on_date = on_date or timezone.localdate(facts.opened_at)
-    chosen: dict[str, Target] = {}
+    chosen: dict[str, dict[str, Target]] = {kind: {} for kind in TargetKind.values}
     for target, services in _current_targets(record_type):
+        if target.kind == TargetKind.OLA and (facts.team_id is None or (
+                target.team_id is not None and target.team_id != facts.team_id)):
+            continue
         agreement = target.agreement
         if not agreement.is_active or agreement.valid_from > on_date or (
                 agreement.valid_to is not None and agreement.valid_to < on_date):
@@ -38,11 +51,13 @@ def select_targets(record_type: str, facts: Facts, *, on_date=None) -> dict[str,
             continue
         if target.priorities and facts.priority not in target.priorities:
             continue
-        current = chosen.get(target.metric)
+        of_kind = chosen[target.kind]
+        current = of_kind.get(target.metric)
         if current is None or _precedence(target) < _precedence(current):
-            chosen[target.metric] = target
+            of_kind[target.metric] = target
     # Copies: callers hold the target on their timers; the process-wide ones stay untouched.
-    return {metric: copy.copy(target) for metric, target in chosen.items()}
+    return {kind: {metric: copy.copy(target) for metric, target in of_kind.items()}
+            for kind, of_kind in chosen.items()}
 
 
 # The current targets per record type, copied per process: [(target with agreement, calendar and
@@ -77,9 +92,10 @@ def _read_targets(record_type: str) -> list[tuple[Target, set]]:
 
 
 def _precedence(target: Target) -> tuple:
-    return (target.agreement.customer_id is None, target.service_id is None, not target.priorities, target.goal,
-            target.pk)
+    return (target.agreement.customer_id is None, target.service_id is None, not target.priorities,
+            target.team_id is None, target.goal, target.pk)
 
 
-def select_target(record_type: str, facts: Facts, metric: str, *, on_date=None) -> Target | None:
-    return select_targets(record_type, facts, on_date=on_date).get(metric)
+def select_target(record_type: str, facts: Facts, metric: str, *, on_date=None,
+                  kind: str = TargetKind.SLA) -> Target | None:
+    return select_targets(record_type, facts, on_date=on_date, kind=kind).get(metric)

@@ -15,12 +15,12 @@ from itsm.permissions import ADMIN_ROLES, require
 from .. import engine
 from ..businesstime import add
 from ..calendars import business_calendar
-from ..choices import LIVE_STATES, Metric, TimerEventKind
+from ..choices import LIVE_STATES, ClockSignal, CycleCounting, Metric, Restart, TargetKind, TimerEventKind, TimerState
 from ..goals import goal_for
 from ..models import Calendar, Target, Timer, TimerEvent
 from ..registry import Facts, pauses, subject_for
 from .calendars import current_version
-from .targets import select_targets
+from .targets import select_targets_by_kind
 
 RECORD = "record"  # the escalation "action" that marks a threshold as handled
 
@@ -56,38 +56,70 @@ def _save(timer, steps, *, handled=None, events: list | None = None, new: list |
         events += rows
 
 
-def timers_sync(record, *, cause: str, now=None, created: bool = False) -> list[Timer]:
+def timers_sync(record, *, cause: str, now=None, created: bool = False, signal: str = "") -> list[Timer]:
     """Bring the record's timers in line with the record as it now is. Call it in the
-    transaction of the change (the subject's services do), so UI and API never show a stale
-    clock. Starts missing timers, pauses and resumes by state, stops at response or
-    resolution, continues on reopen, cancels on cancellation, re-targets (keeping the
-    elapsed time) when another target now matches. Returns the record's timers. `created`:
-    the record was inserted in this transaction, so it has no timers yet to look for."""
+    transaction of the change, with the record's row locked (the subject's services do), so UI
+    and API never show a stale clock. Starts missing timers, pauses and resumes by state, stops
+    at response or resolution, cancels on cancellation, re-targets (keeping the elapsed time)
+    when another target now matches, and restarts a stopped clock as its target says (continue
+    it, or end its cycle and start the next: see `_restart`).
+
+    Timers are keyed by metric and scope: the customer's service level (one per metric) and,
+    per assignment group, the operational level timers of the group that holds the record
+    (started when it gets the record, stopped when it hands it on). `signal` (ClockSignal) says
+    what happened that the record's fields do not show: a reopening, a customer reply, a reply
+    of the service desk. Returns the record's current timers (and the cycles started now).
+    `created`: the record was inserted in this transaction, so it has no timers yet to look for."""
     subject = subject_for(record)
     if subject is None:
         return []
     now = now or timezone.now()
     facts = subject.facts(record)
     content_type = ContentType.objects.get_for_model(record)
-    existing = {} if created else {t.metric: t for t in Timer.objects.select_for_update(of=("self",)).select_related(
-        "target", "calendar_version").filter(content_type=content_type, object_id=record.pk)}
-    chosen = select_targets(subject.name, facts)
+    current = {} if created else {t.key: t for t in Timer.objects.select_for_update(of=("self",)).select_related(
+        "target", "calendar_version").filter(content_type=content_type, object_id=record.pk, is_current=True)}
+    chosen = select_targets_by_kind(subject.name, facts)
+    service_level, operational = chosen[TargetKind.SLA], chosen[TargetKind.OLA]
+    # The customer's keys, the held group's keys, then other groups' clocks still current.
+    keys = [(metric, None) for metric in Metric.values]
+    keys += [(metric, facts.team_id) for metric in Metric.values if metric in operational]
+    keys += sorted((key for key in current if key[1] is not None and key not in keys), key=lambda k: (k[1], k[0]))
     timers, versions, events, new = [], {}, [], []
-    for metric in Metric.values:
-        target = chosen.get(metric)
-        timer = existing.get(metric)
+    for key in keys:
+        metric, team = key
+        if team is None:
+            target = service_level.get(metric)
+        else:
+            target = operational.get(metric) if team == facts.team_id else None
+        timer = current.get(key)
         started = []
-        if timer is None and target is not None and not facts.cancelled:
-            timer, started = _start(record, content_type, metric, target, facts, now, cause, versions)
         if timer is None:
-            continue
-        _follow(timer, target, facts, now, cause, started, events, new)
+            if target is None or not _may_start(team, facts):
+                continue
+            # The group got the record now (at its logging when it is logged with one).
+            start = min(facts.opened_at, now) if team is None or created else now
+            timer, started = _start(record, content_type, metric, target, facts, start, now, cause, versions,
+                                    team=team)
+        restart = _follow(timer, target, facts, now, cause, started, events, new, signal)
         timers.append(timer)
+        if restart:
+            following, started = _start(record, content_type, metric, target, facts, now, now, cause, versions,
+                                        team=team, cycle=timer.cycle + 1, why=restart)
+            _follow(following, target, facts, now, cause, started, events, new, signal)
+            timers.append(following)
     # One statement for the timers started now, one for every timer's events (in order); the
-    # events take their timer's id once it is inserted.
+    # events take their timer's id once it is inserted. A cycle ended now was saved (no longer
+    # current) before its successor is inserted.
     Timer.objects.bulk_create(new)
     TimerEvent.objects.bulk_create(events)
     return timers
+
+
+def _may_start(team, facts: Facts) -> bool:
+    """A customer's clock starts for any record not cancelled; a group's when it holds an open one."""
+    if facts.cancelled:
+        return False
+    return team is None or (team == facts.team_id and facts.resolved_at is None)
 
 
 def _snapshot(timer, facts: Facts) -> None:
@@ -95,25 +127,33 @@ def _snapshot(timer, facts: Facts) -> None:
     timer.team_id, timer.priority = facts.team_id, facts.priority
 
 
-def _start(record, content_type, metric, target, facts, now, cause, versions: dict) -> tuple[Timer, list]:
-    """A new timer and its first steps, not saved yet: `_follow` saves it once with its own
-    steps. The calendar's current version comes with the target (`select_targets`), else it
-    is read once per calendar per sync (`versions`)."""
+def _start(record, content_type, metric, target, facts, start, now, cause, versions: dict, *, team=None,
+           cycle: int = 1, why: str = "") -> tuple[Timer, list]:
+    """A new timer (cycle `cycle` of its key, from `start`) and its first steps, not saved yet:
+    `_follow` saves it once with its own steps. The calendar's current version comes with the
+    target (`select_targets`), else it is read once per calendar per sync (`versions`). `why`:
+    what restarted the clock (for a later cycle)."""
     version = getattr(target, "calendar_version_now", None)
     if version is None:
         if target.calendar_id not in versions:
             versions[target.calendar_id] = current_version(target.calendar)
         version = versions[target.calendar_id]
-    start = min(facts.opened_at, now)
     calendar = business_calendar(version.definition)
     goal = goal_for(target, calendar, start)
     timer = Timer(content_type=content_type, object_id=record.pk, metric=metric, target=target,
                   calendar_version=version, goal=goal, started_at=start, elapsed=timedelta(0),
-                  counted_until=start)
+                  counted_until=start, kind=TargetKind.OLA if team is not None else TargetKind.SLA,
+                  ola_team_id=team, cycle=cycle,
+                  counts=cycle == 1 or target.cycle_counting != CycleCounting.FIRST)
     _snapshot(timer, facts)
-    steps = [engine.Step(TimerEventKind.START, start, cause, timedelta(0),
-                         {"target": target.pk, "target_version": target.version, "calendar_version": version.number,
-                          "goal": goal.total_seconds(), "goal_kind": target.goal_kind})]
+    data = {"target": target.pk, "target_version": target.version, "calendar_version": version.number,
+            "goal": goal.total_seconds(), "goal_kind": target.goal_kind, "cycle": cycle}
+    if why:
+        data["restart"] = why
+    if team is not None:
+        data["team"] = team
+        data["team_name"] = _team_name(team)
+    steps = [engine.Step(TimerEventKind.START, start, cause, timedelta(0), data)]
     # The due instant from the start, before counting: a timer started late (an incident
     # logged with a past opening) is breached at once if its goal has already passed.
     timer.due_at = add(calendar, start, goal)
@@ -122,14 +162,78 @@ def _start(record, content_type, metric, target, facts, now, cause, versions: di
     return timer, steps
 
 
+def _team_name(team_id) -> str:
+    from itsm.models import Team
+
+    return Team.objects.filter(pk=team_id).values_list("name", flat=True).first() or ""
+
+
+def _stop_instant(timer: Timer, facts: Facts, now, signal: str) -> tuple:
+    """(instant, why) at which the record stops this cycle's clock, or (None, {}).
+
+    The customer's response: the first response for cycle 1; a later cycle (started by a
+    customer reply or a reopening) stops at the service desk's next reply, or the resolution.
+    The resolution: the record resolved. A group's (OLA) timer stops when the group hands the
+    record on, when the record is resolved and, for its response, when a member of the group
+    takes it (an assignee is set)."""
+    if timer.kind == TargetKind.OLA:
+        if facts.team_id != timer.ola_team_id:
+            return now, {"why": "handed_on"}
+        if facts.resolved_at is not None:
+            return facts.resolved_at, {"why": "resolved"}
+        if timer.metric == Metric.RESPONSE and facts.assignee_id is not None:
+            return now, {"why": "taken"}
+        return None, {}
+    if timer.metric == Metric.RESPONSE:
+        if timer.cycle == 1:
+            return facts.responded_at, {}
+        if signal == ClockSignal.RESPONSE:
+            return now, {"why": "answered"}
+        if facts.resolved_at is not None:
+            return facts.resolved_at, {"why": "resolved"}
+        return None, {}
+    return facts.resolved_at, {}
+
+
+def _restart(timer: Timer, facts: Facts, signal: str) -> str:
+    """How a stopped (met or breached) clock starts again now, as its target's `restart` says:
+    "continue" (the same cycle continues), a reason for a new cycle ("reopen", "customer_reply",
+    "group": the group got the record back), or "" (it stays stopped).
+
+    - The customer's resolution starts again when the record is no longer resolved (reopened).
+    - The customer's response starts again on a reopening (signal) for "reopen", on a customer
+      reply (signal) for "customer_reply"; never while the record is resolved.
+    - A group's timer starts again when the group holds the open record again (and, for its
+      response, nobody of it has taken it): "continue", or a new cycle for "reopen"."""
+    if timer.stopped_at is None or timer.state == TimerState.CANCELLED or facts.cancelled:
+        return ""
+    policy = timer.target.restart
+    if facts.resolved_at is not None or policy == Restart.NONE:
+        return ""
+    if timer.kind == TargetKind.OLA:
+        if facts.team_id != timer.ola_team_id or (timer.metric == Metric.RESPONSE and facts.assignee_id is not None):
+            return ""
+        return {Restart.CONTINUE: "continue", Restart.REOPEN: "group"}.get(policy, "")
+    if timer.metric == Metric.RESOLUTION:
+        return {Restart.CONTINUE: "continue", Restart.REOPEN: "reopen"}.get(policy, "")
+    if policy == Restart.REOPEN and signal == ClockSignal.REOPENED:
+        return "reopen"
+    if policy == Restart.CUSTOMER_REPLY and signal == ClockSignal.CUSTOMER_REPLY:
+        return "customer_reply"
+    return ""
+
+
 def _follow(timer: Timer, target: Target | None, facts: Facts, now, cause: str, started=(),
-            events: list | None = None, new: list | None = None) -> None:
+            events: list | None = None, new: list | None = None, signal: str = "") -> str:
     """Apply the record's state to the timer and save it, with `started` (the steps of a timer
-    `_start` just made) before its own; a timer not saved yet has no escalations to look up."""
+    `_start` just made) before its own; a timer not saved yet has no escalations to look up.
+    Returns why a new cycle starts now ("" for none): this one is then saved as no longer
+    current (and no longer counted when only the last cycle counts), and the caller starts the
+    next on `target`."""
     calendar = _calendar_of(timer)
     steps = list(started)
-    live = timer.stopped_at is None and timer.state != "cancelled"
-    stop_at = facts.responded_at if timer.metric == Metric.RESPONSE else facts.resolved_at
+    live = timer.stopped_at is None and timer.state != TimerState.CANCELLED
+    stop_at, stop_data = _stop_instant(timer, facts, now, signal) if live else (None, {})
     # Count up to the stop when the record stopped the clock earlier than now (a response or
     # resolution instant of the past), so the stop is not moved to now.
     horizon = min(stop_at, now) if (live and stop_at is not None and not facts.cancelled) else now
@@ -139,25 +243,39 @@ def _follow(timer: Timer, target: Target | None, facts: Facts, now, cause: str, 
     if target is not None and target.lineage != timer.target.lineage and live:
         calendar, moved = _retarget(timer, target, calendar, horizon, cause)
         steps += moved
+    cycle = ""
     if facts.cancelled:
         steps += engine.cancel(timer, calendar, now, cause=cause)
-    elif stop_at is not None:
-        steps += engine.stop(timer, calendar, stop_at, cause=cause)
-    else:
-        if timer.stopped_at and timer.metric == Metric.RESOLUTION and timer.target.reopen_continues \
-                and timer.state != "cancelled":
+    elif not live:
+        restart = _restart(timer, facts, signal)
+        if restart == "continue":
             steps += engine.reopen(timer, calendar, now, cause=cause)
-        if timer.stopped_at is None and timer.state != "cancelled":
-            if pauses(timer.target.pause_states, facts):
-                if timer.running:
-                    steps += engine.pause(timer, calendar, now, reason=facts.state_label, cause=cause)
-                elif timer.pause_reason != facts.state_label:
-                    timer.pause_reason = facts.state_label
-            else:
-                steps += engine.resume(timer, calendar, now, cause=cause)
+            _pause_or_resume(timer, calendar, facts, now, cause, steps)
+        elif restart and target is not None:
+            cycle = restart
+            timer.is_current = False
+            if target.cycle_counting == CycleCounting.LAST:
+                timer.counts = False
+    elif stop_at is not None:
+        steps += engine.stop(timer, calendar, stop_at, cause=cause, data=stop_data)
+    else:
+        _pause_or_resume(timer, calendar, facts, now, cause, steps)
     if timer.is_live:
         _snapshot(timer, facts)
     _save(timer, steps, events=events, new=new)
+    return cycle
+
+
+def _pause_or_resume(timer, calendar, facts: Facts, now, cause: str, steps: list) -> None:
+    if timer.stopped_at is not None or timer.state == TimerState.CANCELLED:
+        return
+    if pauses(timer.target.pause_states, facts):
+        if timer.running:
+            steps += engine.pause(timer, calendar, now, reason=facts.state_label, cause=cause)
+        elif timer.pause_reason != facts.state_label:
+            timer.pause_reason = facts.state_label
+    else:
+        steps += engine.resume(timer, calendar, now, cause=cause)
 
 
 def _retarget(timer: Timer, target: Target, calendar, at, cause: str) -> tuple:

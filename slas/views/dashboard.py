@@ -49,8 +49,8 @@ EXPORTS = {
                   lambda: _columns((_("Metric"), "label"), (_("Stopped timers"), "count"),
                                    (_("Mean business hours"), "mean_hours"), (_("P90 business hours"), "p90_hours"))),
     "breaches": ("sla-breaches", lambda f: reports.breaches(f, limit=None),
-                 lambda: _columns((_("Record"), "record"), (_("Metric"), "metric_label"), (_("Target"), "target"),
-                                  (_("Goal hours"), "goal_hours"), (_("Due"), "due_at"),
+                 lambda: _columns((_("Record"), "record"), (_("Metric"), "metric_label"), (_("Cycle"), "cycle"),
+                                  (_("Target"), "target"), (_("Goal hours"), "goal_hours"), (_("Due"), "due_at"),
                                   (_("Breached"), "breached_at"), (_("Stopped"), "stopped_at"),
                                   (_("Paused for"), "paused_for"), (_("Service"), "service"),
                                   (_("Customer"), "customer"), (_("Team"), "team"), (_("Priority"), "priority"))),
@@ -58,6 +58,13 @@ EXPORTS = {
                 lambda: _columns((_("Record"), "record"), (_("Metric"), "metric_label"), (_("Target"), "target"),
                                  (_("Due"), "due_at"), (_("Goal used %"), "percent"), (_("Customer"), "customer"),
                                  (_("Team"), "team"), (_("Priority"), "priority"))),
+    "ola_by_team": ("ola-attainment-by-group", lambda f: reports.attainment(reports.operational(f), "team"),
+                    attainment_columns(lambda: _("Assignment group"))),
+    "ola_breaches": ("ola-breaches", lambda f: reports.breaches(reports.operational(f), limit=None),
+                     lambda: _columns((_("Record"), "record"), (_("Assignment group"), "group"),
+                                      (_("Metric"), "metric_label"), (_("Cycle"), "cycle"), (_("Target"), "target"),
+                                      (_("Goal hours"), "goal_hours"), (_("Due"), "due_at"),
+                                      (_("Breached"), "breached_at"), (_("Stopped"), "stopped_at"))),
 }
 
 

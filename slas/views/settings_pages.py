@@ -223,8 +223,8 @@ class AgreementDetailView(SettingsMixin, TemplateView):
         return selectors.agreement_get_for_user(self.request.user, self.kwargs["pk"])
 
     def get_context_data(self, **kwargs):
-        targets = list(self.agreement.targets.filter(is_current=True).select_related("calendar", "service")
-                       .order_by("record_type", "metric", "name"))
+        targets = list(self.agreement.targets.filter(is_current=True).select_related("calendar", "service", "team")
+                       .order_by("record_type", "kind", "metric", "name"))
         for target in targets:
             target.escalation_text = format_escalations(target.escalations)
         kwargs.update(agreement=self.agreement, targets=targets)
@@ -320,7 +320,8 @@ class TargetUpdateView(SettingsMixin, ServiceFormView):
     def get_context_data(self, **kwargs):
         target = self.target
         kwargs.update(target=target, agreement=target.agreement,
-                      versions=Target.objects.filter(lineage=target.lineage).select_related("created_by", "calendar")
+                      versions=Target.objects.filter(lineage=target.lineage).select_related("created_by", "calendar",
+                                                                                             "team")
                       .order_by("-version"),
                       recompute_form=RecomputeForm(), stale_timers=services.outdated_timers(target=target).count())
         return super().get_context_data(**kwargs)

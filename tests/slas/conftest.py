@@ -14,12 +14,15 @@ ACTIONS = []  # (ticket number, action kind, percent) as the subject performed t
 
 
 def ticket_facts(ticket) -> Facts:
+    """A ticket as the engine reads it; tests set `sla_*` attributes for what a ticket lacks (a
+    priority, the first response, an assignment group and assignee, a resolution instant)."""
+    resolved = ticket.state in (TicketState.RESOLVED, TicketState.CLOSED)
     return Facts(
         customer_id=ticket.customer_id, service_id=None, priority=getattr(ticket, "sla_priority", None),
-        team_id=None, state=ticket.state, state_label=ticket.get_state_display(), opened_at=ticket.created_at,
-        responded_at=getattr(ticket, "sla_responded_at", None),
-        resolved_at=ticket.updated_at if ticket.state in (TicketState.RESOLVED, TicketState.CLOSED) else None,
-        cancelled=ticket.state == TicketState.CANCELLED,
+        team_id=getattr(ticket, "sla_team_id", None), state=ticket.state, state_label=ticket.get_state_display(),
+        opened_at=ticket.created_at, responded_at=getattr(ticket, "sla_responded_at", None),
+        resolved_at=(getattr(ticket, "sla_resolved_at", None) or ticket.updated_at) if resolved else None,
+        cancelled=ticket.state == TicketState.CANCELLED, assignee_id=getattr(ticket, "sla_assignee_id", None),
     )
 
 

@@ -133,7 +133,7 @@ def test_every_table_in_one_workbook(client, agent, world):  # noqa: F811
 
     book = load_workbook(io.BytesIO(answer.content))
     assert book.sheetnames == ["by_service", "by_customer", "by_priority", "by_team", "by_month", "trend",
-                               "durations", "breaches", "at_risk"]
+                               "durations", "breaches", "at_risk", "ola_by_team", "ola_breaches"]
     assert [list(row) for row in book["by_team"].values] == [
         ["Team", "Met", "Breached", "Attainment %"], ["Network", 3, 1, 75], ["(none)", 0, 3, 0]]
     assert book["breaches"].max_row == 5  # the header and four breaches
