@@ -8,10 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from changes.models import Change
+from changes.selectors_approvals import pending_authorisation
 from changes.services import cab
 from changes.services.approval_rules import approval_rule_create
 from changes.services.approvals import change_decide
-from changes.selectors_approvals import pending_authorisation
 from itsm.records import record_save
 from itsm.services import system_actor
 from tests.changes.factories import PLANS, make_change, move, window
