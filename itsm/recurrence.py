@@ -242,10 +242,13 @@ def occurrences(*, start: dt.datetime, end: dt.datetime, rrule: str, tz: str, wi
     is the first one. The first interval is always an occurrence, also when the rule would not
     produce it (RFC 5545: DTSTART is the first instance, counted by COUNT). An empty rule is a
     one-off. UNTIL as a date includes that day in tz; UNTIL without "Z" is a wall-clock time in tz.
+    Times are whole seconds, as in iCalendar (dateutil drops microseconds: the first interval
+    would otherwise be found twice).
     """
     for value in (start, end, window_start, window_end):
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValueError("occurrences() needs aware datetimes")
+    start, end = start.replace(microsecond=0), end.replace(microsecond=0)
     first = (start.astimezone(dt.UTC), end.astimezone(dt.UTC))
     if first[1] <= first[0]:
         raise ValueError("an occurrence must end after it starts")

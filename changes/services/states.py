@@ -60,6 +60,9 @@ def _check_before(actor, change: Change, name: str, data: dict, override_reason:
 def _after(actor, change: Change, name: str, override_reason: str) -> None:
     if name == "request_authorisation":
         approvals.authorisation_request(change, actor=actor)
+    elif name in ("cancel", "return_to_assessment"):
+        # Its approvers are no longer asked (a rejection has completed the request already).
+        approvals.authorisation_withdraw(change, actor=actor, reason=str(change.workflow.get(name).label))
     elif name in ("schedule", "schedule_standard") and override_reason:
         conflicts.record_override(change, actor=actor, reason=override_reason)
     elif name == "complete" and change.close_code in SUCCESS_CODES:

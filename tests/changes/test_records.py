@@ -73,3 +73,17 @@ def test_an_agent_cannot_cancel_but_a_change_manager_can(agent, change_manager):
     assert (change.state, change.close_code) == (ChangeState.CANCELLED, "cancelled")
     with pytest.raises(ValidationError):
         change_update(actor=change_manager, change=change, data={"short_description": "x"})
+
+
+def test_cancelling_a_change_under_authorisation_withdraws_its_approval(agent, change_manager, admin_user,
+                                                                         cab_member):
+    from changes.selectors_approvals import pending_authorisation
+
+    make_rule(admin_user, change_model="emergency", users=[cab_member])
+    change = make_change(agent, change_model="emergency", implementation_plan=PLANS["implementation_plan"],
+                         backout_plan=PLANS["backout_plan"])
+    change = move(change_manager, change, "request_authorisation")
+    assert pending_authorisation(change) is not None
+
+    change = move(change_manager, change, "cancel", cancel_reason="Not needed after all")
+    assert pending_authorisation(change) is None

@@ -204,3 +204,10 @@ def test_overlaps_is_half_open():
     assert overlaps(utc(2024, 1, 1, 8), utc(2024, 1, 1, 10), utc(2024, 1, 1, 8, 30), utc(2024, 1, 1, 9))
     assert not overlaps(utc(2024, 1, 1, 8), utc(2024, 1, 1, 10), utc(2024, 1, 1, 10), utc(2024, 1, 1, 11))
     assert not overlaps(utc(2024, 1, 1, 10), utc(2024, 1, 1, 11), utc(2024, 1, 1, 8), utc(2024, 1, 1, 10))
+
+
+def test_a_first_occurrence_with_microseconds_is_found_once():
+    start = dt.datetime(2026, 1, 6, 14, 0, 0, 123456, tzinfo=dt.UTC)
+    found = occurrences(start=start, end=start + dt.timedelta(hours=1), rrule="FREQ=WEEKLY", tz="UTC",
+                        window_start=start - dt.timedelta(days=1), window_end=start + dt.timedelta(days=8))
+    assert [s for s, _e in found] == [start.replace(microsecond=0), start.replace(microsecond=0) + dt.timedelta(days=7)]

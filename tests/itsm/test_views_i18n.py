@@ -149,7 +149,7 @@ def test_pages_speak_the_persons_language(client, chinese_agent):
     html = response.content.decode()
     assert '<html lang="zh-hans">' in html
     assert [str(section.group.label if section.group else section.items[0].label)
-            for section in response.context["main_menu"]] == ["首页", "服务台", "配置", "服务级别", "设置"]
+            for section in response.context["main_menu"]] == ["首页", "服务台", "变更与发布", "配置", "服务级别", "设置"]
     assert "您的团队" in html and "网络组" in html and "服务台坐席" in html
     assert "退出登录" in html and "Sign out" not in html
 
