@@ -1,6 +1,7 @@
 """Schedule API (/api/v1/changes/...): blackout and maintenance windows (`windows/`: staff read,
 administrators write; retire one with is_active=false), a change's conflicts (`conflicts/<id>/`)
-and a re-check of them (`conflicts/<id>/recheck/`), scheduling a change with an override reason
+a re-check of them (`conflicts/<id>/recheck/`), an override of the ones found
+since scheduling (`conflicts/<id>/override/`), scheduling a change with an override reason
 (`schedule/<id>/`), and the change calendar's events (`calendar/events/`).
 
 Writes go through changes.services.windows, .states (change_transition) and .conflicts; reads
@@ -21,10 +22,10 @@ from itsm.permissions import ADMIN_ROLES, STAFF_ROLES, require
 from ..calendar import calendar_events, window_list
 from ..choices import ChangeModel, ChangeState
 from ..selectors import change_list
-from ..services.conflicts import conflicts_recheck, current_conflicts, scheduling_refusal
+from ..services.conflicts import conflicts_override, conflicts_recheck, current_conflicts, scheduling_refusal
 from ..services.states import change_transition
 from ..services.windows import window_create, window_update
-from ..workflow import CHANGE_WORKERS
+from ..workflow import CHANGE_MANAGERS, CHANGE_WORKERS
 from . import schedule_serializers as s
 
 STANDARD_FROM = (ChangeState.NEW, ChangeState.ASSESSMENT)  # where schedule_standard starts
@@ -107,6 +108,22 @@ class ChangeConflictsRecheckView(ChangeAPIView):
         return self.answer(request, pk)
 
 
+class ChangeConflictsOverrideView(ChangeAPIView):
+    """POST {"reason"}: override the conflicts waiting for one (found since the change was
+    scheduled). Change managers; 400 without a reason or with nothing to override."""
+
+    read_roles = STAFF_ROLES  # a GET is answered 405
+    write_roles = CHANGE_MANAGERS
+
+    @extend_schema(request=s.OverrideInputSerializer, responses=s.ChangeConflictsSerializer,
+                   operation_id="changes_conflicts_override")
+    def post(self, request, pk):
+        serializer = s.OverrideInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        conflicts_override(self.change(request, pk), actor=request.user, reason=serializer.validated_data["reason"])
+        return self.answer(request, pk)
+
+
 class ChangeScheduleView(ChangeAPIView):
     """POST: schedule the change in a window (the `schedule` step, or `schedule_standard` for a
     standard change not yet scheduled). Conflicts that block are a 400 naming them under
@@ -155,6 +172,7 @@ urlpatterns = [
     path("schedule/<int:pk>/", ChangeScheduleView.as_view(), name="change-schedule"),
     path("conflicts/<int:pk>/", ChangeConflictsView.as_view(), name="change-conflicts"),
     path("conflicts/<int:pk>/recheck/", ChangeConflictsRecheckView.as_view(), name="change-conflicts-recheck"),
+    path("conflicts/<int:pk>/override/", ChangeConflictsOverrideView.as_view(), name="change-conflicts-override"),
     path("calendar/events/", CalendarEventsView.as_view(), name="calendar-events"),
 ]
 

@@ -96,6 +96,10 @@ class ScheduleInputSerializer(StrictInputSerializer):
                                    help_text="A note for the history")
 
 
+class OverrideInputSerializer(StrictInputSerializer):
+    reason = serializers.CharField(allow_blank=True, help_text="Why the change goes ahead despite its conflicts")
+
+
 class CalendarQuerySerializer(serializers.Serializer):
     start = InstantField(help_text="The range's start (FullCalendar's `start`), with its offset")
     end = InstantField(help_text="The range's end; at most 100 days after the start")

@@ -13,6 +13,7 @@ routes it) and write a journal entry.
 from types import SimpleNamespace
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -26,7 +27,7 @@ from itsm.records import record_save
 
 from ..choices import ChangeState, ConflictKind, ConflictPolicy
 from ..models import Change, ChangeConflict
-from ..workflow import CHANGE_WORKERS
+from ..workflow import CHANGE_MANAGERS, CHANGE_WORKERS
 from .collisions import Found, find, subjects_of
 
 BATCH = 200  # scheduled changes re-checked per transaction by the beat
@@ -167,6 +168,22 @@ def record_override(change: Change, *, actor, reason: str) -> None:
                 data={"override": reason, "conflicts": details})
     emit("change.conflicts_overridden", record=change, actor=actor,
          payload={"reason": reason, "conflicts": details})
+
+
+@transaction.atomic
+def conflicts_override(change: Change, *, actor, reason: str) -> list:
+    """Override, for `reason`, the change's current conflicts that need one and have none: ones
+    found after it was scheduled (the beat's re-check, another change planned since), which would
+    otherwise stop its implementation from starting. Change managers. Returns the current ones."""
+    require(actor, CHANGE_MANAGERS)
+    locked = Change.objects.select_for_update().get(pk=change.pk)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Say why the change goes ahead despite its conflicts.")})
+    if not ChangeConflict.objects.filter(change_id=locked.pk, cleared_at__isnull=True, needs_override=True,
+                                         overridden_at__isnull=True).exists():
+        raise ValidationError({"reason": _("No conflict of this change is waiting for an override.")})
+    record_override(locked, actor=actor, reason=reason)
+    return list(current_conflicts(locked))
 
 
 @transaction.atomic

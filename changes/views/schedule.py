@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import TemplateView, View
 
-from itsm.exceptions import DomainError, TransitionNotAllowed
+from itsm.exceptions import DomainError, TransitionNotAllowed, messages_of
 from itsm.forms import add_error_to_form
 from itsm.permissions import ADMIN_ROLES, STAFF_ROLES, permitted
 from itsm.views.mixins import RoleRequiredMixin, ServiceFormView
@@ -26,15 +26,17 @@ from ..choices import SCHEDULING_STATES, WindowKind
 from ..forms_schedule import ScheduleForm, WindowForm
 from ..models import Change, ScheduleWindow
 from ..services.collisions import window_occurrences
-from ..services.conflicts import conflicts_preview, conflicts_recheck, current_conflicts
+from ..services.conflicts import conflicts_override, conflicts_preview, conflicts_recheck, current_conflicts
 from ..services.states import change_transition
 from ..services.windows import window_create, window_update
-from ..workflow import CHANGE_WORKERS
+from ..workflow import CHANGE_MANAGERS, CHANGE_WORKERS
 from .panels import Panel, register
 
 SCHEDULE_STEPS = ("schedule", "schedule_standard")
 UPCOMING = 10  # occurrences shown on a window's page
 AHEAD = timedelta(days=366)
+KIND_TABS = ((WindowKind.BLACKOUT, gettext_lazy("Blackout windows")),
+             (WindowKind.MAINTENANCE, gettext_lazy("Maintenance windows")))
 
 
 class WindowSettingsMixin(RoleRequiredMixin):
@@ -58,7 +60,7 @@ class WindowListView(WindowSettingsMixin, TemplateView):
             windows = windows.filter(kind=kind)
         now = timezone.now()
         kwargs.update(windows=[(w, next_occurrence(w, now) if w.is_active else None) for w in windows],
-                      kind=kind, kinds=WindowKind.choices)
+                      kind=kind, kinds=KIND_TABS)
         return super().get_context_data(**kwargs)
 
 
@@ -186,6 +188,23 @@ class ConflictsRecheckView(RoleRequiredMixin, View):
         return redirect(reverse("change_detail", args=[change.pk]) + "#conflicts")
 
 
+class ConflictsOverrideView(RoleRequiredMixin, View):
+    """Override the conflicts found since the change was scheduled; back to its conflicts."""
+
+    read_roles = ()
+    write_roles = CHANGE_MANAGERS
+
+    def post(self, request, pk):
+        change = selectors.change_get_for_user(request.user, pk)
+        try:
+            conflicts_override(change, actor=request.user, reason=request.POST.get("reason", ""))
+        except ValidationError as exc:
+            messages.error(request, " ".join(messages_of(exc, field_names=False)))
+        else:
+            messages.success(request, _("The conflicts of %(number)s are overridden.") % {"number": change.number})
+        return redirect(reverse("change_detail", args=[change.pk]) + "#conflicts")
+
+
 def conflicts_panel(change: Change, request):
     """The change page's conflicts card: shown once the change has a window or conflicts."""
     conflicts = list(current_conflicts(change))
@@ -193,8 +212,10 @@ def conflicts_panel(change: Change, request):
     if not conflicts and change.planned_start is None and step is None:
         return None
     user = request.user
+    waiting = any(c.needs_override and c.overridden_at is None for c in conflicts)
     return {
         "conflicts": conflicts,
+        "may_override": waiting and step is None and permitted(user, CHANGE_MANAGERS),
         "checked": change.state in SCHEDULING_STATES,
         "schedule_form": ScheduleForm(initial=_initial_window(change)) if step else None,
         "schedule_step": step,
@@ -222,4 +243,5 @@ urlpatterns = [
     path("settings/windows/<int:pk>/edit/", WindowUpdateView.as_view(), name="change_window_update"),
     path("schedule/<int:pk>/", ChangeScheduleView.as_view(), name="change_schedule"),
     path("schedule/<int:pk>/recheck/", ConflictsRecheckView.as_view(), name="change_conflicts_recheck"),
+    path("schedule/<int:pk>/override/", ConflictsOverrideView.as_view(), name="change_conflicts_override"),
 ]

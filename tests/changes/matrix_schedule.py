@@ -5,7 +5,7 @@ its iCalendar feed.
 Staff read windows, conflicts and the calendar (auditors and read-only tokens included);
 administrators keep the windows; change workers (agents, team leads, problem and change managers,
 administrators) schedule (the service refuses the steps that are the change managers') and
-re-check conflicts. The feed answers everyone: its key is the credential (none here: 404).
+re-check conflicts; change managers override conflicts found since scheduling. The feed answers everyone: its key is the credential (none here: 404).
 
 Targets: "schedule_change" (a change in authorisation with a window and a CI), "schedule_window"
 (a global blackout window).
@@ -14,6 +14,7 @@ Targets: "schedule_change" (a change in authorisation with a window and a CI), "
 from tests.incidents.matrix_entry import ADMINS, BROWSER_ROLES, NOBODY, STAFF, STAFF_PEOPLE, Entry, Redirect
 
 CHANGE_WORKERS = frozenset({"agent", "team_lead", "problem_manager", "change_manager", "administrator"})
+CHANGE_MANAGERS = frozenset({"change_manager", "administrator"})
 
 ENTRIES = {
     # API: windows (an empty body is 400; windows are versioned: PATCH without If-Match is 428)
@@ -25,6 +26,8 @@ ENTRIES = {
                                           patch=405),
     "api:changes:change-conflicts-recheck": Entry(read=STAFF, write=CHANGE_WORKERS, target="schedule_change",
                                                   get=405, post=200, patch=405),
+    "api:changes:change-conflicts-override": Entry(read=STAFF, write=CHANGE_MANAGERS, target="schedule_change",
+                                                   get=405, post=400, patch=405),
     "api:changes:change-schedule": Entry(read=STAFF, write=CHANGE_WORKERS, target="schedule_change", get=405,
                                          post=400, patch=405),
     # API: the calendar's events (without a range: 400 naming start and end)
@@ -39,6 +42,9 @@ ENTRIES = {
                              post=400),
     "change_conflicts_recheck": Entry(read=NOBODY, write=CHANGE_WORKERS, target="schedule_change", browser=True,
                                       post=Redirect("/changes/{schedule_change}/#conflicts")),
+    # an override without a reason: back to the change's conflicts with a message
+    "change_conflicts_override": Entry(read=NOBODY, write=CHANGE_MANAGERS, target="schedule_change", browser=True,
+                                       post=Redirect("/changes/{schedule_change}/#conflicts")),
     # the calendar (staff); the feed without a key is not found, for anyone
     "change_calendar": Entry(read=STAFF_PEOPLE, write=NOBODY, browser=True),
     "change_calendar_feed": Entry(read=BROWSER_ROLES, write=NOBODY, browser=True, get=404),

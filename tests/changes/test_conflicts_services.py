@@ -384,6 +384,37 @@ def test_one_check_takes_a_bounded_number_of_queries(change_manager, template, d
     make_window(start=start, end=end)
     change = standard_change(change_manager, cis=hosts, start=start, end=end, template=template)
 
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(20):  # reads 9, writes (conflicts, journal, trail, event, notice)
         found = conflicts_refresh(change)
     assert kinds(found) == ["blackout"] + ["same_ci"] * 5
+
+
+# --- overriding conflicts found after scheduling ----------------------------------------------------
+
+def test_a_conflict_found_after_scheduling_stops_the_start_until_a_manager_overrides_it(change_manager, agent,
+                                                                                         template):
+    from django.core.exceptions import ValidationError
+
+    from changes.services.conflicts import conflicts_override
+
+    host = make_ci(type_slug="server")
+    start, end = hours(-1, length=3)  # under way: the implementation may start now
+    change = standard_change(change_manager, cis=[host], start=start, end=end, template=template, schedule=True)
+    occupying(change_manager, cis=[host], start=start, end=end)
+    assert conflicts_recheck_scheduled() == 2  # each of the two changes meets the other
+
+    with pytest.raises(GuardFailed) as refused:
+        change_transition(actor=change_manager, change=change, name="start")
+    assert "override_reason" in refused.value.fields
+    with pytest.raises(NotPermitted):
+        conflicts_override(change, actor=agent, reason="Fine")
+    with pytest.raises(ValidationError):
+        conflicts_override(change, actor=change_manager, reason="  ")
+
+    [conflict] = conflicts_override(change, actor=change_manager, reason="The other change only reads the disks")
+
+    assert (conflict.overridden_by, conflict.override_reason) == (change_manager, "The other change only reads the disks")
+    change = change_transition(actor=change_manager, change=change, name="start")
+    assert change.state == ChangeState.IMPLEMENTATION
+    with pytest.raises(ValidationError):  # nothing left waiting
+        conflicts_override(change, actor=change_manager, reason="Again")

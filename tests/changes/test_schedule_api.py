@@ -191,3 +191,22 @@ def test_the_calendar_reads_a_range_in_constant_queries(client, make_user, chang
         return len(captured)
 
     assert queries(1) == queries(5)
+
+
+def test_a_change_manager_overrides_conflicts_found_since_scheduling(manager_api, token_client, agent,
+                                                                      change_manager):
+    host = make_ci(type_slug="server")
+    start, end = hours(24)
+    change = standard_change(change_manager, cis=[host], start=start, end=end, template=make_template(),
+                             schedule=True)
+    occupying(change_manager, cis=[host], start=start, end=end)
+    url = f"/api/v1/changes/conflicts/{change.pk}/"
+    manager_api.post(f"{url}recheck/")
+
+    assert token_client(agent).post(f"{url}override/", {"reason": "x"}, format="json").status_code == 403
+    assert manager_api.post(f"{url}override/", {"reason": ""}, format="json").status_code == 400
+    response = manager_api.post(f"{url}override/", {"reason": "Coordinated with its implementer"}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["may_schedule"] is True
+    assert response.json()["conflicts"][0]["override_reason"] == "Coordinated with its implementer"

@@ -118,3 +118,21 @@ def test_a_recheck_from_the_page_finds_a_new_conflict(client, change_manager):
 
     assert "One conflict found." in response.content.decode()
     assert change.conflicts.filter(kind="same_ci", cleared_at__isnull=True).exists()
+
+
+def test_a_change_manager_overrides_a_new_conflict_from_the_panel(client, change_manager):
+    host = make_ci(type_slug="server")
+    start, end = hours(24)
+    change = standard_change(change_manager, cis=[host], start=start, end=end, template=make_template(),
+                             schedule=True)
+    occupying(change_manager, cis=[host], start=start, end=end)
+    client.force_login(change_manager)
+    client.post(reverse("change_conflicts_recheck", args=[change.pk]))
+    assert 'id="conflicts-override-form"' in client.get(reverse("change_detail", args=[change.pk])).content.decode()
+
+    response = client.post(reverse("change_conflicts_override", args=[change.pk]),
+                           {"reason": "Both touch different disks"}, follow=True)
+
+    page = response.content.decode()
+    assert "are overridden" in page and "Both touch different disks" in page
+    assert 'id="conflicts-override-form"' not in page
