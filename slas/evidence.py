@@ -1,6 +1,8 @@
 """SLA timers in the auditors' evidence bundles (itsm.evidence): the timers started in the period,
 with the inputs that produced each clock: its events, and the target and calendar versions it
-was computed with (rows never edited: a change makes a new version)."""
+was computed with (rows never edited: a change makes a new version). Every cycle of a key and
+every assignment group's operational level timer is a timer of its own, with its `kind`,
+`ola_team`, `cycle`, `is_current` and `counts` (whether it counts in attainment)."""
 
 from django.db.models import Subquery
 from django.utils.translation import gettext_lazy as _

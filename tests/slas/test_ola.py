@@ -210,3 +210,54 @@ def test_the_explanation_says_which_group(make_target, network, desk):
     assert told.scope_text == "Operational level of Network"
     assert event_detail(ola.events.get(kind="start")).endswith("group Network")
     assert event_detail(ola.events.get(kind="stop")) == "Met: the group handed the record on"
+
+
+def test_evidence_holds_every_cycle_and_every_groups_timer_with_its_key(make_target, network, desk):
+    from itsm.evidence import Period, Scope
+    from slas.evidence import inputs_of, timers_of
+
+    make_target(goal=8 * H, restart=Restart.REOPEN)
+    make_target(kind="ola", team=network, goal=2 * H, restart=Restart.REOPEN)
+    ticket = make_ticket()
+    t0 = ticket.created_at
+    assign(ticket, network, t0)
+    assign(ticket, desk, t0 + H)
+    assign(ticket, network, t0 + 2 * H)
+    ticket.state, ticket.sla_resolved_at = TicketState.RESOLVED, t0 + 3 * H
+    sync(ticket, t0 + 3 * H)
+    ticket.state, ticket.sla_resolved_at = TicketState.IN_PROGRESS, None
+    sync(ticket, t0 + 4 * H)
+
+    period = Period(start=t0 - H, end=t0 + 5 * H)
+    rows = list(timers_of(period, Scope()).values("kind", "ola_team_id", "metric", "cycle", "is_current", "counts"))
+    files = {name: list(rows_of) for name, rows_of in inputs_of(period, Scope())}
+
+    # The group's second stay is its cycle 2, the reopening (while it holds the record) its cycle 3.
+    assert sorted((r["kind"], r["ola_team_id"] or 0, r["cycle"], r["is_current"]) for r in rows) == [
+        ("ola", network.pk, 1, False), ("ola", network.pk, 2, False), ("ola", network.pk, 3, True),
+        ("sla", 0, 1, False), ("sla", 0, 2, True)]
+    assert {r["kind"] for r in files["target-versions.jsonl"]} == {"sla", "ola"}
+    assert len({r["timer_id"] for r in files["timer-events.jsonl"]}) == 5
+
+
+def test_the_dashboard_shows_the_groups_attainment_apart(client, agent, make_target, network):
+    from django.urls import reverse
+
+    make_target(goal=8 * H)
+    make_target(kind="ola", team=network, goal=H)
+    ticket = make_ticket()
+    t0 = ticket.created_at - 5 * H
+    ticket.created_at = t0
+    assign(ticket, network, t0)
+    ticket.state, ticket.sla_resolved_at = TicketState.RESOLVED, t0 + 3 * H
+    sync(ticket, t0 + 3 * H)
+    client.force_login(agent)
+
+    page = client.get(reverse("sla_dashboard"), {"period": "7"})
+    export = client.get(reverse("sla_dashboard"), {"period": "7", "export": "ola_by_team"})
+
+    assert (page.context["totals"]["met"], page.context["totals"]["breached"]) == (1, 0)
+    assert [(r["label"], r["met"], r["breached"]) for r in page.context["ola_by_team"]] == [("Network", 0, 1)]
+    assert 'id="ola_by_team"' in page.content.decode()
+    lines = b"".join(export.streaming_content).decode("utf-8-sig").splitlines()
+    assert lines[1:] == ["Network,0,1,0.0"]

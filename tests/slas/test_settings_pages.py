@@ -286,3 +286,29 @@ def test_auditors_read_a_target_and_its_versions_without_saving(client, auditor,
     assert "Save as a new version" not in page.content.decode()
     assert [v.version for v in page.context["versions"]] == [1]
     assert refused.status_code == 403
+
+
+def test_an_administrator_sets_a_groups_target_with_cycles_on_the_settings_pages(client, admin_user, office):
+    from tests.factories import TeamFactory
+
+    network = TeamFactory(name="Network")
+    agreement = services.agreement_create(actor=system_actor(), data={"name": "Gold", "valid_from": date(2026, 1, 1)})
+    client.force_login(admin_user)
+    form = client.get(reverse("sla_target_create", args=[agreement.pk])).content.decode()
+    base = {"name": "Network OLA", "metric": "resolution", "record_type": "incident", "goal_hours": "2",
+            "goal_minutes": "0", "calendar": office.pk, "escalations": "100: notify_group_lead"}
+
+    refused = client.post(reverse("sla_target_create", args=[agreement.pk]), {
+        **base, "kind": "ola", "team": network.pk, "restart": "customer_reply"})
+    created = client.post(reverse("sla_target_create", args=[agreement.pk]), {
+        **base, "kind": "ola", "team": network.pk, "restart": "reopen", "cycle_counting": "last"}, follow=True)
+    page = client.get(reverse("sla_agreement_detail", args=[agreement.pk])).content.decode()
+
+    for name in ('name="kind"', 'name="team"', 'name="restart"', 'name="cycle_counting"'):
+        assert name in form
+    assert "A new cycle on each customer reply is for the customer" in refused.content.decode()
+    assert messages_of(created) == ["Target “Network OLA (v1)” created."]
+    saved = Target.objects.get(agreement=agreement)
+    assert (saved.kind, saved.team, saved.restart, saved.cycle_counting) == ("ola", network, "reopen", "last")
+    assert "sla-target-ola" in page and "Network" in page
+    assert "Start a new cycle on reopening · Only the last cycle counts" in page
