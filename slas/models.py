@@ -230,10 +230,11 @@ AT_RISK_HOURS = 4
 
 class TimerQuerySet(models.QuerySet):
     def at_risk(self, now=None, hours: int = AT_RISK_HOURS):
-        """Timers **at risk** at `now`: the clock is running (not paused, not stopped) and not
-        yet breached, and either a warning threshold below 100 % has been reached (an escalation
-        was recorded for it) or the due instant is within `hours` of `now`. Breached timers are
-        not at risk: they are breached (the dashboard's breaches, the queue's time-to-breach sort).
+        """Timers **at risk** at `now`: a customer's (service level) timer that counts in
+        attainment, whose clock is running (not paused, not stopped) and not yet breached, and
+        either a warning threshold below 100 % has been reached (an escalation was recorded for
+        it) or the due instant is within `hours` of `now`. Breached timers are not at risk: they
+        are breached (the dashboard's breaches, the queue's time-to-breach sort).
 
         Served by the index timer_state_due (state, due_at) and, for the warning, the unique
         index escalation_once (timer, threshold, action)."""
@@ -244,14 +245,6 @@ class TimerQuerySet(models.QuerySet):
         return self.filter(state=TimerState.RUNNING, running=True, stopped_at__isnull=True,
                            breached_at__isnull=True, kind=TargetKind.SLA, counts=True).filter(
             Q(Exists(warned)) | Q(due_at__lte=now + timedelta(hours=hours)))
-
-    def sla(self):
-        """The customer's timers (service level), every cycle."""
-        return self.filter(kind=TargetKind.SLA)
-
-    def ola(self):
-        """The assignment groups' timers (operational level), every cycle."""
-        return self.filter(kind=TargetKind.OLA)
 
 
 class Timer(models.Model):

@@ -250,9 +250,10 @@ class IncidentViewSet(WorkflowActionsMixin, ServiceModelViewSet):
     @extend_schema(responses=s.IncidentTimerSerializer(many=True))
     @action(detail=True, methods=["get"])
     def timers(self, request, pk=None):
-        """The incident's SLA timers (response, resolution) as of now, each with its explanation:
-        events in order (instant, cause, elapsed) and the calendar segments counted while the
-        clock ran. Staff only."""
+        """The incident's SLA timers as of now — the customer's (response, resolution), then each
+        assignment group's operational level timers, every cycle of each — each with its
+        explanation: which cycle and whose clock, events in order (instant, cause, elapsed) and
+        the calendar segments counted while the clock ran. Staff only."""
         incident = self.get_object()
         context = {**self.get_serializer_context(), "now": timezone.now()}
         return Response(s.IncidentTimerSerializer(selectors.timers_of(incident), many=True, context=context).data)
