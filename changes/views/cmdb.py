@@ -130,7 +130,7 @@ def register_menu() -> None:
                            order=60, roles=(Role.CHANGE_MANAGER, Role.CAB_MEMBER, Role.AUDITOR, Role.ADMINISTRATOR),
                            group=CHANGES))
     register_item(MenuItem(gettext_lazy("Exempt discovery sources"), "change_exempt_source_list",
-                           icon="shield-check", order=85, roles=ADMIN_ROLES, group=SETTINGS))
+                           icon="shield-check", order=978, roles=ADMIN_ROLES, group=SETTINGS))
 
 
 urlpatterns = [

@@ -18,7 +18,7 @@ def page_width(page) -> int:
 
 
 def test_the_grouped_menu_fits_1280_pixels_and_works_with_the_keyboard(page, sign_in, make_user):
-    # The widest bar there is: every group, a process not built yet, the search box.
+    # The widest bar there is: every group, the search box.
     admin = make_user(Role.ADMINISTRATOR, Role.AGENT, Role.CHANGE_MANAGER, Role.AUDITOR, username="boss")
     page.set_viewport_size({"width": 1280, "height": 800})
     sign_in(page, admin)
@@ -56,13 +56,9 @@ def test_the_grouped_menu_fits_1280_pixels_and_works_with_the_keyboard(page, sig
     page.keyboard.press("Escape")
     expect(menu.get_by_role("link", name="Incident reports")).to_be_hidden()
 
-    # a process not built yet says so
-    menu.get_by_role("link", name=re.compile("Changes & releases")).click()
-    # (the audit trail filled the Audit group: only change management is still to come)
-    expect(page.get_by_role("heading", level=1)).to_have_text("Change management is not available yet")
-    expect(page.get_by_role("heading", level=2, name=re.compile("What is coming"))).to_have_text(
-        ["What is coming: Change management"])
-    expect(page.get_by_role("heading", name="What you can do now")).to_be_visible()
+    # change management fills its group like the others
+    menu.get_by_role("button", name="Changes & releases").click()
+    expect(menu.get_by_role("link", name="Change calendar")).to_be_visible()
 
 
 def test_on_a_phone_the_toggler_opens_the_menu_and_a_group(page, sign_in, make_user):
