@@ -22,6 +22,9 @@ per run, beside a baseline (SELECT 1):
   check             changes.services.conflicts.conflicts_refresh: detection, compare with the
                     stored conflicts, nothing new to write (the re-check case)
   first check       conflicts_refresh with no conflicts stored: writes every one (once)
+  re-check batch    the beat's conflicts_recheck_scheduled works in batches of BATCH (200) scheduled
+                    changes: one batch's first run (writes what it finds) and second run (nothing
+                    new), in a transaction rolled back; × the scheduled changes / 200 = a beat run
 
 Prints the conflicts by kind, the related CIs, the queries of a check with the SQL time of each,
 and the plan of the other-changes query. `.venv/bin/python bench/change_collisions.py --help`;
@@ -320,6 +323,29 @@ def other_changes_plan(change) -> str:
     return f"  plan of the other-changes query ({len(ci_ids)} CIs: own and related):\n{plan}"
 
 
+def recheck_batch(count: int) -> tuple[float, float, float, float, int]:
+    """Wall and CPU ms of a first and a second re-check of `count` scheduled changes in the middle
+    of the year (rolled back), and how many the first flagged."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from changes.models import Change
+    from changes.services import conflicts
+    from itsm.services import system_actor
+
+    ids = list(Change.objects.filter(state="scheduled", planned_end__gt=timezone.now())
+               .order_by("planned_start", "pk").values_list("pk", flat=True))
+    middle = ids[len(ids) // 2:len(ids) // 2 + count]
+    actor, figures = system_actor(), []
+    with transaction.atomic():
+        for _ in range(2):
+            began, cpu = time.perf_counter(), time.process_time()
+            flagged = conflicts._recheck_batch(middle, actor)
+            figures.append(((time.perf_counter() - began) * 1000, (time.process_time() - cpu) * 1000, flagged))
+        transaction.set_rollback(True)
+    return figures[0][0], figures[0][1], figures[1][0], figures[1][1], figures[0][2]
+
+
 def _cut(text: str, width: int = 150) -> str:
     return text if len(text) <= width else text[:width - 5] + " …"
 
@@ -371,10 +397,17 @@ def main() -> None:
     found, first_ms = first_check()
     rows.append(("check (conflicts_refresh, nothing new)", measure(lambda: conflicts_refresh(change), args.runs), ""))
     queries = check_queries(change)
+    from changes.services.conflicts import BATCH
+
+    batch = recheck_batch(BATCH)
+    scheduled = Change.objects.filter(state="scheduled").count()
     print()
     for label, figures, extra in rows:
         print(line(label, figures, extra))
     print(f"  {'first check (writes every conflict)':<44} {first_ms:7.1f} ms (once)")
+    print(f"  {'re-check batch of %d, first' % BATCH:<44} {batch[0]:7.1f} ms, CPU {batch[1]:6.1f} ms "
+          f"({batch[4]} changes flagged); again {batch[2]:7.1f} ms, CPU {batch[3]:6.1f} ms; "
+          f"{scheduled} scheduled: a beat run ≈ {batch[2] * scheduled / BATCH / 1000:.0f} s")
     by_kind = {}
     for conflict in found:
         by_kind[conflict.kind] = by_kind.get(conflict.kind, 0) + 1
