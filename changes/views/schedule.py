@@ -142,8 +142,8 @@ class ChangeScheduleView(RoleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         change = self.change
         form = kwargs.get("form") or ScheduleForm(initial=_initial_window(change))
-        start, end = (form.cleaned_data.get("planned_start"), form.cleaned_data.get("planned_end")) \
-            if form.is_bound and hasattr(form, "cleaned_data") else (change.planned_start, change.planned_end)
+        given = getattr(form, "cleaned_data", {})  # the window asked for, else the change's own
+        start, end = (given.get(name, getattr(change, name)) for name in ("planned_start", "planned_end"))
         kwargs.update(change=change, form=form, step=schedule_step(change, self.request.user),
                       preview=conflicts_preview(change, planned_start=start, planned_end=end))
         return super().get_context_data(**kwargs)
