@@ -87,6 +87,11 @@ bench: $(DEV_STAMP)  ## Run the benchmarks against PostgreSQL (see bench/README.
 	$(PY) bench/global_search.py
 	$(PY) bench/queue_rows.py
 	$(PY) bench/sla_sweep.py
+	$(PY) bench/problem_trends.py
+	$(PY) bench/evidence_export.py
+	$(PY) bench/change_collisions.py
+	$(PY) bench/change_calendar.py
+	$(PY) bench/unauthorised_detection.py
 
 clean:  ## Remove the virtualenv, collected static files and local data (var/: database, queue)
 	rm -rf $(VENV) staticfiles var .pytest_cache

@@ -38,6 +38,7 @@ from .choices import ChangeModel, RiskLevel, WindowKind
 from .models import ApprovalRule, Change, ChangeConflict, RiskQuestion
 from .services import approval_rules, cab, catalogue, records, risk, states, unauthorised, windows
 from .services.approvals import change_decide
+from .services.detection_start import unauthorised_baseline
 from .services.pipeline import pipeline_finish, pipeline_start
 from .services.proposals import proposal_add
 
@@ -102,7 +103,7 @@ class _Demo:
         self._windows()
         unauthorised.exempt_source_create(actor=admin, data={
             "source": "vmware-discovery", "reason": "The VMware inventory sync records what already runs."})
-        unauthorised.unauthorised_baseline()  # detection starts now: the CMDB was built before
+        unauthorised_baseline()  # detection starts now: the demo CMDB was built after the install
 
     def _catalogue(self) -> None:
         admin, today = self.admin, timezone.localdate(self.now)

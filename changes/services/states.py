@@ -34,6 +34,7 @@ def change_transition(*, actor, change: Change, name: str, data: dict | None = N
 
 
 def _check_before(actor, change: Change, name: str, data: dict, override_reason: str) -> None:
+    require(actor, change.workflow.get(name).roles)  # who may take the step, before what it needs
     if name in IMPLEMENTER_STEPS and change.implementer_id != actor.pk and not permitted(actor, CHANGE_MANAGERS):
         raise NotPermitted(_("Only the implementer of %(number)s or a change manager may do this.")
                            % {"number": change.number})
