@@ -86,23 +86,6 @@ def unauthorised_detect(*, batch_size: int = BATCH_SIZE, settle: timedelta = SET
 
 
 @transaction.atomic
-def unauthorised_baseline() -> dict:
-    """Start detection from now: move every cursor to the newest history row, so that history
-    written before (a CMDB built or imported before change management, demo data) is never
-    reported. Returns {cursor name: history id}. For an installation's first run and commands;
-    a later call skips whatever was written since the last run."""
-    positions = {}
-    for name, model in ((CI_CURSOR, ConfigurationItem), (LINK_CURSOR, Relationship)):
-        DetectionCursor.objects.get_or_create(name=name)
-        cursor = DetectionCursor.objects.select_for_update().get(name=name)
-        newest = model.history.model.objects.order_by("-history_id").values_list("history_id", flat=True).first()
-        cursor.last_history_id, cursor.last_run_at = max(newest or 0, cursor.last_history_id), timezone.now()
-        cursor.save()
-        positions[name] = cursor.last_history_id
-    return positions
-
-
-@transaction.atomic
 def _run_batch(name: str, reader, batch_size: int, cutoff) -> tuple[int, bool]:
     if connection.vendor == "postgresql":
         # The planner prices a batch's previous-row lookups high enough to JIT-compile the query:

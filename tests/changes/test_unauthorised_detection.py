@@ -202,13 +202,3 @@ def test_accepting_needs_a_reason_and_a_manager(agent, change_manager):
     resolved = unauthorised_resolve(actor=change_manager, exception=found, reason="Typo fixed in the description.")
     assert resolved.state == ExceptionState.ACCEPTED and resolved.resolved_at is not None
 
-
-def test_a_baseline_starts_detection_from_now():
-    from changes.services.unauthorised import unauthorised_baseline
-
-    relay = live_ci()
-    edit(relay, description="before change management")
-    unauthorised_baseline()
-    assert detect() == 0
-    edit(relay, description="after")
-    assert detect() == 1
