@@ -3,23 +3,13 @@ serializers only validate; the services write (changes.services.proposals, .unau
 
 from rest_framework import serializers
 
+from config_items.api.serializers import CIBriefSerializer
 from config_items.models import ConfigurationItem, RelationshipType
 from itsm.api.serializers import ChoiceLabelField, OutputModelSerializer, StrictInputSerializer, UserBriefSerializer
 
 from ..choices import ExceptionState, ProposalKind
 from ..models import Change, ExemptSource, ProposedCIChange, UnauthorisedChange
-
-
-class CIBriefSerializer(OutputModelSerializer):
-    class Meta:
-        model = ConfigurationItem
-        fields = ["id", "number", "name"]
-
-
-class ChangeBriefSerializer(OutputModelSerializer):
-    class Meta:
-        model = Change
-        fields = ["id", "number", "short_description"]
+from .serializers import ChangeBriefSerializer
 
 
 class ProposedCIChangeSerializer(OutputModelSerializer):

@@ -13,7 +13,7 @@ class GateReasonSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-class WindowSerializer(serializers.Serializer):
+class GateWindowSerializer(serializers.Serializer):
     start = serializers.DateTimeField(allow_null=True)
     end = serializers.DateTimeField(allow_null=True)
 
@@ -23,7 +23,7 @@ class GateSerializer(serializers.Serializer):
     reasons = GateReasonSerializer(many=True, help_text="Why not (empty when it may).")
     change = serializers.CharField(help_text="The change's number.")
     state = serializers.CharField()
-    window = WindowSerializer(help_text="The planned window.")
+    window = GateWindowSerializer(help_text="The planned window.")
     at = serializers.DateTimeField(help_text="The instant the answer is for.")
 
 

@@ -217,7 +217,7 @@ def change_create_from_template(*, actor, template: StandardChangeTemplate, data
     refuse_unknown(data, FROM_TEMPLATE_FIELDS)
     if source not in FROM_TEMPLATE_SOURCES:
         raise ValidationError({"source": _("A standard change comes from a template or a pipeline.")})
-    template = StandardChangeTemplate.objects.select_for_update().select_related("category").get(pk=template.pk)
+    template = StandardChangeTemplate.objects.select_for_update(of=("self",)).select_related("category").get(pk=template.pk)
     refusal = template_usable(template)
     if refusal:
         raise ValidationError({"template": refusal})
