@@ -35,7 +35,7 @@ from itsm.approval_models import ApprovalDecision, ApprovalRequest, Quorum
 from itsm.models import DomainEvent, JournalEntry, Team, User
 
 from .choices import ChangeModel, RiskLevel, WindowKind
-from .models import ApprovalRule, Change, ChangeConflict, RiskQuestion
+from .models import ApprovalRule, Change, ChangeConflict, RiskQuestion, StandardChangeTemplate
 from .services import approval_rules, cab, catalogue, records, risk, states, unauthorised, windows
 from .services.approvals import change_decide
 from .services.detection_start import unauthorised_baseline
@@ -126,8 +126,13 @@ class _Demo:
                 "test_plan": "Run the service's smoke tests; watch monitoring for 15 minutes.",
                 "risk": RiskLevel.LOW, "assignment_group": self.teams[team], "duration_minutes": minutes,
                 "review_date": today + timedelta(days=365)})
-            self.templates[name] = catalogue.template_approve(actor=self.manager, template=template, review_date=review,
-                                                              notes="Reviewed at the CAB; routine and low risk.")
+            approved = catalogue.template_approve(actor=self.manager, template=template,
+                                                  review_date=max(review, today + timedelta(days=1)),
+                                                  notes="Reviewed at the CAB; routine and low risk.")
+            if review < today:  # its review is overdue: approved back then, lapsed since (demo only)
+                StandardChangeTemplate.objects.filter(pk=approved.pk).update(
+                    review_date=review, approved_at=self.now - timedelta(days=380))
+            self.templates[name] = approved
 
     def _boards_and_rules(self) -> None:
         admin, users = self.admin, self.users
@@ -295,16 +300,16 @@ class _Demo:
 
         running = self._raise("netagent", "Replace the load balancer's TLS certificate", team=NET,
                               implementer="netagent", cis=("net-lb-01",), category="Security")
-        running = self._window_now(self._authorise(self._assess(running, (0, 0, 0, 0))), before=0.5, after=1.5)
-        running = states.change_transition(actor=self.manager, change=running, name="schedule")
-        running = states.change_transition(actor=users["netagent"], change=running, name="start")
+        running = self._window_now(self._assess(running, (0, 0, 0, 0)), before=0.5, after=1.5)
         proposal_add(actor=users["netagent"], change=running, data={
             "kind": "attribute", "ci": self.cis["net-lb-01"], "field": "description",
             "after": "Load balancer; TLS certificate renewed in December (valid 13 months)."})
+        running = states.change_transition(actor=self.manager, change=self._authorise(running), name="schedule")
+        states.change_transition(actor=users["netagent"], change=running, name="start")
 
         review = self._raise("appagent", "Tune the shop database's connection pool", implementer="appagent",
                              cis=("db-shop",), category="Database")
-        review = self._window_now(self._authorise(self._assess(review, (1, 0, 0, 0))), before=1.5, after=0.5)
+        review = self._authorise(self._window_now(self._assess(review, (1, 0, 0, 0)), before=1.5, after=0.5))
         self._implement(review, "appagent", "successful_with_issues",
                         notes="Pool size raised; one node needed a second restart.")
 
@@ -320,8 +325,7 @@ class _Demo:
     # --- the CMDB changed behind change management's back -----------------------------------------
 
     def unauthorised_ci_changes(self) -> int:
-        netagent = self.users["netagent"]
-        ci_update(actor=netagent, ci=self.cis["net-fw-02"], data={"description": "Opened 8443 for the vendor test."},
+        ci_update(actor=self.users["netlead"], ci=self.cis["net-fw-02"], data={"description": "Opened 8443 for the vendor test."},
                   reason="updated")
         ci_update(actor=self.users["applead"], ci=self.cis["vm-erp-batch-01"],
                   data={"attributes": {**self.cis["vm-erp-batch-01"].attributes, "memory_gb": 32}}, reason="updated")
