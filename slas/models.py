@@ -242,8 +242,9 @@ class TimerQuerySet(models.QuerySet):
         warned = Escalation.objects.filter(timer=OuterRef("pk"), threshold__lt=BREACH)
         # The customer's clocks that count in attainment: an operational level (OLA) timer is the
         # group's, reported apart, and a cycle its target does not count cannot hurt attainment.
+        # (No group: the customer's timer, as `kind` says; the constraint timer_ola_has_team.)
         return self.filter(state=TimerState.RUNNING, running=True, stopped_at__isnull=True,
-                           breached_at__isnull=True, kind=TargetKind.SLA, counts=True).filter(
+                           breached_at__isnull=True, ola_team__isnull=True, counts=True).filter(
             Q(Exists(warned)) | Q(due_at__lte=now + timedelta(hours=hours)))
 
 

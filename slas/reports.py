@@ -117,8 +117,12 @@ def _team_field(filters: Filters) -> str:
 def _scoped(filters: Filters):
     """The timers of the filters' scope that count (cycles as their target's counting option says)."""
     timers = Timer.objects.filter(counts=True)
-    if filters.scope is not None:
-        timers = timers.filter(kind=filters.scope)
+    if filters.scope == TargetKind.SLA:
+        # The customer's timers are those without a group (a check constraint ties the two):
+        # a null test costs a period's scan less than comparing `kind` on every row.
+        timers = timers.filter(ola_team__isnull=True)
+    elif filters.scope is not None:
+        timers = timers.filter(kind=filters.scope)  # served by the partial indexes of OLA timers
     for field, value in (("customer_id", filters.customer), ("service_id_snapshot", filters.service),
                          (_team_field(filters), filters.team), ("priority", filters.priority),
                          ("metric", filters.metric), ("target__agreement_id", filters.agreement)):

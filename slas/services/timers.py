@@ -68,7 +68,8 @@ def timers_sync(record, *, cause: str, now=None, created: bool = False, signal: 
     per assignment group, the operational level timers of the group that holds the record
     (started when it gets the record, stopped when it hands it on). `signal` (ClockSignal) says
     what happened that the record's fields do not show: a reopening, a customer reply, a reply
-    of the service desk. Returns the record's current timers (and the cycles started now).
+    of the service desk. Returns the timers it looked at: the record's current ones, a cycle
+    ended now followed by the one that succeeds it.
     `created`: the record was inserted in this transaction, so it has no timers yet to look for."""
     subject = subject_for(record)
     if subject is None:
