@@ -487,6 +487,7 @@ SPECTACULAR_SETTINGS = {
         "QuorumEnum": "itsm.approval_models.Quorum",
         "ProblemSourceEnum": "problems.choices.ProblemSource",
         "ProposalBasisEnum": "problems.choices.ProposalBasis",
+        "TargetKindEnum": "slas.choices.TargetKind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
