@@ -15,7 +15,14 @@ the next 30 days. Then it measures, with production settings (DJANGO_DEBUG=0):
 (c) breach detection delay under a real `celery worker` and `celery beat` (production schedule:
     a sweep every 10 s) on Redis: --delay-timers timers whose goal runs out at known instants
     spread over --delay-window seconds; delay = done_at of Escalation(threshold=100, action=record)
-    minus the timer's breached_at; p50/p99/max.
+    minus the timer's breached_at; p50/p99/max;
+(d) the managers' dashboard (slas.reports.dashboard and one page of breaches, as the page reads
+    them) over --outcomes timers with an outcome (met or breached) in its default period (the
+    last 12 weeks) beside the running ones: median wall time, CPU time of this process and of its
+    PostgreSQL backend, and queries, of --dashboard-runs runs.
+
+CPU times are given with the CPU model: (a) and (d) in-process (time.process_time, and the
+backend's utime + stime from /proc), (b) the sweeping process's own and its backend's.
 
 Timers of (b) and (c) point at no record: their escalation actions are recorded with the outcome
 "no record type registered" (no journal entry or email), so (b) measures the engine's own work.
@@ -59,6 +66,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--delay-timers", type=int, default=300, help="timers breaching in (c) (default %(default)s)")
     parser.add_argument("--delay-window", type=float, default=60,
                         help="seconds over which they breach in (c) (default %(default)s)")
+    parser.add_argument("--outcomes", type=int, default=200_000,
+                        help="timers met or breached in the dashboard's period for (d) (default %(default)s)")
+    parser.add_argument("--dashboard-runs", type=int, default=10,
+                        help="dashboard reads measured in (d) (default %(default)s)")
+    parser.add_argument("--skip-delay", action="store_true", help="skip (c), the minute under worker and beat")
     parser.add_argument("--seed", type=int, default=20261123)
     parser.add_argument("--keep", action="store_true", help="keep the database at the end")
     parser.add_argument("--child-sweep", action="store_true", help=argparse.SUPPRESS)
@@ -88,6 +100,17 @@ def setup_django(env: dict, migrate: bool) -> None:
     import django
 
     django.setup()
+
+
+def backend_cpu() -> float:
+    """CPU seconds (user + system) used so far by this connection's PostgreSQL backend."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # --- seeding ----------------------------------------------------------------------------------
@@ -141,19 +164,22 @@ def copy_timers(target, version, first_id: int, count: int, rng: random.Random) 
 
 # --- (a) nothing due --------------------------------------------------------------------------
 
-def measure_idle(runs: int) -> tuple[float, float]:
+def measure_idle(runs: int) -> tuple[float, float, float]:
+    """Median and p95 wall ms of `runs` idle sweeps, and their mean CPU ms (process + backend)."""
     from slas.tasks import sweep_timers
 
     for _ in range(3):  # warm-up
         sweep_timers()
     durations = []
+    cpu_before, backend_before = time.process_time(), backend_cpu()
     for _ in range(runs):
         started = time.perf_counter()
         result = sweep_timers()
         durations.append((time.perf_counter() - started) * 1000)
         assert result == {"checked": 0, "escalations": 0}, result
+    cpu = (time.process_time() - cpu_before + backend_cpu() - backend_before) * 1000 / runs
     durations.sort()
-    return statistics.median(durations), percentile(durations, 0.95)
+    return statistics.median(durations), percentile(durations, 0.95), cpu
 
 
 def sweep_plan() -> str:
@@ -183,18 +209,24 @@ def make_due(target, count: int) -> list[int]:
 
 def child_sweep() -> None:
     """Run in a separate process: one worker task's sweep; print time, counts and peak RSS."""
+    from django.db import connection
+
     from slas.tasks import sweep_timers
 
-    started = time.perf_counter()
+    connection.ensure_connection()
+    backend_before = backend_cpu()
+    started, cpu_started = time.perf_counter(), time.process_time()
     result = sweep_timers()
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    backend = backend_cpu() - backend_before
     # VmHWM: the peak RSS of this process's own memory. ru_maxrss is printed too, but on Linux it
     # keeps the high-water mark of the forked copy of the parent from before exec (the parent
     # holds the COPY buffers of a million rows), so it overstates the sweep's memory.
     status = Path("/proc/self/status").read_text()
     hwm_kib = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({**result, "seconds": seconds, "peak_rss_mb": hwm_kib / 1024, "ru_maxrss_mb": peak_kib / 1024}))
+    print(json.dumps({**result, "seconds": seconds, "cpu_seconds": cpu, "backend_cpu_seconds": backend,
+                      "peak_rss_mb": hwm_kib / 1024, "ru_maxrss_mb": peak_kib / 1024}))
 
 
 # --- (c) detection delay under worker + beat --------------------------------------------------
@@ -275,6 +307,77 @@ def measure_delay(env: dict, target, version, count: int, window: float) -> dict
             "max": delays[-1] if delays else None, "min": delays[0] if delays else None}
 
 
+# --- (d) the dashboard ------------------------------------------------------------------------
+
+def copy_outcomes(target, version, first_id: int, count: int, rng: random.Random) -> None:
+    """COPY `count` stopped timers with an outcome in the last 12 weeks: 80 % met, 20 % breached,
+    over 20 customers, 30 teams and 5 priorities (the dashboard's groups)."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+    from django.utils import timezone
+
+    from incidents.models import Incident
+    from itsm.models import Customer, Team
+
+    customers = [Customer.objects.create(code=f"bench-{n}", name=f"Bench customer {n}").pk for n in range(20)]
+    teams = [Team.objects.create(name=f"Bench team {n}").pk for n in range(30)]
+    content_type = ContentType.objects.get_for_model(Incident).pk
+    now = timezone.now()
+    goal = target.goal
+    columns = ["content_type_id", "object_id", "metric", "target_id", "calendar_version_id", "goal", "state",
+               "running", "pause_reason", "started_at", "stopped_at", "elapsed", "counted_until", "due_at",
+               "breached_at", "customer_id", "team_id", "priority", "updated_at"]
+    buffer = io.StringIO()
+    for object_id in range(first_id, first_id + count):
+        started = now - timedelta(days=rng.uniform(1, 83))
+        breached = rng.random() < 0.2
+        elapsed = goal + timedelta(hours=rng.uniform(0.1, 20)) if breached else goal * rng.uniform(0.05, 0.99)
+        due = started + goal
+        stopped = started + elapsed
+        breached_at = due.isoformat() if breached else "\\N"  # COPY's NULL
+        buffer.write(f"{content_type}\t{object_id}\tresolution\t{target.pk}\t{version.pk}\t"
+                     f"{int(goal.total_seconds())} seconds\t{'breached' if breached else 'met'}\tf\t\t"
+                     f"{started.isoformat()}\t{stopped.isoformat()}\t{int(elapsed.total_seconds())} seconds\t"
+                     f"{stopped.isoformat()}\t{due.isoformat()}\t{breached_at}\t"
+                     f"{rng.choice(customers)}\t{rng.choice(teams)}\t{rng.randint(1, 5)}\t{now.isoformat()}\n")
+    buffer.seek(0)
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(f"COPY slas_timer ({', '.join(columns)}) FROM STDIN", buffer)
+        cursor.execute("ANALYZE slas_timer")
+
+
+def measure_dashboard(runs: int) -> dict:
+    """The dashboard's reads (reports.dashboard, one page of breaches with their causes), as its
+    view makes them, `runs` times after a warm-up: median wall ms, mean CPU ms, queries."""
+    from django.db import connection, reset_queries
+
+    from slas import reports
+    from slas.filtersets import report_filters_from
+
+    def read():
+        _form, filters = report_filters_from({})
+        data = reports.dashboard(filters)
+        page = list(reports.breach_queryset(filters)[:25])
+        return data, reports.breach_rows(page)
+
+    read()  # warm-up
+    walls, cpus, backends = [], [], []
+    for _ in range(runs):
+        started, cpu_started, backend_started = time.perf_counter(), time.process_time(), backend_cpu()
+        data, _rows = read()
+        walls.append((time.perf_counter() - started) * 1000)
+        cpus.append((time.process_time() - cpu_started) * 1000)
+        backends.append((backend_cpu() - backend_started) * 1000)
+    connection.force_debug_cursor = True
+    reset_queries()
+    read()
+    queries = len(connection.queries)
+    connection.force_debug_cursor = False
+    return {"median_ms": statistics.median(walls), "cpu_ms": statistics.mean(cpus),
+            "backend_cpu_ms": statistics.mean(backends), "queries": queries,
+            "counted": data["totals"]["total"], "breached": data["totals"]["breached"]}
+
+
 def drop_database(database_url: str) -> None:
     from urllib.parse import urlsplit, urlunsplit
 
@@ -310,9 +413,9 @@ def main() -> None:
             copy_timers(default, version, seeded + 1, size - seeded, rng)
             print(f"seeded {size - seeded} timers in {time.perf_counter() - started:.1f} s")
             seeded = size
-            median, p95 = measure_idle(args.runs)
-            print(f"(a) nothing due, {size:>9,} running timers: median {median:.2f} ms, p95 {p95:.2f} ms "
-                  f"({args.runs} sweeps)")
+            median, p95, cpu = measure_idle(args.runs)
+            print(f"(a) nothing due, {size:>9,} running timers: median {median:.2f} ms, p95 {p95:.2f} ms, "
+                  f"CPU {cpu:.2f} ms a sweep (process + backend; {args.runs} sweeps)")
         print("(a) plan:\n" + sweep_plan())
 
         make_due(default, args.due)
@@ -322,15 +425,26 @@ def main() -> None:
         figures = json.loads(child.stdout.strip().splitlines()[-1])
         from slas.models import Escalation
 
-        print(f"(b) {args.due:,} due timers: one sweep task {figures['seconds']:.2f} s, checked "
+        print(f"(b) {args.due:,} due timers: one sweep task {figures['seconds']:.2f} s, CPU "
+              f"{figures['cpu_seconds']:.2f} s (process) + {figures['backend_cpu_seconds']:.2f} s (backend), checked "
               f"{figures['checked']}, escalation actions {figures['escalations']}, escalation rows "
               f"{Escalation.objects.count()}, peak RSS {figures['peak_rss_mb']:.0f} MB (VmHWM; ru_maxrss "
               f"{figures['ru_maxrss_mb']:.0f} MB, inherited from the parent across exec)")
 
-        delay = measure_delay(env, breach_only, version, args.delay_timers, args.delay_window)
-        print(f"(c) breach detection delay, worker + beat: {delay['detected']} of {delay['timers']} detected; "
-              f"p50 {delay['p50']:.2f} s, p99 {delay['p99']:.2f} s, min {delay['min']:.2f} s, "
-              f"max {delay['max']:.2f} s (logs {delay['logs']})")
+        if not args.skip_delay:
+            delay = measure_delay(env, breach_only, version, args.delay_timers, args.delay_window)
+            print(f"(c) breach detection delay, worker + beat: {delay['detected']} of {delay['timers']} detected; "
+                  f"p50 {delay['p50']:.2f} s, p99 {delay['p99']:.2f} s, min {delay['min']:.2f} s, "
+                  f"max {delay['max']:.2f} s (logs {delay['logs']})")
+
+        started = time.perf_counter()
+        copy_outcomes(default, version, 60_000_000, args.outcomes, rng)
+        print(f"seeded {args.outcomes} timers with an outcome in {time.perf_counter() - started:.1f} s")
+        board = measure_dashboard(args.dashboard_runs)
+        print(f"(d) dashboard, {board['counted']:,} outcomes in the period ({board['breached']:,} breached): "
+              f"median {board['median_ms']:.0f} ms, CPU {board['cpu_ms']:.0f} ms (process) + "
+              f"{board['backend_cpu_ms']:.0f} ms (backend), {board['queries']} queries "
+              f"({args.dashboard_runs} reads)")
     finally:
         if not args.keep:
             drop_database(args.database_url)
