@@ -1,6 +1,6 @@
 """Reads of the trail: only auditors and administrators read it."""
 
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.shortcuts import get_object_or_404
 
 from itsm.choices import Role
@@ -79,5 +79,6 @@ def record_dossier(content_type, object_id) -> dict:
         "history": history.model.objects.filter(**{model._meta.pk.attname: object_id})
         .select_related("history_user").order_by("history_date", "history_id") if history is not None else [],
         "timers": Timer.objects.filter(content_type=content_type, object_id=object_id)
-        .select_related("target", "calendar_version").prefetch_related("events").order_by("metric"),
+        .select_related("target", "calendar_version", "ola_team").prefetch_related("events")
+        .order_by(F("ola_team_id").asc(nulls_first=True), "metric", "cycle"),  # the customer's first
     }
