@@ -22,11 +22,11 @@ def register_menu() -> None:
     from itsm.navigation import register as register_item
     from itsm.permissions import STAFF_ROLES
 
-    register_item(MenuItem(_("Changes"), "change_list", icon="git-compare", order=10, roles=STAFF_ROLES,
+    register_item(MenuItem(_("Changes"), "change_list", icon="git-compare", order=80, roles=STAFF_ROLES,
                            group=CHANGES))
-    register_item(MenuItem(_("Scheduled this week"), "change_list", icon="calendar-event", order=12,
+    register_item(MenuItem(_("Scheduled this week"), "change_list", icon="calendar-event", order=82,
                            roles=STAFF_ROLES, group=CHANGES, query="queue=scheduled_week"))
-    register_item(MenuItem(_("Changes in review"), "change_list", icon="checks", order=14, roles=STAFF_ROLES,
+    register_item(MenuItem(_("Changes in review"), "change_list", icon="checks", order=84, roles=STAFF_ROLES,
                            group=CHANGES, query="queue=review"))
 
 

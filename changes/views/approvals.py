@@ -281,7 +281,7 @@ def register_menu() -> None:
     from itsm.navigation import register as register_item
 
     register_item(MenuItem(gettext_lazy("Awaiting my approval"), "change_approval_awaiting", icon="shield-check",
-                           order=11, roles=APPROVER_ROLES, group=CHANGES))
+                           order=81, roles=APPROVER_ROLES, group=CHANGES))
     register_item(MenuItem(gettext_lazy("Approval rules"), "change_approval_rule_list", icon="checks", order=976,
                            roles=ADMIN_ROLES, group=SETTINGS))
 

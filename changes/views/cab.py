@@ -243,7 +243,7 @@ def register_menu() -> None:
     from itsm.navigation import CHANGES, MenuItem
     from itsm.navigation import register as register_item
 
-    register_item(MenuItem(gettext_lazy("CAB"), "change_cab_board_list", icon="users-group", order=30,
+    register_item(MenuItem(gettext_lazy("CAB"), "change_cab_board_list", icon="users-group", order=90,
                            roles=STAFF_ROLES, group=CHANGES))
 
 

@@ -55,7 +55,7 @@ def register_menu() -> None:
     from itsm.navigation import CHANGES, MenuItem
     from itsm.navigation import register as register_item
 
-    register_item(MenuItem(_("Change calendar"), "change_calendar", icon="calendar", order=20, roles=STAFF_ROLES,
+    register_item(MenuItem(_("Change calendar"), "change_calendar", icon="calendar", order=86, roles=STAFF_ROLES,
                            group=CHANGES))
 
 

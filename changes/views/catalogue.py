@@ -120,7 +120,7 @@ def register_menu() -> None:
     """The catalogue for the staff (changes & releases), the settings for administrators."""
     from itsm.navigation import CHANGES, SETTINGS, MenuItem, register
 
-    register(MenuItem(gettext_lazy("Standard changes"), "change_catalogue", icon="book", order=30, roles=STAFF_ROLES,
+    register(MenuItem(gettext_lazy("Standard changes"), "change_catalogue", icon="book", order=88, roles=STAFF_ROLES,
                       group=CHANGES))
     register(MenuItem(gettext_lazy("Change settings"), "change_category_list", icon="adjustments", order=970,
                       roles=ADMIN_ROLES, group=SETTINGS))

@@ -127,7 +127,7 @@ def register_menu() -> None:
     from itsm.permissions import ADMIN_ROLES
 
     register_item(MenuItem(gettext_lazy("Unauthorised changes"), "change_unauthorised_list", icon="alert-octagon",
-                           order=60, roles=(Role.CHANGE_MANAGER, Role.CAB_MEMBER, Role.AUDITOR, Role.ADMINISTRATOR),
+                           order=92, roles=(Role.CHANGE_MANAGER, Role.CAB_MEMBER, Role.AUDITOR, Role.ADMINISTRATOR),
                            group=CHANGES))
     register_item(MenuItem(gettext_lazy("Exempt discovery sources"), "change_exempt_source_list",
                            icon="shield-check", order=978, roles=ADMIN_ROLES, group=SETTINGS))

@@ -186,7 +186,7 @@ def register_menu() -> None:
     from itsm.navigation import CHANGES, MenuItem
     from itsm.navigation import register as register_item
 
-    register_item(MenuItem(gettext_lazy("Change reports"), "change_reports", icon="chart-bar", order=80,
+    register_item(MenuItem(gettext_lazy("Change reports"), "change_reports", icon="chart-bar", order=96,
                            roles=STAFF_ROLES, group=CHANGES))
 
 

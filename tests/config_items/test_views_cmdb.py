@@ -101,7 +101,7 @@ def test_the_menu_offers_configuration_and_the_catalogue_after_the_service_desk(
     configuration = nav[nav.index('data-menu-group="configuration"'):]
     configuration = configuration[:configuration.index("</li>")]
     # The service desk's daily work (incidents) comes first, then the CMDB, then the kernel's pages.
-    assert titles == ["Home", "Service desk", "Configuration", "SLA dashboard", "Settings"]
+    assert titles == ["Home", "Service desk", "Changes &amp; releases", "Configuration", "SLA dashboard", "Settings"]
     assert [link.strip() for link in re.findall(r"</svg>([^<]+)</a>", configuration)] == [
         "Configuration items", "Service catalogue"]
 

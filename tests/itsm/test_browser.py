@@ -17,7 +17,7 @@ def test_an_agent_switches_to_chinese_creates_and_revokes_a_token_and_signs_out(
     page.get_by_test_id("language-menu").click()
     page.get_by_role("button", name="简体中文").click()
     menu = page.get_by_role("navigation", name="主菜单")
-    expect(menu.locator(".nav-link-title")).to_have_text(["首页", "服务台", "配置", "SLA 仪表板", "设置"])
+    expect(menu.locator(".nav-link-title")).to_have_text(["首页", "服务台", "变更与发布", "配置", "SLA 仪表板", "设置"])
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
 
     page.get_by_test_id("user-menu").click()

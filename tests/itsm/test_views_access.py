@@ -133,13 +133,17 @@ def test_the_menu_shows_each_role_only_what_it_may_open(client, requester, agent
 
     assert menu(requester) == ["home", "portal_incident_list"]
     problems = ["problem_list", "problem_known_error_list", "problem_proposal_list", "problem_reports"]
+    changes = ["change_list", "change_approval_awaiting", "change_list?queue=scheduled_week", "change_list?queue=review",
+               "change_calendar", "change_catalogue", "change_cab_board_list", "change_reports"]
     assert menu(agent) == ["home", "incident_list", "incident_list?queue=triage", "incident_reports", *problems,
-                           "ci_list", "service_catalogue", "sla_dashboard", "team_list", "customer_list"]
+                           *changes, "ci_list", "service_catalogue", "sla_dashboard", "team_list", "customer_list"]
     assert menu(admin_user) == ["home", "incident_list", "incident_list?queue=triage", "incident_reports",
                                 "problem_list", "problem_known_error_list", "problem_proposal_list", "problem_manager", "problem_reports",
+                                *changes[:-1], "change_unauthorised_list", "change_reports",
                                 "ci_list", "service_catalogue", "sla_dashboard", "audit_trail", "audit_verify",
                                 "audit_evidence_list", "audit_sample_list", "audit_auditor_list", "team_list", "customer_list", "incident_category_list", "sla_calendar_list",
-                                "admin:index"]
+                                "change_category_list", "change_window_list", "change_approval_rule_list",
+                                "change_exempt_source_list", "admin:index"]
 
 
 def test_a_role_taken_away_counts_from_the_next_page(client, agent):

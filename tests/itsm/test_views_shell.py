@@ -33,7 +33,9 @@ def test_the_start_page_shows_the_persons_roles_and_teams(client, agent):
     assert [(item.url_name, item.query) for item in response.context["quick_links"]] == [
         ("incident_list", ""), ("incident_list", "queue=triage"), ("incident_reports", ""), ("sla_dashboard", ""),
         ("problem_list", ""), ("problem_known_error_list", ""), ("problem_proposal_list", ""), ("problem_reports", ""),
-        ("ci_list", ""), ("service_catalogue", ""), ("team_list", ""), ("customer_list", "")]
+        ("change_list", ""), ("change_approval_awaiting", ""), ("change_list", "queue=scheduled_week"),
+        ("change_list", "queue=review"), ("change_calendar", ""), ("change_catalogue", ""), ("change_cab_board_list", ""),
+        ("change_reports", ""), ("ci_list", ""), ("service_catalogue", ""), ("team_list", ""), ("customer_list", "")]
 
 
 def test_the_user_menu_has_the_account_pages_and_a_sign_out_form(client, agent):
