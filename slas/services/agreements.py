@@ -198,6 +198,10 @@ def target_update(*, actor, target: Target, data: dict) -> Target:
     version they run on until `timers_recompute` moves them."""
     require(actor, ADMIN_ROLES)
     current = Target.objects.select_for_update().get(lineage=target.lineage, is_current=True)
+    if data.get("kind", current.kind) != current.kind:
+        # Its running timers are the customer's or a group's: a version of the other kind would
+        # move them to a promise of another scope (a recompute follows the lineage).
+        raise ValidationError({"kind": _("A target keeps its kind: create a new target instead.")})
     fields = {name: getattr(current, name) for name in TARGET_FIELDS if name not in ("agreement", "service",
                                                                                       "calendar", "team")}
     fields.update(agreement=current.agreement, service=current.service, calendar=current.calendar, team=current.team)

@@ -261,3 +261,14 @@ def test_the_dashboard_shows_the_groups_attainment_apart(client, agent, make_tar
     assert 'id="ola_by_team"' in page.content.decode()
     lines = b"".join(export.streaming_content).decode("utf-8-sig").splitlines()
     assert lines[1:] == ["Network,0,1,0.0"]
+
+
+def test_a_target_keeps_its_kind_across_versions(admin_user, api, make_target, network):
+    target = make_target(kind="ola", team=network, goal=H)
+    api.force_authenticate(admin_user)
+
+    refused = api.patch(f"{SLAS}/targets/{target.pk}/", {"kind": "sla", "team": None}, format="json")
+    moved = api.patch(f"{SLAS}/targets/{target.pk}/", {"goal": "03:00:00"}, format="json")
+
+    assert refused.status_code == 400 and set(refused.json()["error"]["fields"]) == {"kind"}
+    assert moved.status_code == 200 and (moved.json()["kind"], moved.json()["team"]) == ("ola", network.pk)
