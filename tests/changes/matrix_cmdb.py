@@ -73,7 +73,7 @@ def targets(people, base):
     proposal = proposal_add(actor=agent, change=change, data={"kind": "attribute", "ci": base["ci"],
                                                               "field": "description", "after": "matrix"})
     now = timezone.now()
-    unauthorised = UnauthorisedChange.objects.create(ci=base["ci"], history_id=-10 ** 12, changed_at=now,
+    unauthorised = UnauthorisedChange.objects.create(ci=base["ci"], history_id=-1_000_000, changed_at=now,
                                                      changed_by=people["team_lead"], detected_at=now,
                                                      fields={"description": ["", "by hand"]})
     exempt = ExemptSource.objects.create(source="matrix-discovery", reason="The matrix's discovery tool.")
